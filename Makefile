@@ -1,0 +1,69 @@
+# The one list of what a developer runs. `make run` and `make test` do all the set-up on a
+# fresh machine that has only Python and make.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-from-lock
+CHROMIUM := /usr/bin/chromium
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install run test lint format migrations-check check browser vendor-assets lock worker beat clean
+
+help:
+	@echo "make run    install, migrate, load demo data, serve on http://$(HOST):$(PORT) (SQLite, in-process tasks)"
+	@echo "make test   install and run the whole test suite (browser journeys included)"
+	@echo "make lint   ruff, formatting, makemigrations --check and manage.py check"
+	@echo "make lock   regenerate requirements.lock from pyproject.toml"
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo_data
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Browser journeys drive Debian's chromium (Playwright's own browser download cannot run here).
+browser: $(CHROMIUM)
+$(CHROMIUM):
+	@if [ "$$(id -u)" = "0" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation; \
+	else \
+		sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-liberation; \
+	fi
+
+test: install browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py check
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+lock: install
+	$(BIN)/pip-compile --quiet --extra dev --strip-extras -o requirements.lock pyproject.toml
+
+# Refresh static/vendor/nhsuk-frontend from the npm registry (the files are committed).
+vendor-assets:
+	scripts/vendor_assets.sh
+
+worker: install
+	$(BIN)/celery -A carehomes_les worker --loglevel=info
+
+beat: install
+	$(BIN)/celery -A carehomes_les beat --loglevel=info
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,183 @@
+"""The one access rule.
+
+Two questions, answered here and nowhere else:
+
+1. **What may this user do?** Permissions are named verbs (:class:`Permission`) granted by role
+   (:data:`ROLE_PERMISSIONS`) and checked with :func:`has_permission`.
+2. **What may this user see?** :class:`Scope` hands out every queryset a view, export or task uses on
+   behalf of a user, already narrowed to the user's organisations. An object outside the scope is
+   simply not found, so views answer 404 and existence never leaks (SPEC section 1).
+
+Views get both through ``accounts.views.AccessMixin`` (``permission`` and ``self.scope``).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+
+from accounts.models import Role
+from carehomes.models import Alignment, CareHome
+from practices.models import PCN, Agreement, Commissioner, Practice, PracticeContact
+
+
+class Permission(enum.StrEnum):
+    """What a user may do, in the words of the LES."""
+
+    VIEW_REGISTRY = "view_registry"  # browse PCNs, practices, homes and alignments in scope
+    MANAGE_REGISTRY = "manage_registry"  # create and edit PCNs, practices, homes, alignments, agreements
+    IMPORT_REGISTRY = "import_registry"  # upload the practices, care homes and alignments files
+    VIEW_OWN_PRACTICE = "view_own_practice"  # a practice manager's view of their practices and homes
+    EDIT_PRACTICE_CONTACTS = "edit_practice_contacts"  # the emails reminders and remittances go to
+    MANAGE_USERS = "manage_users"  # users, roles and memberships
+
+
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    Role.PRACTICE_MANAGER: frozenset(
+        {Permission.VIEW_OWN_PRACTICE, Permission.EDIT_PRACTICE_CONTACTS}
+    ),
+    Role.CONTRACTING_OFFICER: frozenset(
+        {
+            Permission.VIEW_REGISTRY,
+            Permission.MANAGE_REGISTRY,
+            Permission.IMPORT_REGISTRY,
+            Permission.EDIT_PRACTICE_CONTACTS,
+        }
+    ),
+    Role.AUDITOR: frozenset({Permission.VIEW_REGISTRY}),
+    Role.ADMINISTRATOR: frozenset({Permission.VIEW_REGISTRY, Permission.MANAGE_USERS}),
+}
+
+
+def has_permission(user, permission: Permission) -> bool:
+    """Whether ``user`` may do ``permission`` at all; *which* objects is the :class:`Scope`'s business."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return permission in ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The organisations a user acts for, and the querysets they may see.
+
+    Build one per request with :func:`scope_for`; every method returns a fresh queryset."""
+
+    user: object
+
+    @cached_property
+    def role(self) -> str | None:
+        return getattr(self.user, "role", None) if getattr(self.user, "is_authenticated", False) else None
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role == Role.ADMINISTRATOR
+
+    @property
+    def is_commissioner_staff(self) -> bool:
+        return self.role in (Role.CONTRACTING_OFFICER, Role.AUDITOR)
+
+    @cached_property
+    def practice_ids(self) -> frozenset[int]:
+        if self.role != Role.PRACTICE_MANAGER:
+            return frozenset()
+        return frozenset(self.user.memberships.values_list("practice_id", flat=True))
+
+    # -- organisations -------------------------------------------------------------------------
+
+    def commissioners(self) -> QuerySet[Commissioner]:
+        if self.sees_everything:
+            return Commissioner.objects.all()
+        if self.is_commissioner_staff:
+            return Commissioner.objects.filter(pk=self.user.commissioner_id)
+        return Commissioner.objects.none()
+
+    def pcns(self) -> QuerySet[PCN]:
+        qs = PCN.objects.select_related("commissioner")
+        if self.sees_everything:
+            return qs
+        if self.is_commissioner_staff:
+            return qs.filter(commissioner_id=self.user.commissioner_id)
+        return qs.none()
+
+    def practices(self) -> QuerySet[Practice]:
+        qs = Practice.objects.with_registry()
+        if self.sees_everything:
+            return qs
+        if self.is_commissioner_staff:
+            return qs.filter(pcn__commissioner_id=self.user.commissioner_id)
+        if self.role == Role.PRACTICE_MANAGER:
+            return qs.filter(pk__in=self.practice_ids)
+        return qs.none()
+
+    def practice_contacts(self) -> QuerySet[PracticeContact]:
+        return PracticeContact.objects.filter(practice__in=self.practices())
+
+    def agreements(self) -> QuerySet[Agreement]:
+        return Agreement.objects.filter(practice__in=self.practices()).select_related("practice")
+
+    # -- homes ---------------------------------------------------------------------------------
+
+    def care_homes(self) -> QuerySet[CareHome]:
+        """Officers and auditors: homes registered in their commissioner's area, and homes aligned with
+        one of its practices across a boundary. Practice managers: homes ever aligned with their
+        practices."""
+        qs = CareHome.objects.select_related("commissioner")
+        if self.sees_everything:
+            return qs
+        if self.is_commissioner_staff:
+            commissioner_id = self.user.commissioner_id
+            aligned = Alignment.objects.filter(practice__pcn__commissioner_id=commissioner_id)
+            return qs.filter(
+                Q(commissioner_id=commissioner_id) | Q(pk__in=aligned.values("care_home_id"))
+            )
+        if self.role == Role.PRACTICE_MANAGER:
+            aligned = Alignment.objects.filter(practice_id__in=self.practice_ids)
+            return qs.filter(pk__in=aligned.values("care_home_id"))
+        return qs.none()
+
+    def alignments(self) -> QuerySet[Alignment]:
+        """An alignment is seen with its practice: a manager never sees which other practices share a home."""
+        qs = Alignment.objects.select_related("care_home", "practice", "practice__pcn")
+        if self.sees_everything:
+            return qs
+        return qs.filter(practice__in=self.practices())
+
+    # -- convenience ---------------------------------------------------------------------------
+
+    def can(self, permission: Permission) -> bool:
+        return has_permission(self.user, permission)
+
+
+def scope_for(user) -> Scope:
+    return Scope(user)
+
+
+def navigation_for(user, path: str) -> list[dict]:
+    """The header navigation for the user's role: label, URL and whether it is the current section."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    items: list[tuple[str, str]] = [("Home", reverse("home"))]
+    if has_permission(user, Permission.VIEW_REGISTRY):
+        items += [
+            ("PCNs", reverse("practices:pcn_list")),
+            ("Practices", reverse("practices:practice_list")),
+            ("Care homes", reverse("carehomes:care_home_list")),
+        ]
+    elif has_permission(user, Permission.VIEW_OWN_PRACTICE):
+        items += [
+            ("My practices", reverse("practices:practice_list")),
+            ("Care homes", reverse("carehomes:care_home_list")),
+        ]
+    if has_permission(user, Permission.IMPORT_REGISTRY):
+        items.append(("Imports", reverse("imports:upload")))
+    if has_permission(user, Permission.MANAGE_USERS):
+        items.append(("Users", reverse("admin:accounts_user_changelist")))
+    home = reverse("home")
+    return [
+        {"label": label, "url": url, "current": path == url if url == home else path.startswith(url)}
+        for label, url in items
+    ]

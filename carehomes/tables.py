@@ -1,0 +1,22 @@
+import django_tables2 as tables
+
+from carehomes.models import CareHome
+
+
+class CareHomeTable(tables.Table):
+    name = tables.Column(linkify=True)
+    cqc_location_id = tables.Column("CQC location ID")
+    category = tables.Column()
+    kind = tables.Column("Type", accessor="nursing", order_by=("nursing",))
+    beds = tables.Column("Beds", attrs={"td": {"class": "nhsuk-table__cell--numeric"}})
+    practice_count = tables.Column(
+        "Aligned practices now", attrs={"td": {"class": "nhsuk-table__cell--numeric"}}
+    )
+
+    class Meta:
+        model = CareHome
+        fields = ["name", "cqc_location_id", "postcode", "category", "kind", "beds", "practice_count"]
+        caption = "Care homes"
+
+    def render_kind(self, record):
+        return record.kind

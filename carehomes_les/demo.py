@@ -1,0 +1,138 @@
+"""Demo data: a Rotherham-sized commissioner for trying the service on the embedded default.
+
+About 30 practices in 6 PCNs, 36 elderly and EMI homes (about 1,450 residents' worth of beds
+taken up) plus a few learning-disability homes, and one sign-in per role. Deterministic: the same
+seed gives the same registry, and loading twice changes nothing."""
+
+import datetime
+import random
+
+from django.db import transaction
+
+from accounts.models import PracticeMembership, Role, User
+from carehomes.models import Alignment, CareHome
+from practices.models import PCN, Agreement, Commissioner, Practice, PracticeContact
+
+DEMO_PASSWORD = "demo-care-homes-2026"
+DEMO_USERS = [
+    # username, first, last, role
+    ("officer", "Rachel", "Garrison", Role.CONTRACTING_OFFICER),
+    ("finance", "Priya", "Shah", Role.CONTRACTING_OFFICER),
+    ("auditor", "Tom", "Okafor", Role.AUDITOR),
+    ("manager", "Janet", "Hughes", Role.PRACTICE_MANAGER),
+    ("admin", "Sam", "Patel", Role.ADMINISTRATOR),
+]
+PCN_NAMES = [
+    "Rotherham Central North",
+    "Maltby Wickersley",
+    "Raven",
+    "Health Village Dearne",
+    "Wentworth 1",
+    "Rother Valley South",
+]
+PLACES = [
+    "Broom Lane", "Clifton", "Greasbrough", "Kimberworth", "Rawmarsh", "Parkgate", "Wath",
+    "Swinton", "Maltby", "Wickersley", "Dinnington", "Kiveton Park", "Thurcroft", "Brinsworth",
+    "Treeton", "Aston", "Swallownest", "Bramley", "Thrybergh", "Dalton", "Herringthorpe",
+    "Whiston", "Canklow", "Eastwood", "Ferham", "Blackburn", "Thorpe Hesley", "Wingfield",
+    "Rockingham", "Sitwell",
+]
+HOME_WORDS = ["Lodge", "House", "Court", "Grange", "Manor", "View", "Gardens", "Hall"]
+HOME_NAMES = [
+    "Oakwood", "Beechcroft", "Moorgate", "Hollybank", "Ashfield", "Willow", "Cherry Tree",
+    "Elmhurst", "Fern", "Laurel", "Rosedale", "Heather", "Meadow", "Brook", "Birchwood",
+    "Chestnut", "Primrose", "Lilac", "Orchard", "Poplar", "Rowan", "Sycamore", "Thornbury",
+    "Valley", "Westfield", "Yew Tree", "Abbey", "Bluebell", "Clover", "Daisy", "Foxglove",
+    "Hawthorn", "Ivy", "Juniper", "Kingfisher", "Linden", "Maple", "Northfield", "Oaklands",
+    "Riverside",
+]
+LEAD_GPS = [
+    "Dr A Gunasekera", "Dr M Ahmed", "Dr K Brown", "Dr L Chen", "Dr P Davies", "Dr S Evans",
+    "Dr R Fletcher", "Dr H Green", "Dr N Iqbal", "Dr J Jones",
+]
+SCHEME_START = datetime.date(2018, 4, 1)
+
+
+@transaction.atomic
+def load_demo_data(seed: int = 2019) -> dict:
+    rng = random.Random(seed)
+    commissioner, _ = Commissioner.objects.get_or_create(
+        code="03L", defaults={"name": "NHS Rotherham CCG"}
+    )
+    counts = {"pcns": 0, "practices": 0, "care_homes": 0, "alignments": 0, "users": 0}
+
+    practices = []
+    for p_index, pcn_name in enumerate(PCN_NAMES):
+        pcn, created = PCN.objects.get_or_create(
+            code=f"U{51660 + p_index:05d}",
+            defaults={"name": f"{pcn_name} PCN", "commissioner": commissioner},
+        )
+        counts["pcns"] += created
+        for n in range(5):
+            index = p_index * 5 + n
+            practice, created = Practice.objects.get_or_create(
+                ods_code=f"C87{index + 1:03d}",
+                defaults={"name": f"{PLACES[index]} Medical Centre", "pcn": pcn},
+            )
+            if created:
+                counts["practices"] += 1
+                Agreement.objects.create(practice=practice, signed_on=datetime.date(2018, 3, 12))
+                PracticeContact.objects.create(
+                    practice=practice, email=f"manager.c87{index + 1:03d}@nhs.example"
+                )
+            practices.append(practice)
+
+    # 36 elderly and EMI homes and 4 learning-disability homes; beds chosen so occupancy is ~1,450.
+    for h_index in range(40):
+        ld = h_index >= 36
+        category = (
+            CareHome.Category.LEARNING_DISABILITY
+            if ld
+            else (CareHome.Category.EMI if h_index % 3 == 0 else CareHome.Category.ELDERLY)
+        )
+        home, created = CareHome.objects.get_or_create(
+            cqc_location_id=f"1-1016{13000 + h_index * 37:05d}",
+            defaults={
+                "name": f"{HOME_NAMES[h_index]} {HOME_WORDS[h_index % len(HOME_WORDS)]}",
+                "postcode": f"S{60 + h_index % 7} {1 + h_index % 9}{'ABDEFGHJ'[h_index % 8]}{'LNPQRSTU'[(h_index * 3) % 8]}",
+                "category": category,
+                "nursing": h_index % 4 == 0,
+                "beds": 8 if ld else rng.randint(28, 56),
+                "commissioner": commissioner,
+            },
+        )
+        counts["care_homes"] += created
+        aligned = [practices[(h_index * 7) % len(practices)]]
+        if h_index in (3, 17):  # a large home across two practice areas (seed 001)
+            aligned.append(practices[(h_index * 7 + 1) % len(practices)])
+        for practice in aligned:
+            _, created = Alignment.objects.get_or_create(
+                care_home=home,
+                practice=practice,
+                start_date=SCHEME_START,
+                defaults={"lead_gp": LEAD_GPS[(h_index + practice.pk) % len(LEAD_GPS)]},
+            )
+            counts["alignments"] += created
+
+    manager_practices = [practices[0], practices[7]]
+    for username, first, last, role in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@nhs.example",
+                "role": role,
+                "commissioner": commissioner if role in (Role.CONTRACTING_OFFICER, Role.AUDITOR) else None,
+                "is_staff": role == Role.ADMINISTRATOR,
+                "is_superuser": role == Role.ADMINISTRATOR,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+            counts["users"] += 1
+            if role == Role.PRACTICE_MANAGER:
+                for practice in manager_practices:
+                    PracticeMembership.objects.create(user=user, practice=practice)
+    return counts

@@ -1,0 +1,27 @@
+"""Every URL of the service. Each pattern is listed in the authorization matrix test
+(``tests/test_authorization_matrix.py``), which fails when one is added without a row."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.HomeView.as_view(), name="home"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            template_name="registration/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("practices.urls")),
+    path("", include("carehomes.urls")),
+    path("imports/", include("imports.urls")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "Care Home LES administration"
+admin.site.site_title = "Care Home LES"

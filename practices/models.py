@@ -1,0 +1,206 @@
+"""Organisations of the LES: commissioners, primary care networks, GP practices, and the
+practice's agreement to provide the service."""
+
+import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from carehomes_les.identifiers import (
+    validate_commissioner_code,
+    validate_pcn_code,
+    validate_practice_ods,
+)
+
+NOTICE_PERIOD_MONTHS = 6  # spec 4.4: either party may withdraw with 6 months' written notice
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later, or the month's last day where it is shorter (31 Aug + 6 → 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    next_month = datetime.date(year + (month == 12), month % 12 + 1, 1)
+    last_day = (next_month - datetime.timedelta(days=1)).day
+    return datetime.date(year, month, min(day.day, last_day))
+
+
+class Commissioner(models.Model):
+    """The body that commissions the LES and pays for it: a CCG, or an ICB place since 2022.
+
+    Contracting officers and auditors work for exactly one commissioner and see only its data."""
+
+    code = models.CharField(max_length=3, unique=True, validators=[validate_commissioner_code])
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[A-Z0-9]{3}$"), name="commissioner_code_format"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class PCN(models.Model):
+    """A primary care network: a grouping of practices used for reporting.
+
+    The LES contract is held by each practice, never by the PCN (seed 000), so no money is paid
+    to a PCN."""
+
+    code = models.CharField("PCN code", max_length=6, unique=True, validators=[validate_pcn_code])
+    name = models.CharField(max_length=200)
+    commissioner = models.ForeignKey(Commissioner, on_delete=models.PROTECT, related_name="pcns")
+
+    class Meta:
+        verbose_name = "PCN"
+        verbose_name_plural = "PCNs"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^U[0-9]{5}$"), name="pcn_code_format")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    def get_absolute_url(self):
+        return reverse("practices:pcn_detail", kwargs={"code": self.code})
+
+
+class PracticeQuerySet(models.QuerySet):
+    def with_registry(self):
+        return self.select_related("pcn", "pcn__commissioner")
+
+
+class Practice(models.Model):
+    """A GP practice, identified by its ODS code. The practice holds the LES agreement, submits the
+    quarterly worksheet for its aligned care homes and is paid for it."""
+
+    ods_code = models.CharField(
+        "ODS code", max_length=6, unique=True, validators=[validate_practice_ods]
+    )
+    name = models.CharField(max_length=200)
+    pcn = models.ForeignKey(PCN, on_delete=models.PROTECT, related_name="practices", verbose_name="PCN")
+
+    objects = PracticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ods_code__regex=r"^[A-Z][0-9]{5}$"), name="practice_ods_format"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.ods_code})"
+
+    def get_absolute_url(self):
+        return reverse("practices:practice_detail", kwargs={"ods_code": self.ods_code})
+
+    @property
+    def commissioner(self) -> Commissioner:
+        return self.pcn.commissioner
+
+
+class PracticeContact(models.Model):
+    """An email address of the practice lead or manager. Reminders and remittance advice go to
+    every contact; the practice keeps them up to date (spec 4.2)."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="contacts")
+    email = models.EmailField()
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "email"], name="practice_contact_unique")
+        ]
+
+    def __str__(self):
+        return self.email
+
+
+class Agreement(models.Model):
+    """A practice's participation in the LES (schedule 2 of its contract).
+
+    ``starts_on`` blank means a standing agreement in force from the start of the scheme (as
+    ``import_practices`` records). When either party gives 6 months' written notice (spec 4.4) the
+    agreement ends 6 months after the notice date; no claim is paid for a quarter that starts
+    after the end."""
+
+    class NoticeGivenBy(models.TextChoices):
+        PRACTICE = "practice", "Practice"
+        COMMISSIONER = "commissioner", "Commissioner"
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="agreements")
+    signed_on = models.DateField("signed", null=True, blank=True)
+    starts_on = models.DateField("in force from", null=True, blank=True)
+    notice_given_on = models.DateField("notice given", null=True, blank=True)
+    notice_given_by = models.CharField(max_length=12, choices=NoticeGivenBy.choices, blank=True)
+    ends_on = models.DateField(
+        "ends", null=True, blank=True, help_text="6 months after the notice date; set with the notice."
+    )
+
+    class Meta:
+        ordering = ["practice__name", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(notice_given_on__isnull=True, ends_on__isnull=True, notice_given_by="")
+                    | Q(notice_given_on__isnull=False, ends_on__isnull=False)
+                    & ~Q(notice_given_by="")
+                ),
+                name="agreement_notice_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gt=models.F("notice_given_on")),
+                name="agreement_ends_after_notice",
+            ),
+        ]
+
+    def __str__(self):
+        return f"LES agreement of {self.practice}"
+
+    @staticmethod
+    def end_for_notice(notice_given_on: datetime.date) -> datetime.date:
+        return add_months(notice_given_on, NOTICE_PERIOD_MONTHS)
+
+    def in_force_on(self, day: datetime.date) -> bool:
+        started = self.starts_on is None or self.starts_on <= day
+        return started and (self.ends_on is None or day <= self.ends_on)
+
+    @property
+    def status(self) -> str:
+        if self.ends_on is None:
+            return "In force"
+        return f"Notice given: ends {self.ends_on:%-d %B %Y}"
+
+
+class AgreementVariation(models.Model):
+    """A contract variation or addendum offered to the practice. A practice is never obliged to
+    sign (seed 000): while unsigned, the old terms stay in force."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="variations")
+    title = models.CharField(max_length=200)
+    offered_on = models.DateField("offered")
+    signed_on = models.DateField("signed", null=True, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["offered_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(signed_on__isnull=True) | Q(signed_on__gte=models.F("offered_on")),
+                name="variation_signed_after_offer",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_on is not None

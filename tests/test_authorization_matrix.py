@@ -1,0 +1,200 @@
+"""The authorization matrix: every URL pattern × every role, and the 404 for objects out of scope.
+
+``MATRIX`` must name every URL pattern the project serves: ``test_matrix_covers_every_url_pattern``
+fails when a pattern is added without a row here, so no page escapes the access rule unnoticed.
+
+Codes: 200 shown, 302 sent to sign in (or away from it), 403 the role may not do this at all,
+404 the object is outside the user's organisations (existence does not leak), 405 wrong method.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests import factories as f
+
+ROLES = ("anonymous", "manager", "officer", "auditor", "administrator")
+
+
+@dataclass
+class World:
+    """Two practices in one commissioner (the manager acts for the first) and a second commissioner."""
+
+    users: dict = field(default_factory=dict)
+    own: dict = field(default_factory=dict)
+    neighbour: dict = field(default_factory=dict)  # same commissioner, another practice
+    foreign: dict = field(default_factory=dict)  # another commissioner
+
+
+def _organisation(commissioner):
+    pcn = f.PCNFactory(commissioner=commissioner)
+    practice = f.PracticeFactory(pcn=pcn)
+    home = f.CareHomeFactory(commissioner=commissioner)
+    alignment = f.AlignmentFactory(care_home=home, practice=practice)
+    agreement = f.AgreementFactory(practice=practice)
+    variation = agreement.variations.create(title="2019 addendum", offered_on=datetime.date(2019, 9, 1))
+    return {
+        "pcn": pcn,
+        "practice": practice,
+        "home": home,
+        "alignment": alignment,
+        "agreement": agreement,
+        "variation": variation,
+    }
+
+
+@pytest.fixture
+def world(db):
+    commissioner = f.CommissionerFactory(code="03L")
+    other_commissioner = f.CommissionerFactory(code="02P")
+    w = World(
+        own=_organisation(commissioner),
+        neighbour=_organisation(commissioner),
+        foreign=_organisation(other_commissioner),
+    )
+    w.users = {
+        "anonymous": None,
+        "manager": f.practice_manager(w.own["practice"]),
+        "officer": f.officer(commissioner),
+        "auditor": f.auditor(commissioner),
+        "administrator": f.administrator(),
+    }
+    return w
+
+
+# URL kwargs built from one organisation's objects.
+def _pcn(o):
+    return {"code": o["pcn"].code}
+
+
+def _practice(o):
+    return {"ods_code": o["practice"].ods_code}
+
+
+def _agreement(o):
+    return {"ods_code": o["practice"].ods_code, "pk": o["agreement"].pk}
+
+
+def _variation(o):
+    return {**_agreement(o), "variation": o["variation"].pk}
+
+
+def _home(o):
+    return {"cqc_location_id": o["home"].cqc_location_id}
+
+
+def _alignment(o):
+    return {"pk": o["alignment"].pk}
+
+
+def _none(o):
+    return {}
+
+
+def codes(manager, officer, auditor, administrator, anonymous=302):
+    return dict(
+        anonymous=anonymous, manager=manager, officer=officer, auditor=auditor, administrator=administrator
+    )
+
+
+OFFICER_ONLY = codes(403, 200, 403, 403)
+REGISTRY_READERS = codes(403, 200, 200, 200)
+EVERYONE = codes(200, 200, 200, 200)
+
+# url name → (kwargs builder, expected GET status per role[, method])
+MATRIX = {
+    "home": (_none, EVERYONE),
+    "login": (_none, codes(302, 302, 302, 302, anonymous=200)),
+    "logout": (_none, codes(302, 302, 302, 302, anonymous=302), "post"),
+    "practices:pcn_list": (_none, REGISTRY_READERS),
+    "practices:pcn_create": (_none, OFFICER_ONLY),
+    "practices:pcn_detail": (_pcn, REGISTRY_READERS),
+    "practices:pcn_edit": (_pcn, OFFICER_ONLY),
+    "practices:practice_list": (_none, EVERYONE),
+    "practices:practice_create": (_none, OFFICER_ONLY),
+    "practices:practice_detail": (_practice, EVERYONE),
+    "practices:practice_edit": (_practice, OFFICER_ONLY),
+    "practices:practice_contacts": (_practice, codes(200, 200, 403, 403)),
+    "practices:agreement_notice": (_agreement, OFFICER_ONLY),
+    "practices:variation_create": (_agreement, OFFICER_ONLY),
+    "practices:variation_edit": (_variation, OFFICER_ONLY),
+    "carehomes:care_home_list": (_none, EVERYONE),
+    "carehomes:care_home_create": (_none, OFFICER_ONLY),
+    "carehomes:care_home_detail": (_home, EVERYONE),
+    "carehomes:care_home_edit": (_home, OFFICER_ONLY),
+    "carehomes:alignment_create": (_home, OFFICER_ONLY),
+    "carehomes:alignment_edit": (_alignment, OFFICER_ONLY),
+    "imports:upload": (_none, OFFICER_ONLY),
+    # Django's admin is for administrators only (users and roles); everyone else is sent to its sign-in.
+    "admin:*": (_none, codes(302, 302, 302, 200)),
+}
+
+
+def _all_url_names(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            if inner == "admin:":
+                yield "admin:*"
+                continue
+            yield from _all_url_names(entry, inner)
+        elif isinstance(entry, URLPattern):
+            assert entry.name, f"URL pattern {entry.pattern} has no name, so the matrix cannot list it"
+            yield f"{namespace}{entry.name}"
+
+
+def test_matrix_covers_every_url_pattern():
+    served = set(_all_url_names())
+    missing = served - MATRIX.keys()
+    stale = MATRIX.keys() - served
+    assert not missing, f"URL patterns with no row in the authorization matrix: {sorted(missing)}"
+    assert not stale, f"Matrix rows for URL patterns that no longer exist: {sorted(stale)}"
+
+
+def _request(client, world, role, name, kwargs, method="get"):
+    user = world.users[role]
+    if user is not None:
+        client.force_login(user)
+    if name == "admin:*":
+        url = reverse("admin:index")
+    else:
+        url = reverse(name, kwargs=kwargs)
+    return getattr(client, method)(url)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_matrix_role_gets_expected_status(client, world, name, role):
+    build, expected, *method = MATRIX[name]
+    response = _request(client, world, role, name, build(world.own), *method)
+    assert response.status_code == expected[role], (
+        f"{role} on {name}: expected {expected[role]}, got {response.status_code}"
+    )
+
+
+OBJECT_PAGES = sorted(name for name, (build, *_rest) in MATRIX.items() if build is not _none)
+
+
+def _pages_open_to(role):
+    """Object pages the role may use at all: on these, a foreign object must be a 404."""
+    return [name for name in OBJECT_PAGES if MATRIX[name][1][role] == 200]
+
+
+@pytest.mark.parametrize("name", _pages_open_to("manager"))
+def test_manager_gets_404_on_another_practices_pages(client, world, name):
+    build, _expected, *method = MATRIX[name]
+    response = _request(client, world, "manager", name, build(world.neighbour), *method)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("role", "name"),
+    [(role, name) for role in ("officer", "auditor") for name in _pages_open_to(role)],
+)
+def test_commissioner_staff_get_404_on_another_commissioners_pages(client, world, role, name):
+    build, _expected, *method = MATRIX[name]
+    response = _request(client, world, role, name, build(world.foreign), *method)
+    assert response.status_code == 404
