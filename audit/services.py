@@ -40,8 +40,8 @@ def audit_record(
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
         summary=summary[:300],
-        before=before or {},
-        after=after or {},
+        before={k: _plain(v) for k, v in (before or {}).items()},
+        after={k: _plain(v) for k, v in (after or {}).items()},
         reason=reason,
     )
 

@@ -28,8 +28,12 @@ class CareHomeListView(ScopedTableView):
         today = timezone.localdate()
         # Count only the alignments the user may see: a manager never learns who else shares a home.
         visible = self.scope.alignments().current(today).values("pk")
-        return self.scope.care_homes().annotate(
-            practice_count=Count("alignments", filter=Q(alignments__in=visible), distinct=True)
+        return (
+            self.scope.care_homes()
+            .annotate(
+                practice_count=Count("alignments", filter=Q(alignments__in=visible), distinct=True)
+            )
+            .order_by("name")
         )
 
     def get_context_data(self, **kwargs):
@@ -50,8 +54,10 @@ class CareHomeDetailView(AccessMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
-        alignments = self.scope.alignments().filter(care_home=self.object).order_by(
-            "practice__name", "start_date"
+        alignments = (
+            self.scope.alignments()
+            .filter(care_home=self.object)
+            .order_by("practice__name", "start_date")
         )
         context.update(
             today=today,
@@ -75,9 +81,8 @@ class CareHomeFormView(ServiceFormView):
             self.object = CareHome(commissioner_id=self.request.user.commissioner_id)
         return {**super().get_form_kwargs(), "instance": self.object}
 
-    def get_context_data(self, **kwargs):
-        self.heading = f"Edit {self.object.name}" if self.object.pk else "Add a care home"
-        return super().get_context_data(**kwargs)
+    def get_heading(self):
+        return f"Edit {self.object.name}" if self.object.pk else "Add a care home"
 
     def perform(self, form):
         return services.care_home_save(care_home=form.save(commit=False), by=self.request.user)
@@ -107,14 +112,11 @@ class AlignmentFormView(ServiceFormView):
             "practices": self.scope.practices(),
         }
 
-    def get_context_data(self, **kwargs):
+    def get_heading(self):
         home = self.object.care_home
-        self.heading = (
-            f"Edit the alignment of {home.name} with {self.object.practice.name}"
-            if self.object.pk
-            else f"Align {home.name} with a practice"
-        )
-        return super().get_context_data(**kwargs)
+        if self.object.pk:
+            return f"Edit the alignment of {home.name} with {self.object.practice.name}"
+        return f"Align {home.name} with a practice"
 
     def perform(self, form):
         return services.alignment_save(alignment=form.save(commit=False), by=self.request.user)

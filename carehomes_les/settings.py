@@ -49,7 +49,9 @@ if PRODUCTION:
     if not ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS must list the host names the service answers to.")
     if not CELERY_BROKER_URL:
-        problems.append("CELERY_BROKER_URL (or REDIS_URL) must point at Redis, e.g. redis://redis:6379/0.")
+        problems.append(
+            "CELERY_BROKER_URL (or REDIS_URL) must point at Redis, e.g. redis://redis:6379/0."
+        )
     if DEBUG:
         problems.append("DEBUG must be off in production: unset DEBUG or set DEBUG=false.")
     if problems:
@@ -81,7 +83,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -89,6 +90,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+if PRODUCTION:
+    # Serves the collected static files (vendored NHS.UK assets included); no CDN.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "carehomes_les.urls"
 WSGI_APPLICATION = "carehomes_les.wsgi.application"
@@ -127,7 +132,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -168,7 +176,9 @@ if EMAIL_HOST:
     EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 elif PRODUCTION:
-    raise ImproperlyConfigured("Production settings are incomplete:\n- EMAIL_HOST must name the SMTP server.")
+    raise ImproperlyConfigured(
+        "Production settings are incomplete:\n- EMAIL_HOST must name the SMTP server."
+    )
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", str(VAR_DIR / "outbox"))

@@ -62,10 +62,15 @@ class ServiceFormView(AccessMixin, FormView):
     def get_success_url(self, result=None):
         return result.get_absolute_url()
 
+    def get_heading(self) -> str:
+        return self.heading
+
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(heading=self.heading, submit_label=self.submit_label, cancel_url=self.cancel_url())
+        context = super().get_context_data(**kwargs)  # builds the form, and with it the object
+        context.update(
+            heading=self.get_heading(), submit_label=self.submit_label, cancel_url=self.cancel_url()
+        )
         return context
 
     def cancel_url(self):
-        return self.request.META.get("HTTP_REFERER", "/")
+        return "/"

@@ -35,7 +35,7 @@ class PCNListView(ScopedTableView):
     create_url_name = "practices:pcn_create"
 
     def scoped_queryset(self):
-        return self.scope.pcns().annotate(practice_count=Count("practices"))
+        return self.scope.pcns().annotate(practice_count=Count("practices")).order_by("name")
 
 
 class PCNDetailView(AccessMixin, DetailView):
@@ -66,9 +66,8 @@ class PCNFormView(ServiceFormView):
         self.object = self.setup_object()
         return {**super().get_form_kwargs(), "instance": self.object}
 
-    def get_context_data(self, **kwargs):
-        self.heading = f"Edit {self.object.name}" if self.object.pk else "Add a PCN"
-        return super().get_context_data(**kwargs)
+    def get_heading(self):
+        return f"Edit {self.object.name}" if self.object.pk else "Add a PCN"
 
     def perform(self, form):
         return services.pcn_save(pcn=form.save(commit=False), by=self.request.user)
@@ -98,8 +97,10 @@ class PracticeListView(ScopedTableView):
         current = Q(alignments__start_date__lte=today) & (
             Q(alignments__end_date__isnull=True) | Q(alignments__end_date__gte=today)
         )
-        return self.scope.practices().annotate(
-            home_count=Count("alignments", filter=current, distinct=True)
+        return (
+            self.scope.practices()
+            .annotate(home_count=Count("alignments", filter=current, distinct=True))
+            .order_by("name")
         )
 
     def get_context_data(self, **kwargs):
@@ -121,8 +122,10 @@ class PracticeDetailView(AccessMixin, DetailView):
         context = super().get_context_data(**kwargs)
         practice = self.object
         today = timezone.localdate()
-        alignments = self.scope.alignments().filter(practice=practice).order_by(
-            "care_home__name", "start_date"
+        alignments = (
+            self.scope.alignments()
+            .filter(practice=practice)
+            .order_by("care_home__name", "start_date")
         )
         context.update(
             today=today,
@@ -144,14 +147,15 @@ class PracticeFormView(ServiceFormView):
 
     def get_form_kwargs(self):
         if "ods_code" in self.kwargs:
-            self.object = get_object_or_404(self.scope.practices(), ods_code=self.kwargs["ods_code"])
+            self.object = get_object_or_404(
+                self.scope.practices(), ods_code=self.kwargs["ods_code"]
+            )
         else:
             self.object = Practice()
         return {**super().get_form_kwargs(), "instance": self.object, "pcns": self.scope.pcns()}
 
-    def get_context_data(self, **kwargs):
-        self.heading = f"Edit {self.object.name}" if self.object.pk else "Add a practice"
-        return super().get_context_data(**kwargs)
+    def get_heading(self):
+        return f"Edit {self.object.name}" if self.object.pk else "Add a practice"
 
     def perform(self, form):
         return services.practice_save(practice=form.save(commit=False), by=self.request.user)
@@ -165,7 +169,9 @@ class PracticeScopedMixin:
 
     def practice(self) -> Practice:
         if not hasattr(self, "_practice"):
-            self._practice = get_object_or_404(self.scope.practices(), ods_code=self.kwargs["ods_code"])
+            self._practice = get_object_or_404(
+                self.scope.practices(), ods_code=self.kwargs["ods_code"]
+            )
         return self._practice
 
     def get_success_url(self, result=None):
@@ -184,9 +190,8 @@ class PracticeContactsView(PracticeScopedMixin, ServiceFormView):
     def get_initial(self):
         return {"emails": "\n".join(self.practice().contacts.values_list("email", flat=True))}
 
-    def get_context_data(self, **kwargs):
-        self.heading = f"Contact email addresses for {self.practice().name}"
-        return super().get_context_data(**kwargs)
+    def get_heading(self):
+        return f"Contact email addresses for {self.practice().name}"
 
     def perform(self, form):
         services.practice_contacts_set(
@@ -205,9 +210,8 @@ class AgreementNoticeView(PracticeScopedMixin, ServiceFormView):
             self.scope.agreements(), practice=self.practice(), pk=self.kwargs["pk"]
         )
 
-    def get_context_data(self, **kwargs):
-        self.heading = f"Record notice on the agreement of {self.practice().name}"
-        return super().get_context_data(**kwargs)
+    def get_heading(self):
+        return f"Record notice on the agreement of {self.practice().name}"
 
     def perform(self, form):
         return services.agreement_give_notice(
@@ -237,11 +241,14 @@ class AgreementVariationView(PracticeScopedMixin, ServiceFormView):
             self.object = AgreementVariation(agreement=agreement)
         return {**super().get_form_kwargs(), "instance": self.object}
 
-    def get_context_data(self, **kwargs):
-        self.heading = (
-            f"Edit variation: {self.object.title}" if self.object.pk else "Offer a contract variation"
+    def get_heading(self):
+        return (
+            f"Edit variation: {self.object.title}"
+            if self.object.pk
+            else "Offer a contract variation"
         )
-        return super().get_context_data(**kwargs)
 
     def perform(self, form):
-        return services.agreement_variation_save(variation=form.save(commit=False), by=self.request.user)
+        return services.agreement_variation_save(
+            variation=form.save(commit=False), by=self.request.user
+        )

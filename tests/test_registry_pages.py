@@ -78,7 +78,7 @@ def test_care_home_with_no_beds_is_refused(client, officer):
     assert not CareHome.objects.exists()
 
 
-def test_manager_edits_their_practice_contacts(client):
+def test_manager_edits_their_practice_contacts(client, db):
     practice = f.PracticeContactFactory(email="old@nhs.example").practice
     client.force_login(f.practice_manager(practice))
     url = reverse("practices:practice_contacts", kwargs={"ods_code": practice.ods_code})
@@ -87,7 +87,7 @@ def test_manager_edits_their_practice_contacts(client):
     assert sorted(practice.contacts.values_list("email", flat=True)) == ["lead@nhs.example", "pm@nhs.example"]
 
 
-def test_manager_contacts_form_names_the_bad_address(client):
+def test_manager_contacts_form_names_the_bad_address(client, db):
     practice = f.PracticeContactFactory(email="old@nhs.example").practice
     client.force_login(f.practice_manager(practice))
     url = reverse("practices:practice_contacts", kwargs={"ods_code": practice.ods_code})

@@ -1,0 +1,247 @@
+"""Quarters, tariffs, lateness bands, and the quarterly worksheets practices submit as claims."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from carehomes.models import CareHome
+from claims import rules
+from claims.periods import Period
+from practices.models import Practice
+
+
+class Quarter(models.Model):
+    """A quarter of the financial year (Q1 April–June … Q4 January–March) for which every practice
+    submits a worksheet by the due date: by default the 14th day after the quarter ends (SPEC §3);
+    an officer may change it until it passes."""
+
+    year = models.PositiveSmallIntegerField(
+        help_text="The calendar year in which the financial year starts."
+    )
+    number = models.PositiveSmallIntegerField("quarter")
+    due_date = models.DateField("submission due date")
+
+    class Meta:
+        ordering = ["year", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "number"], name="quarter_unique"),
+            models.CheckConstraint(
+                condition=Q(number__gte=1, number__lte=4), name="quarter_number_1_to_4"
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def period(self) -> Period:
+        return Period(self.year, self.number)
+
+    @property
+    def label(self) -> str:
+        return self.period.label
+
+    @property
+    def slug(self) -> str:
+        """``2019-20-Q2``: the label as it appears in URLs."""
+        return self.label.replace("/", "-").replace(" ", "-")
+
+    @property
+    def first_day(self) -> datetime.date:
+        return self.period.first_day
+
+    @property
+    def last_day(self) -> datetime.date:
+        return self.period.last_day
+
+
+class Tariff(models.Model):
+    """The LES rates for a financial year, in pence. A year without its own row uses the most recent
+    earlier year's. Rates can be changed only before the year starts, never silently afterwards."""
+
+    year = models.PositiveSmallIntegerField(
+        unique=True, help_text="The calendar year in which the financial year starts."
+    )
+    new_permanent_pence = models.PositiveIntegerField(
+        "new permanent patient, first quarter (pence)"
+    )
+    continuing_pence = models.PositiveIntegerField("continuing patient, per quarter (pence)")
+    temporary_pence = models.PositiveIntegerField("temporary patient, per quarter (pence)")
+
+    class Meta:
+        ordering = ["year"]
+
+    def __str__(self):
+        return f"Tariff from {Period(self.year, 1).financial_year}"
+
+    @property
+    def rates(self) -> rules.Rates:
+        return rules.Rates(
+            new_permanent=self.new_permanent_pence,
+            continuing=self.continuing_pence,
+            temporary=self.temporary_pence,
+        )
+
+    @property
+    def starts_on(self) -> datetime.date:
+        return Period(self.year, 1).first_day
+
+
+class LatenessBand(models.Model):
+    """A row of the late-submission table (spec 4.2, SPEC §6): how much is deducted from a worksheet
+    submitted so many days late, and whether its payment is deferred one run."""
+
+    min_days = models.PositiveSmallIntegerField()
+    max_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Blank: no upper limit."
+    )
+    deduction_percent = models.DecimalField(max_digits=5, decimal_places=2)
+    release = models.CharField(
+        max_length=10,
+        choices=[(r.value, r.name.replace("_", " ").capitalize()) for r in rules.Release],
+    )
+
+    class Meta:
+        ordering = ["min_days"]
+        constraints = [
+            models.UniqueConstraint(fields=["min_days"], name="band_min_days_unique"),
+            models.CheckConstraint(
+                condition=Q(max_days__isnull=True) | Q(max_days__gte=F("min_days")),
+                name="band_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(deduction_percent__gte=0, deduction_percent__lte=100),
+                name="band_percent_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.band.label
+
+    @property
+    def band(self) -> rules.Band:
+        return rules.Band(
+            self.min_days, self.max_days, self.deduction_percent, rules.Release(self.release)
+        )
+
+
+class Worksheet(models.Model):
+    """A practice's quarterly LES data worksheet (spec 4.1): one line for every eligible care home
+    aligned with the practice in the quarter. Once submitted it is the practice's **claim** for the
+    quarter; its payment figures are computed by ``claims/rules.py`` and stored with it. Lateness is
+    fixed at the first submission."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Submitted"
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="worksheets")
+    quarter = models.ForeignKey(Quarter, on_delete=models.PROTECT, related_name="worksheets")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    first_submitted_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(help_text="The latest submission (after a query, say).")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # The payment, as the rules computed it (pence). Recomputed only by services.
+    gross_pence = models.PositiveIntegerField(default=0)
+    days_late = models.PositiveIntegerField(default=0)
+    band_deduction_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    deduction_percent = models.DecimalField(max_digits=5, decimal_places=2, default=0)
+    deduction_pence = models.PositiveIntegerField(default=0)
+    net_pence = models.PositiveIntegerField(default=0)
+    release = models.CharField(
+        max_length=10,
+        choices=LatenessBand._meta.get_field("release").choices,
+        default=rules.Release.NEXT_RUN,
+    )
+    waived = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["quarter__year", "quarter__number", "practice__ods_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "quarter"], name="worksheet_one_per_practice_quarter"
+            ),
+            models.CheckConstraint(
+                condition=Q(net_pence=F("gross_pence") - F("deduction_pence")),
+                name="worksheet_net_is_gross_less_deduction",
+            ),
+            models.CheckConstraint(
+                condition=Q(submitted_at__gte=F("first_submitted_at")),
+                name="worksheet_resubmitted_after_first",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.practice.name}, {self.quarter.label}"
+
+    @property
+    def deferred(self) -> bool:
+        return self.release == rules.Release.DEFERRED
+
+
+class WorksheetLine(models.Model):
+    """One care home's figures on a worksheet (SPEC §4). The opening is the same practice and home's
+    closing in the previous quarter, carried forward and locked; only the pair's first quarter takes an
+    entered baseline, and only an officer may correct a carried-forward opening (with a reason)."""
+
+    class OpeningSource(models.TextChoices):
+        BASELINE = "baseline", "Baseline entered by the practice"
+        CARRIED_FORWARD = "carried_forward", "Carried forward"
+        CORRECTED = "corrected", "Corrected by an officer"
+
+    worksheet = models.ForeignKey(Worksheet, on_delete=models.CASCADE, related_name="lines")
+    care_home = models.ForeignKey(
+        CareHome, on_delete=models.PROTECT, related_name="worksheet_lines"
+    )
+    opening = models.PositiveIntegerField()
+    new_permanent = models.PositiveIntegerField()
+    temporary = models.PositiveIntegerField()
+    moved_out = models.PositiveIntegerField()
+    died = models.PositiveIntegerField()
+    in_other_home = models.PositiveIntegerField(default=0)
+    opening_source = models.CharField(max_length=16, choices=OpeningSource.choices)
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="carried_to",
+        help_text="The previous quarter's line whose closing became this opening.",
+    )
+    beds_warning_confirmed = models.BooleanField(
+        default=False,
+        help_text="The submitter confirmed a closing above the home's registered beds.",
+    )
+
+    class Meta:
+        ordering = ["care_home__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["worksheet", "care_home"], name="line_one_per_home"),
+            models.CheckConstraint(
+                condition=Q(moved_out__lte=F("opening") + F("new_permanent") - F("died")),
+                name="line_leavers_within_patients",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.care_home.name} on {self.worksheet}"
+
+    @property
+    def figures(self) -> rules.Line:
+        return rules.Line(
+            opening=self.opening,
+            new_permanent=self.new_permanent,
+            temporary=self.temporary,
+            moved_out=self.moved_out,
+            died=self.died,
+            in_other_home=self.in_other_home,
+        )
+
+    @property
+    def closing(self) -> int:
+        return self.figures.closing

@@ -1,0 +1,271 @@
+"""Writes for worksheets and claims. The web form, the practice's upload and ``import_worksheets``
+all submit through :func:`worksheet_submit`, so the same figures give the same payment whichever
+way they arrive."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from audit.services import audit_record
+from claims import rules, selectors
+from claims.models import Quarter, Worksheet, WorksheetLine
+from claims.periods import Period
+from practices.models import Practice
+
+
+@dataclass(frozen=True)
+class LineEntry:
+    """What the practice entered for one home. ``opening`` is only read for a baseline line (the
+    pair's first quarter); a carried-forward opening is locked, and if given must match."""
+
+    new_permanent: int
+    temporary: int
+    moved_out: int
+    died: int
+    in_other_home: int = 0
+    opening: int | None = None
+    beds_warning_confirmed: bool = False
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A problem with a worksheet, naming the home and the field where there is one."""
+
+    message: str
+    home: str = ""
+    field: str = ""
+    care_home_id: int | None = None
+    is_warning: bool = False
+
+    def __str__(self):
+        where = ", ".join(part for part in (self.home, self.field) if part)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class WorksheetRefused(Exception):
+    """The worksheet cannot be submitted as it stands; nothing was written."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+@dataclass
+class Assembled:
+    """A worksheet checked and priced, ready to save (or to show as a preview)."""
+
+    practice: Practice
+    quarter: Quarter
+    lines: list[tuple[selectors.Opening, rules.Line, LineEntry]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    payment: rules.Payment | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_warning]
+
+    @property
+    def unconfirmed_warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_warning]
+
+
+def quarter_for(period: Period) -> Quarter:
+    """The stored quarter, created with the default due date (the 14th day after it ends) if new."""
+    quarter, _ = Quarter.objects.get_or_create(
+        year=period.year, number=period.quarter, defaults={"due_date": period.default_due_date}
+    )
+    return quarter
+
+
+def worksheet_assemble(
+    *,
+    practice: Practice,
+    quarter: Quarter,
+    entries: Mapping[int, LineEntry],
+    submitted_at: datetime.datetime,
+    first_submitted_at: datetime.datetime | None = None,
+) -> Assembled:
+    """Check every rule of SPEC §4 and price the worksheet with ``claims/rules.py``. Writes nothing."""
+    result = Assembled(practice, quarter)
+    if not selectors.agreements_in_force(quarter).filter(practice=practice).exists():
+        result.problems.append(
+            Problem(f"{practice.name} has no LES agreement in force in {quarter.label}.")
+        )
+    blocker = selectors.missing_predecessor(practice, quarter)
+    if blocker is not None:
+        result.problems.append(
+            Problem(
+                f"Submit the {blocker.label} worksheet first: a quarter cannot be submitted before the "
+                "one it carries forward from."
+            )
+        )
+    expected = selectors.openings(practice, quarter)
+    if not expected:
+        result.problems.append(
+            Problem(
+                f"{practice.name} has no eligible care home aligned with it in {quarter.label}."
+            )
+        )
+    expected_ids = {o.care_home.pk for o in expected}
+    for care_home_id in entries.keys() - expected_ids:
+        result.problems.append(
+            Problem(
+                "is not an elderly or EMI home aligned with the practice in this quarter",
+                home=str(care_home_id),
+                care_home_id=care_home_id,
+            )
+        )
+    for opening in expected:
+        home = opening.care_home
+        entry = entries.get(home.pk)
+        if entry is None:
+            result.problems.append(
+                Problem(
+                    "no figures given: every aligned home needs a line",
+                    home=home.name,
+                    care_home_id=home.pk,
+                )
+            )
+            continue
+        if opening.is_baseline:
+            if entry.opening is None:
+                result.problems.append(
+                    Problem(
+                        "enter the number of patients at the start of the quarter (this is the first "
+                        "quarter for this home, so there is nothing to carry forward)",
+                        home=home.name,
+                        field="opening",
+                        care_home_id=home.pk,
+                    )
+                )
+                continue
+            opening_value = entry.opening
+        else:
+            opening_value = opening.value
+            if entry.opening is not None and entry.opening != opening_value:
+                result.problems.append(
+                    Problem(
+                        f"must be {opening_value}, the closing figure carried forward from "
+                        f"{opening.carried_from.worksheet.quarter.label}",
+                        home=home.name,
+                        field="opening",
+                        care_home_id=home.pk,
+                    )
+                )
+                continue
+        line = rules.Line(
+            opening=opening_value,
+            new_permanent=entry.new_permanent,
+            temporary=entry.temporary,
+            moved_out=entry.moved_out,
+            died=entry.died,
+            in_other_home=entry.in_other_home,
+        )
+        for problem in rules.check_line(line, beds=home.beds):
+            if problem.is_warning and entry.beds_warning_confirmed:
+                continue
+            result.problems.append(
+                Problem(
+                    problem.message,
+                    home=home.name,
+                    field=problem.field,
+                    care_home_id=home.pk,
+                    is_warning=problem.is_warning,
+                )
+            )
+        result.lines.append((opening, line, entry))
+    if not result.errors:
+        result.payment = rules.calculate_payment(
+            [line for _, line, _ in result.lines],
+            rates=selectors.rates_for(quarter),
+            due_date=quarter.due_date,
+            first_submitted_at=first_submitted_at or submitted_at,
+            bands=selectors.bands(),
+        )
+    return result
+
+
+@transaction.atomic
+def worksheet_submit(
+    *,
+    practice: Practice,
+    quarter: Quarter,
+    entries: Mapping[int, LineEntry],
+    by,
+    submitted_at: datetime.datetime,
+) -> Worksheet:
+    """Submit a practice's worksheet for a quarter: it becomes the practice's claim, priced by the rules.
+
+    Raises :class:`WorksheetRefused` (nothing written) for any error or unconfirmed warning."""
+    # One submission per practice at a time: two tabs submitting at once cannot both pass the checks.
+    Practice.objects.select_for_update().get(pk=practice.pk)
+    if Worksheet.objects.filter(practice=practice, quarter=quarter).exists():
+        raise WorksheetRefused(
+            [
+                Problem(
+                    f"The {quarter.label} worksheet has already been submitted for {practice.name}."
+                )
+            ]
+        )
+    assembled = worksheet_assemble(
+        practice=practice, quarter=quarter, entries=entries, submitted_at=submitted_at
+    )
+    if assembled.problems:
+        raise WorksheetRefused(assembled.problems)
+    payment = assembled.payment
+    worksheet = Worksheet.objects.create(
+        practice=practice,
+        quarter=quarter,
+        first_submitted_at=submitted_at,
+        submitted_at=submitted_at,
+        submitted_by=by if getattr(by, "pk", None) else None,
+        **payment_fields(payment),
+    )
+    WorksheetLine.objects.bulk_create(
+        [
+            WorksheetLine(
+                worksheet=worksheet,
+                care_home=opening.care_home,
+                opening=line.opening,
+                new_permanent=line.new_permanent,
+                temporary=line.temporary,
+                moved_out=line.moved_out,
+                died=line.died,
+                in_other_home=line.in_other_home,
+                opening_source=(
+                    WorksheetLine.OpeningSource.BASELINE
+                    if opening.is_baseline
+                    else WorksheetLine.OpeningSource.CARRIED_FORWARD
+                ),
+                carried_from=opening.carried_from,
+                beds_warning_confirmed=entry.beds_warning_confirmed
+                and line.closing > opening.care_home.beds,
+            )
+            for opening, line, entry in assembled.lines
+        ]
+    )
+    audit_record(
+        by=by,
+        action="worksheet_submit",
+        obj=worksheet,
+        summary=f"{quarter.label} worksheet of {practice} submitted: net {rules.pounds(payment.net)}",
+        after={**payment_fields(payment), "submitted_at": submitted_at.isoformat()},
+    )
+    return worksheet
+
+
+def payment_fields(payment: rules.Payment) -> dict:
+    return {
+        "gross_pence": payment.gross,
+        "days_late": payment.days_late,
+        "band_deduction_percent": payment.band.deduction_percent,
+        "deduction_percent": payment.deduction_percent,
+        "deduction_pence": payment.deduction,
+        "net_pence": payment.net,
+        "release": payment.release.value,
+        "waived": payment.waived,
+    }
