@@ -14,7 +14,15 @@ class PracticeMembershipInline(admin.TabularInline):
 class LesUserAdmin(UserAdmin):
     """Administrators manage users, their role and the organisations they act for here."""
 
-    list_display = ["username", "first_name", "last_name", "email", "role", "commissioner", "is_active"]
+    list_display = [
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "role",
+        "commissioner",
+        "is_active",
+    ]
     list_filter = ["role", "commissioner", "is_active"]
     fieldsets = UserAdmin.fieldsets + (("Role in the LES", {"fields": ("role", "commissioner")}),)
     add_fieldsets = UserAdmin.add_fieldsets + (

@@ -42,7 +42,8 @@ class User(AbstractUser):
                 condition=Q(role__in=[r.value for r in Role]), name="user_role_valid"
             ),
             models.CheckConstraint(
-                condition=~Q(role__in=["contracting_officer", "auditor"]) | Q(commissioner__isnull=False),
+                condition=~Q(role__in=["contracting_officer", "auditor"])
+                | Q(commissioner__isnull=False),
                 name="user_commissioner_staff_have_commissioner",
             ),
         ]

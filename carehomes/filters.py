@@ -15,5 +15,7 @@ class CareHomeFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(
-            Q(name__icontains=value) | Q(cqc_location_id__icontains=value) | Q(postcode__icontains=value)
+            Q(name__icontains=value)
+            | Q(cqc_location_id__icontains=value)
+            | Q(postcode__icontains=value)
         )

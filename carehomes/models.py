@@ -62,7 +62,9 @@ class CareHome(models.Model):
         return f"{self.name} ({self.cqc_location_id})"
 
     def get_absolute_url(self):
-        return reverse("carehomes:care_home_detail", kwargs={"cqc_location_id": self.cqc_location_id})
+        return reverse(
+            "carehomes:care_home_detail", kwargs={"cqc_location_id": self.cqc_location_id}
+        )
 
     @property
     def is_eligible(self) -> bool:

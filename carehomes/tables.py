@@ -15,7 +15,15 @@ class CareHomeTable(tables.Table):
 
     class Meta:
         model = CareHome
-        fields = ["name", "cqc_location_id", "postcode", "category", "kind", "beds", "practice_count"]
+        fields = [
+            "name",
+            "cqc_location_id",
+            "postcode",
+            "category",
+            "kind",
+            "beds",
+            "practice_count",
+        ]
         caption = "Care homes"
 
     def render_kind(self, record):

@@ -30,7 +30,9 @@ class PracticeContactsForm(forms.Form):
     )
 
     def clean_emails(self):
-        emails = [line.strip() for line in self.cleaned_data["emails"].replace(";", "\n").splitlines()]
+        emails = [
+            line.strip() for line in self.cleaned_data["emails"].replace(";", "\n").splitlines()
+        ]
         emails = [e for e in emails if e]
         if not emails:
             raise forms.ValidationError("Enter at least one email address.")
@@ -46,7 +48,10 @@ class AgreementNoticeForm(forms.ModelForm):
     class Meta:
         model = Agreement
         fields = ["notice_given_on", "notice_given_by"]
-        labels = {"notice_given_on": "Date written notice was given", "notice_given_by": "Notice given by"}
+        labels = {
+            "notice_given_on": "Date written notice was given",
+            "notice_given_by": "Notice given by",
+        }
         help_texts = {"notice_given_on": "The agreement ends 6 months after this date."}
         widgets = {"notice_given_on": forms.DateInput(attrs={"type": "date"})}
 

@@ -83,7 +83,9 @@ class Practice(models.Model):
         "ODS code", max_length=6, unique=True, validators=[validate_practice_ods]
     )
     name = models.CharField(max_length=200)
-    pcn = models.ForeignKey(PCN, on_delete=models.PROTECT, related_name="practices", verbose_name="PCN")
+    pcn = models.ForeignKey(
+        PCN, on_delete=models.PROTECT, related_name="practices", verbose_name="PCN"
+    )
 
     objects = PracticeQuerySet.as_manager()
 
@@ -141,7 +143,10 @@ class Agreement(models.Model):
     notice_given_on = models.DateField("notice given", null=True, blank=True)
     notice_given_by = models.CharField(max_length=12, choices=NoticeGivenBy.choices, blank=True)
     ends_on = models.DateField(
-        "ends", null=True, blank=True, help_text="6 months after the notice date; set with the notice."
+        "ends",
+        null=True,
+        blank=True,
+        help_text="6 months after the notice date; set with the notice.",
     )
 
     class Meta:

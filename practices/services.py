@@ -29,7 +29,9 @@ def practice_contacts_set(*, practice: Practice, emails: list[str], by) -> bool:
     """Replace the practice's contact emails. Returns whether anything changed."""
     wanted = sorted({e.strip().lower() for e in emails if e.strip()})
     if not wanted:
-        raise ValidationError("Enter at least one email address: reminders and remittances go there.")
+        raise ValidationError(
+            "Enter at least one email address: reminders and remittances go there."
+        )
     current = sorted(practice.contacts.values_list("email", flat=True))
     if current == wanted:
         return False

@@ -5,7 +5,9 @@ from practices.models import PCN, Practice
 
 class PCNTable(tables.Table):
     name = tables.Column(linkify=True)
-    practice_count = tables.Column("Practices", attrs={"td": {"class": "nhsuk-table__cell--numeric"}})
+    practice_count = tables.Column(
+        "Practices", attrs={"td": {"class": "nhsuk-table__cell--numeric"}}
+    )
 
     class Meta:
         model = PCN
@@ -17,7 +19,9 @@ class PracticeTable(tables.Table):
     name = tables.Column(linkify=True)
     ods_code = tables.Column("ODS code")
     pcn = tables.Column("PCN", accessor="pcn__name", order_by=("pcn__name",))
-    home_count = tables.Column("Aligned care homes now", attrs={"td": {"class": "nhsuk-table__cell--numeric"}})
+    home_count = tables.Column(
+        "Aligned care homes now", attrs={"td": {"class": "nhsuk-table__cell--numeric"}}
+    )
 
     class Meta:
         model = Practice

@@ -13,7 +13,9 @@ def pytest_sessionstart(session):
 
     engine = settings.DATABASES["default"]["ENGINE"]
     if "postgresql" not in engine:
-        pytest.exit(f"REQUIRE_REAL_SERVICES is set but the database engine is {engine}", returncode=3)
+        pytest.exit(
+            f"REQUIRE_REAL_SERVICES is set but the database engine is {engine}", returncode=3
+        )
     broker = settings.CELERY_BROKER_URL
     if not broker.startswith("redis://"):
         pytest.exit(f"REQUIRE_REAL_SERVICES is set but the broker is {broker}", returncode=3)

@@ -102,15 +102,21 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def officer(commissioner=None, **kwargs) -> User:
-    return UserFactory(role=Role.CONTRACTING_OFFICER, commissioner=commissioner or CommissionerFactory(), **kwargs)
+    return UserFactory(
+        role=Role.CONTRACTING_OFFICER, commissioner=commissioner or CommissionerFactory(), **kwargs
+    )
 
 
 def auditor(commissioner=None, **kwargs) -> User:
-    return UserFactory(role=Role.AUDITOR, commissioner=commissioner or CommissionerFactory(), **kwargs)
+    return UserFactory(
+        role=Role.AUDITOR, commissioner=commissioner or CommissionerFactory(), **kwargs
+    )
 
 
 def practice_manager(*practices, **kwargs) -> User:
-    return UserFactory(role=Role.PRACTICE_MANAGER, commissioner=None, practices=list(practices), **kwargs)
+    return UserFactory(
+        role=Role.PRACTICE_MANAGER, commissioner=None, practices=list(practices), **kwargs
+    )
 
 
 def administrator(**kwargs) -> User:

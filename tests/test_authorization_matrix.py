@@ -34,7 +34,9 @@ def _organisation(commissioner):
     home = f.CareHomeFactory(commissioner=commissioner)
     alignment = f.AlignmentFactory(care_home=home, practice=practice)
     agreement = f.AgreementFactory(practice=practice)
-    variation = agreement.variations.create(title="2019 addendum", offered_on=datetime.date(2019, 9, 1))
+    variation = agreement.variations.create(
+        title="2019 addendum", offered_on=datetime.date(2019, 9, 1)
+    )
     return {
         "pcn": pcn,
         "practice": practice,
@@ -95,7 +97,11 @@ def _none(o):
 
 def codes(manager, officer, auditor, administrator, anonymous=302):
     return dict(
-        anonymous=anonymous, manager=manager, officer=officer, auditor=auditor, administrator=administrator
+        anonymous=anonymous,
+        manager=manager,
+        officer=officer,
+        auditor=auditor,
+        administrator=administrator,
     )
 
 
@@ -142,7 +148,9 @@ def _all_url_names(resolver=None, namespace=""):
                 continue
             yield from _all_url_names(entry, inner)
         elif isinstance(entry, URLPattern):
-            assert entry.name, f"URL pattern {entry.pattern} has no name, so the matrix cannot list it"
+            assert entry.name, (
+                f"URL pattern {entry.pattern} has no name, so the matrix cannot list it"
+            )
             yield f"{namespace}{entry.name}"
 
 

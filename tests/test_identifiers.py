@@ -42,13 +42,18 @@ def test_cqc_location_id_valid(value):
     ids.validate_cqc_location_id(value)
 
 
-@pytest.mark.parametrize("value", ["1-1016132", "1-101613254123", "2-101613254", "1101613254", "1-10161325a"])
+@pytest.mark.parametrize(
+    "value", ["1-1016132", "1-101613254123", "2-101613254", "1101613254", "1-10161325a"]
+)
 def test_cqc_location_id_invalid(value):
     with pytest.raises(ValidationError, match="CQC location ID"):
         ids.validate_cqc_location_id(value)
 
 
-@pytest.mark.parametrize("value", ["S60 2UB", "s602ub", "SW1A 1AA", "M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT", "GIR 0AA"])
+@pytest.mark.parametrize(
+    "value",
+    ["S60 2UB", "s602ub", "SW1A 1AA", "M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT", "GIR 0AA"],
+)
 def test_uk_postcode_valid(value):
     ids.validate_uk_postcode(value)
 

@@ -17,10 +17,15 @@ def officer(db):
 
 
 def test_officer_edits_alignment_lead_gp_and_it_is_audited(client, officer):
-    alignment = f.AlignmentFactory(practice__pcn__commissioner=officer.commissioner, care_home__commissioner=officer.commissioner)
+    alignment = f.AlignmentFactory(
+        practice__pcn__commissioner=officer.commissioner,
+        care_home__commissioner=officer.commissioner,
+    )
     client.force_login(officer)
     url = reverse("carehomes:alignment_edit", kwargs={"pk": alignment.pk})
-    response = client.post(url, {"start_date": "2018-04-01", "end_date": "2020-03-31", "lead_gp": "Dr New"})
+    response = client.post(
+        url, {"start_date": "2018-04-01", "end_date": "2020-03-31", "lead_gp": "Dr New"}
+    )
     assert response.status_code == 302
     alignment.refresh_from_db()
     assert (alignment.lead_gp, alignment.end_date) == ("Dr New", datetime.date(2020, 3, 31))
@@ -29,10 +34,18 @@ def test_officer_edits_alignment_lead_gp_and_it_is_audited(client, officer):
 
 
 def test_overlapping_alignment_through_the_form_writes_nothing_and_says_why(client, officer):
-    alignment = f.AlignmentFactory(practice__pcn__commissioner=officer.commissioner, care_home__commissioner=officer.commissioner)
+    alignment = f.AlignmentFactory(
+        practice__pcn__commissioner=officer.commissioner,
+        care_home__commissioner=officer.commissioner,
+    )
     client.force_login(officer)
-    url = reverse("carehomes:alignment_create", kwargs={"cqc_location_id": alignment.care_home.cqc_location_id})
-    response = client.post(url, {"practice": alignment.practice.pk, "start_date": "2019-01-01", "lead_gp": "Dr X"})
+    url = reverse(
+        "carehomes:alignment_create",
+        kwargs={"cqc_location_id": alignment.care_home.cqc_location_id},
+    )
+    response = client.post(
+        url, {"practice": alignment.practice.pk, "start_date": "2019-01-01", "lead_gp": "Dr X"}
+    )
     assert response.status_code == 200
     assert "cannot overlap" in response.content.decode()
     assert Alignment.objects.count() == 1
@@ -43,7 +56,9 @@ def test_officer_cannot_align_a_home_with_another_commissioners_practice(client,
     foreign = f.PracticeFactory()
     client.force_login(officer)
     url = reverse("carehomes:alignment_create", kwargs={"cqc_location_id": home.cqc_location_id})
-    response = client.post(url, {"practice": foreign.pk, "start_date": "2019-01-01", "lead_gp": "Dr X"})
+    response = client.post(
+        url, {"practice": foreign.pk, "start_date": "2019-01-01", "lead_gp": "Dr X"}
+    )
     assert response.status_code == 200
     assert not Alignment.objects.exists()
 
@@ -51,7 +66,9 @@ def test_officer_cannot_align_a_home_with_another_commissioners_practice(client,
 def test_bad_ods_code_is_refused_with_a_clear_message(client, officer):
     pcn = f.PCNFactory(commissioner=officer.commissioner)
     client.force_login(officer)
-    response = client.post(reverse("practices:practice_create"), {"ods_code": "c8701", "name": "X", "pcn": pcn.pk})
+    response = client.post(
+        reverse("practices:practice_create"), {"ods_code": "c8701", "name": "X", "pcn": pcn.pk}
+    )
     assert response.status_code == 200
     assert "is not a valid practice ODS code" in response.content.decode()
     assert not Practice.objects.exists()
@@ -61,18 +78,35 @@ def test_officer_adds_a_care_home_in_their_commissioner(client, officer):
     client.force_login(officer)
     response = client.post(
         reverse("carehomes:care_home_create"),
-        {"cqc_location_id": "1-101613254", "name": "Oakwood Lodge", "postcode": "s65 1ab", "category": "emi", "nursing": "on", "beds": "42"},
+        {
+            "cqc_location_id": "1-101613254",
+            "name": "Oakwood Lodge",
+            "postcode": "s65 1ab",
+            "category": "emi",
+            "nursing": "on",
+            "beds": "42",
+        },
     )
     assert response.status_code == 302
     home = CareHome.objects.get()
-    assert (home.postcode, home.commissioner, home.nursing) == ("S65 1AB", officer.commissioner, True)
+    assert (home.postcode, home.commissioner, home.nursing) == (
+        "S65 1AB",
+        officer.commissioner,
+        True,
+    )
 
 
 def test_care_home_with_no_beds_is_refused(client, officer):
     client.force_login(officer)
     response = client.post(
         reverse("carehomes:care_home_create"),
-        {"cqc_location_id": "1-101613254", "name": "Oakwood Lodge", "postcode": "S65 1AB", "category": "emi", "beds": "0"},
+        {
+            "cqc_location_id": "1-101613254",
+            "name": "Oakwood Lodge",
+            "postcode": "S65 1AB",
+            "category": "emi",
+            "beds": "0",
+        },
     )
     assert response.status_code == 200
     assert not CareHome.objects.exists()
@@ -84,7 +118,10 @@ def test_manager_edits_their_practice_contacts(client, db):
     url = reverse("practices:practice_contacts", kwargs={"ods_code": practice.ods_code})
     response = client.post(url, {"emails": "pm@nhs.example\nlead@nhs.example"})
     assert response.status_code == 302
-    assert sorted(practice.contacts.values_list("email", flat=True)) == ["lead@nhs.example", "pm@nhs.example"]
+    assert sorted(practice.contacts.values_list("email", flat=True)) == [
+        "lead@nhs.example",
+        "pm@nhs.example",
+    ]
 
 
 def test_manager_contacts_form_names_the_bad_address(client, db):
@@ -109,7 +146,11 @@ def test_practice_list_filters_and_sorts(client, officer):
 
 
 def test_practice_page_shows_homes_agreement_and_contacts(client, officer):
-    alignment = f.AlignmentFactory(practice__pcn__commissioner=officer.commissioner, care_home__commissioner=officer.commissioner, lead_gp="Dr Lead")
+    alignment = f.AlignmentFactory(
+        practice__pcn__commissioner=officer.commissioner,
+        care_home__commissioner=officer.commissioner,
+        lead_gp="Dr Lead",
+    )
     f.AgreementFactory(practice=alignment.practice)
     f.PracticeContactFactory(practice=alignment.practice, email="pm@nhs.example")
     client.force_login(officer)
@@ -121,7 +162,10 @@ def test_practice_page_shows_homes_agreement_and_contacts(client, officer):
 def test_record_notice_through_the_page(client, officer):
     agreement = f.AgreementFactory(practice__pcn__commissioner=officer.commissioner)
     client.force_login(officer)
-    url = reverse("practices:agreement_notice", kwargs={"ods_code": agreement.practice.ods_code, "pk": agreement.pk})
+    url = reverse(
+        "practices:agreement_notice",
+        kwargs={"ods_code": agreement.practice.ods_code, "pk": agreement.pk},
+    )
     response = client.post(url, {"notice_given_on": "2019-10-01", "notice_given_by": "practice"})
     assert response.status_code == 302
     agreement.refresh_from_db()

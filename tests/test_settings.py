@@ -9,11 +9,28 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _start(**env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "CELERY_BROKER_URL", "REDIS_URL", "EMAIL_HOST", "DEBUG"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DATABASE_URL",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "CELERY_BROKER_URL",
+            "REDIS_URL",
+            "EMAIL_HOST",
+            "DEBUG",
+        }
+    }
     clean.update(env, DJANGO_SETTINGS_MODULE="carehomes_les.settings")
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
-        cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -26,8 +43,12 @@ def test_production_without_settings_refuses_and_names_each_fix():
 
 def test_production_refuses_sqlite_database():
     result = _start(
-        APP_ENV="production", SECRET_KEY="x" * 64, ALLOWED_HOSTS="les.example.nhs.uk",
-        CELERY_BROKER_URL="redis://127.0.0.1:6379/0", DATABASE_URL="sqlite:///tmp/x.db", EMAIL_HOST="smtp.example",
+        APP_ENV="production",
+        SECRET_KEY="x" * 64,
+        ALLOWED_HOSTS="les.example.nhs.uk",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        DATABASE_URL="sqlite:///tmp/x.db",
+        EMAIL_HOST="smtp.example",
     )
     assert result.returncode != 0
     assert "DATABASE_URL must point at PostgreSQL" in result.stderr
@@ -35,8 +56,11 @@ def test_production_refuses_sqlite_database():
 
 def test_production_with_real_settings_starts():
     result = _start(
-        APP_ENV="production", SECRET_KEY="k" * 64, ALLOWED_HOSTS="les.example.nhs.uk",
-        CELERY_BROKER_URL="redis://127.0.0.1:6379/0", DATABASE_URL="postgres://u@127.0.0.1:5432/db",
+        APP_ENV="production",
+        SECRET_KEY="k" * 64,
+        ALLOWED_HOSTS="les.example.nhs.uk",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        DATABASE_URL="postgres://u@127.0.0.1:5432/db",
         EMAIL_HOST="smtp.example",
     )
     assert result.returncode == 0, result.stderr

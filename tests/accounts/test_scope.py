@@ -51,7 +51,11 @@ def test_manager_of_two_practices_sees_both(area):
 def test_officer_sees_commissioner_and_cross_boundary_homes(area):
     scope = scope_for(f.officer(area["commissioner"]))
     assert set(scope.practices()) == {area["mine"], area["neighbour"]}
-    assert set(scope.care_homes()) == {area["shared_home"], area["neighbours_home"], area["border_home"]}
+    assert set(scope.care_homes()) == {
+        area["shared_home"],
+        area["neighbours_home"],
+        area["border_home"],
+    }
     assert area["foreign_home"] not in set(scope.care_homes())
 
 

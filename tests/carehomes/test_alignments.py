@@ -31,7 +31,12 @@ def test_home_counts_as_aligned_if_alignment_covers_any_day_of_quarter(start, en
 def test_home_may_be_aligned_with_two_practices_at_once():
     home = f.CareHomeFactory()
     f.AlignmentFactory(care_home=home)
-    services.alignment_save(alignment=Alignment(care_home=home, practice=f.PracticeFactory(), start_date=D(2019, 1, 1), lead_gp="Dr B"), by=None)
+    services.alignment_save(
+        alignment=Alignment(
+            care_home=home, practice=f.PracticeFactory(), start_date=D(2019, 1, 1), lead_gp="Dr B"
+        ),
+        by=None,
+    )
     assert home.alignments.count() == 2
 
 
@@ -47,7 +52,13 @@ def test_home_may_be_aligned_with_two_practices_at_once():
 )
 def test_alignments_of_one_pair_cannot_overlap(start, end, allowed):
     existing = f.AlignmentFactory(start_date=D(2018, 4, 1), end_date=D(2019, 3, 31))
-    new = Alignment(care_home=existing.care_home, practice=existing.practice, start_date=start, end_date=end, lead_gp="Dr C")
+    new = Alignment(
+        care_home=existing.care_home,
+        practice=existing.practice,
+        start_date=start,
+        end_date=end,
+        lead_gp="Dr C",
+    )
     if allowed:
         services.alignment_save(alignment=new, by=None)
         assert existing.care_home.alignments.count() == 2
@@ -59,7 +70,12 @@ def test_alignments_of_one_pair_cannot_overlap(start, end, allowed):
 
 @pytest.mark.django_db
 def test_alignment_end_before_start_refused():
-    existing = f.AlignmentFactory.build(care_home=f.CareHomeFactory(), practice=f.PracticeFactory(), start_date=D(2019, 4, 1), end_date=D(2019, 3, 1))
+    existing = f.AlignmentFactory.build(
+        care_home=f.CareHomeFactory(),
+        practice=f.PracticeFactory(),
+        start_date=D(2019, 4, 1),
+        end_date=D(2019, 3, 1),
+    )
     with pytest.raises(ValidationError):
         services.alignment_save(alignment=existing, by=None)
 

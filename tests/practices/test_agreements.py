@@ -47,7 +47,9 @@ def test_give_notice_sets_end_and_records_audit_event():
 @pytest.mark.django_db
 def test_give_notice_twice_refused():
     agreement = f.AgreementFactory()
-    services.agreement_give_notice(agreement=agreement, notice_given_on=D(2019, 10, 1), given_by="practice", by=None)
+    services.agreement_give_notice(
+        agreement=agreement, notice_given_on=D(2019, 10, 1), given_by="practice", by=None
+    )
     with pytest.raises(ValidationError, match="already been given"):
         services.agreement_give_notice(
             agreement=agreement, notice_given_on=D(2019, 11, 1), given_by="commissioner", by=None
@@ -59,7 +61,9 @@ def test_give_notice_twice_refused():
     [(D(2020, 3, 31), True), (D(2020, 4, 1), True), (D(2020, 4, 2), False)],
 )
 def test_agreement_in_force_until_its_end_inclusive(day, in_force):
-    agreement = Agreement(notice_given_on=D(2019, 10, 1), ends_on=D(2020, 4, 1), notice_given_by="practice")
+    agreement = Agreement(
+        notice_given_on=D(2019, 10, 1), ends_on=D(2020, 4, 1), notice_given_by="practice"
+    )
     assert agreement.in_force_on(day) is in_force
 
 
@@ -72,7 +76,9 @@ def test_database_refuses_notice_without_end():
     agreement = f.AgreementFactory()
     Agreement.objects.filter(pk=agreement.pk)
     with pytest.raises(IntegrityError):
-        Agreement.objects.filter(pk=agreement.pk).update(notice_given_on=D(2019, 1, 1), notice_given_by="practice")
+        Agreement.objects.filter(pk=agreement.pk).update(
+            notice_given_on=D(2019, 1, 1), notice_given_by="practice"
+        )
 
 
 @pytest.mark.django_db
@@ -85,7 +91,9 @@ def test_unsigned_variation_leaves_old_terms():
 @pytest.mark.django_db
 def test_variation_signed_before_offer_refused():
     agreement = f.AgreementFactory()
-    variation = agreement.variations.model(agreement=agreement, title="Addendum", offered_on=D(2019, 9, 1), signed_on=D(2019, 8, 1))
+    variation = agreement.variations.model(
+        agreement=agreement, title="Addendum", offered_on=D(2019, 9, 1), signed_on=D(2019, 8, 1)
+    )
     with pytest.raises(ValidationError):
         services.agreement_variation_save(variation=variation, by=None)
     assert not agreement.variations.exists()
@@ -102,8 +110,15 @@ def test_new_practice_gets_standing_agreement():
 @pytest.mark.django_db
 def test_contacts_replaced_and_audited():
     practice = f.PracticeContactFactory(email="old@nhs.example").practice
-    changed = services.practice_contacts_set(practice=practice, emails=["New@nhs.example", "b@nhs.example"], by=None)
+    changed = services.practice_contacts_set(
+        practice=practice, emails=["New@nhs.example", "b@nhs.example"], by=None
+    )
     assert changed
-    assert sorted(practice.contacts.values_list("email", flat=True)) == ["b@nhs.example", "new@nhs.example"]
+    assert sorted(practice.contacts.values_list("email", flat=True)) == [
+        "b@nhs.example",
+        "new@nhs.example",
+    ]
     assert AuditEvent.objects.filter(action="practice_contacts_set").count() == 1
-    assert not services.practice_contacts_set(practice=practice, emails=["b@nhs.example", "new@nhs.example"], by=None)
+    assert not services.practice_contacts_set(
+        practice=practice, emails=["b@nhs.example", "new@nhs.example"], by=None
+    )

@@ -12,7 +12,9 @@ class Command(BaseCommand):
             raise CommandError("Demo data is never loaded in production (APP_ENV=production).")
         counts = load_demo_data()
         added = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items() if n)
-        self.stdout.write(f"Demo data: {'added ' + added if added else 'already loaded, nothing changed'}.")
+        self.stdout.write(
+            f"Demo data: {'added ' + added if added else 'already loaded, nothing changed'}."
+        )
         self.stdout.write("Sign in at http://127.0.0.1:8000/accounts/login/ as:")
-        for username, first, last, role in DEMO_USERS:
+        for username, _first, _last, role in DEMO_USERS:
             self.stdout.write(f"  {username:<8} {role.label:<20} password: {DEMO_PASSWORD}")
