@@ -29,9 +29,13 @@ class Permission(enum.StrEnum):
     """What a user may do, in the words of the LES."""
 
     VIEW_REGISTRY = "view_registry"  # browse PCNs, practices, homes and alignments in scope
-    MANAGE_REGISTRY = "manage_registry"  # create and edit PCNs, practices, homes, alignments, agreements
+    MANAGE_REGISTRY = (
+        "manage_registry"  # create and edit PCNs, practices, homes, alignments, agreements
+    )
     IMPORT_REGISTRY = "import_registry"  # upload the practices, care homes and alignments files
-    VIEW_OWN_PRACTICE = "view_own_practice"  # a practice manager's view of their practices and homes
+    VIEW_OWN_PRACTICE = (
+        "view_own_practice"  # a practice manager's view of their practices and homes
+    )
     EDIT_PRACTICE_CONTACTS = "edit_practice_contacts"  # the emails reminders and remittances go to
     MANAGE_USERS = "manage_users"  # users, roles and memberships
 
@@ -70,7 +74,11 @@ class Scope:
 
     @cached_property
     def role(self) -> str | None:
-        return getattr(self.user, "role", None) if getattr(self.user, "is_authenticated", False) else None
+        return (
+            getattr(self.user, "role", None)
+            if getattr(self.user, "is_authenticated", False)
+            else None
+        )
 
     @property
     def sees_everything(self) -> bool:
@@ -146,6 +154,17 @@ class Scope:
             return qs
         return qs.filter(practice__in=self.practices())
 
+    def import_batches(self):
+        """Uploaded registry files of an officer's commissioner: colleagues may confirm them."""
+        from imports.models import ImportBatch  # imports depends on accounts, not the reverse
+
+        qs = ImportBatch.objects.select_related("uploaded_by", "commissioner")
+        if self.sees_everything:
+            return qs
+        if self.role == Role.CONTRACTING_OFFICER:
+            return qs.filter(commissioner_id=self.user.commissioner_id)
+        return qs.none()
+
     # -- convenience ---------------------------------------------------------------------------
 
     def can(self, permission: Permission) -> bool:
@@ -178,6 +197,10 @@ def navigation_for(user, path: str) -> list[dict]:
         items.append(("Users", reverse("admin:accounts_user_changelist")))
     home = reverse("home")
     return [
-        {"label": label, "url": url, "current": path == url if url == home else path.startswith(url)}
+        {
+            "label": label,
+            "url": url,
+            "current": path == url if url == home else path.startswith(url),
+        }
         for label, url in items
     ]

@@ -4,6 +4,8 @@ from carehomes.models import CareHome
 
 
 class CareHomeTable(tables.Table):
+    caption = "Care homes"
+
     name = tables.Column(linkify=True)
     cqc_location_id = tables.Column("CQC location ID")
     category = tables.Column()
@@ -24,7 +26,6 @@ class CareHomeTable(tables.Table):
             "beds",
             "practice_count",
         ]
-        caption = "Care homes"
 
     def render_kind(self, record):
         return record.kind

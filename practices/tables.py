@@ -4,6 +4,8 @@ from practices.models import PCN, Practice
 
 
 class PCNTable(tables.Table):
+    caption = "Primary care networks"
+
     name = tables.Column(linkify=True)
     practice_count = tables.Column(
         "Practices", attrs={"td": {"class": "nhsuk-table__cell--numeric"}}
@@ -12,10 +14,11 @@ class PCNTable(tables.Table):
     class Meta:
         model = PCN
         fields = ["name", "code", "practice_count"]
-        caption = "Primary care networks"
 
 
 class PracticeTable(tables.Table):
+    caption = "GP practices"
+
     name = tables.Column(linkify=True)
     ods_code = tables.Column("ODS code")
     pcn = tables.Column("PCN", accessor="pcn__name", order_by=("pcn__name",))
@@ -26,4 +29,3 @@ class PracticeTable(tables.Table):
     class Meta:
         model = Practice
         fields = ["name", "ods_code", "pcn", "home_count"]
-        caption = "GP practices"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from imports.models import ImportBatch
 from tests import factories as f
 
 ROLES = ("anonymous", "manager", "officer", "auditor", "administrator")
@@ -37,6 +38,12 @@ def _organisation(commissioner):
     variation = agreement.variations.create(
         title="2019 addendum", offered_on=datetime.date(2019, 9, 1)
     )
+    batch = ImportBatch.objects.create(
+        kind="practices",
+        original_filename="practices.csv",
+        content=b"ods_code,name,pcn_code,pcn_name,commissioner_code,commissioner_name,email\n",
+        commissioner=commissioner,
+    )
     return {
         "pcn": pcn,
         "practice": practice,
@@ -44,6 +51,7 @@ def _organisation(commissioner):
         "alignment": alignment,
         "agreement": agreement,
         "variation": variation,
+        "batch": batch,
     }
 
 
@@ -91,6 +99,10 @@ def _alignment(o):
     return {"pk": o["alignment"].pk}
 
 
+def _batch(o):
+    return {"pk": o["batch"].pk}
+
+
 def _none(o):
     return {}
 
@@ -133,6 +145,9 @@ MATRIX = {
     "carehomes:alignment_create": (_home, OFFICER_ONLY),
     "carehomes:alignment_edit": (_alignment, OFFICER_ONLY),
     "imports:upload": (_none, OFFICER_ONLY),
+    "imports:preview": (_batch, OFFICER_ONLY),
+    "imports:confirm": (_batch, codes(403, 302, 403, 403), "post"),
+    "imports:discard": (_batch, codes(403, 302, 403, 403), "post"),
     # Django's admin is for administrators only (users and roles); everyone else is sent to its sign-in.
     "admin:*": (_none, codes(302, 302, 302, 200)),
 }

@@ -1,0 +1,71 @@
+"""Import batches: a registry file as it was uploaded, kept so that the preview an officer saw is
+the file that is applied, and so that every import can be traced back to its exact content."""
+
+from django.conf import settings
+from django.db import models
+
+from practices.models import Commissioner
+
+
+class ImportBatch(models.Model):
+    """One registry file (practices, care homes or alignments) uploaded for import.
+
+    An officer's upload is *previewed* first: the whole file is validated and the changes listed.
+    Confirming re-validates it against the registry as it is then and *applies* it, all or nothing;
+    an officer may instead *discard* it. Imports run from the command line are recorded as batches
+    too (with no uploader), so the audit event of every import points at the file it applied."""
+
+    class Kind(models.TextChoices):
+        PRACTICES = "practices", "Practices"
+        CARE_HOMES = "care_homes", "Care homes"
+        ALIGNMENTS = "alignments", "Alignments"
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Waiting for confirmation"
+        APPLIED = "applied", "Imported"
+        DISCARDED = "discarded", "Discarded"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    original_filename = models.CharField(max_length=255)
+    content = models.BinaryField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="import_batches",
+        help_text="Blank for an import run from the command line.",
+    )
+    commissioner = models.ForeignKey(
+        Commissioner,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="import_batches",
+        help_text="The commissioner the upload is for: its officers see and confirm it.",
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEWED)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(
+        default=dict, blank=True, help_text="Counts of what the import changed (or would change)."
+    )
+
+    class Meta:
+        verbose_name = "import batch"
+        verbose_name_plural = "import batches"
+        ordering = ["-uploaded_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="applied", applied_at__isnull=False)
+                | ~models.Q(status="applied") & models.Q(applied_at__isnull=True),
+                name="import_batch_applied_at_when_applied",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} import {self.original_filename!r}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PREVIEWED

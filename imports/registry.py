@@ -1,0 +1,20 @@
+"""The kinds of registry file that can be imported, by name (the command and the upload form use
+the same names). A later issue adds ``worksheets``."""
+
+from carehomes.importers import AlignmentsImporter, CareHomesImporter
+from imports.base import Importer
+from practices.importers import PracticesImporter
+
+IMPORTERS: dict[str, type[Importer]] = {
+    importer.kind: importer
+    for importer in (PracticesImporter, CareHomesImporter, AlignmentsImporter)
+}
+
+
+def importer_for(kind: str) -> Importer:
+    """The importer of ``kind``; a ``KeyError`` names an unknown kind."""
+    return IMPORTERS[kind]()
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    return [(kind, importer.label) for kind, importer in IMPORTERS.items()]

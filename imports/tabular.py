@@ -1,0 +1,246 @@
+"""Reading an import file (SPEC section 10): CSV or the first sheet of an ``.xlsx``, into rows of
+text cells numbered as the officer sees them in a spreadsheet (the header is row 1).
+
+Everything that can go wrong with the file as a whole (too big, not UTF-8, not a real workbook, a
+wrong header) is a :class:`TableError` holding :class:`RowProblem` s, never a traceback."""
+
+import csv
+import datetime
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+
+ZIP_SIGNATURE = b"PK\x03\x04"
+# An .xlsx is a zip of XML. Its members' declared sizes bound what openpyxl can inflate (Python's
+# zipfile never returns more than the declared size), so checking them before opening the workbook
+# stops a zip bomb. Registry sheets compress about 10:1; 20× the upload limit leaves room.
+UNCOMPRESSED_RATIO = 20
+MAX_ZIP_MEMBERS = 1000
+
+
+@dataclass(frozen=True, order=True)
+class RowProblem:
+    """Something wrong with a file: its spreadsheet row (1 is the header; ``None`` for the file as a
+    whole), the column (blank when no single column is at fault) and the reason, in words an
+    officer can act on."""
+
+    row: int | None
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = ([f"row {self.row}"] if self.row is not None else []) + (
+            [f"column {self.column}"] if self.column else []
+        )
+        return f"{', '.join(where)}: {self.reason}" if where else self.reason
+
+
+class TableError(Exception):
+    """The file cannot be read as a table with the expected header."""
+
+    def __init__(self, problems: Iterable[RowProblem]):
+        self.problems = list(problems)
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class Row:
+    """One non-blank data row: its spreadsheet row number and its cells as stripped text."""
+
+    number: int
+    cells: dict[str, str]
+
+    def __getitem__(self, column: str) -> str:
+        return self.cells[column]
+
+
+@dataclass(frozen=True)
+class Table:
+    rows: list[Row]
+    problems: list[RowProblem]  # rows with values beyond the header's columns
+
+
+def read_table(content: bytes, filename: str, columns: Sequence[str]) -> Table:
+    """The data rows of ``content``, whose header must name exactly ``columns`` (in any order).
+
+    Entirely blank rows are skipped (spreadsheets often end with some); row numbers still count
+    them, so a reported row is the row the officer sees."""
+    records = _records(content, filename)
+    header_index = _header(records[0] if records else None, columns)
+    rows, problems = [], []
+    for number, record in enumerate(records[1:], start=2):
+        cells = [cell_text(value) for value in record]
+        if not any(cells):
+            continue
+        beyond = [i for i, text in enumerate(cells) if text and i >= len(header_index)]
+        if beyond:
+            problems.append(
+                RowProblem(
+                    number,
+                    "",
+                    f"has a value in column {_letter(beyond[0])}, beyond the {len(header_index)} "
+                    "columns of the header.",
+                )
+            )
+        rows.append(
+            Row(
+                number,
+                {name: cells[i] if i < len(cells) else "" for i, name in header_index.items()},
+            )
+        )
+    return Table(rows, problems)
+
+
+def cell_text(value) -> str:
+    """A cell as text. Spreadsheet cells arrive typed: a whole float is a whole number (``12.0`` →
+    ``12``; ``12.5`` stays ``12.5`` for the column to refuse), a date at midnight is an ISO date."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat()
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value).replace("\ufeff", "").strip()
+
+
+# -- the header ---------------------------------------------------------------------------------
+
+
+def _header(record: list | None, columns: Sequence[str]) -> dict[int, str]:
+    """Position → column name, after checking the header names exactly ``columns``."""
+    expected = ", ".join(columns)
+    if record is None:
+        raise TableError(
+            [
+                RowProblem(
+                    None, "", f"The file is empty: the first row must be the header {expected}."
+                )
+            ]
+        )
+    names = [cell_text(value).lower() for value in record]
+    while names and not names[-1]:
+        names.pop()
+    problems = []
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if not name:
+            problems.append(RowProblem(1, "", f"column {_letter(i)} of the header is blank."))
+        elif name in seen:
+            problems.append(RowProblem(1, name, "appears twice in the header."))
+        else:
+            seen[name] = i
+    missing = [c for c in columns if c not in seen]
+    unexpected = [n for n in seen if n not in columns]
+    if missing:
+        problems.append(
+            RowProblem(
+                1,
+                "",
+                f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)} (the header must be: {expected}).",
+            )
+        )
+    if unexpected:
+        problems.append(
+            RowProblem(
+                1,
+                "",
+                f"unexpected column{'s' if len(unexpected) > 1 else ''} {', '.join(unexpected)} (the header must be: {expected}).",
+            )
+        )
+    if problems:
+        raise TableError(problems)
+    return {i: name for name, i in seen.items()}
+
+
+def _letter(index: int) -> str:
+    """The spreadsheet letter of a 0-based column index: 0 → A, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+# -- the formats --------------------------------------------------------------------------------
+
+
+def _records(content: bytes, filename: str) -> list[list]:
+    limit = settings.IMPORT_MAX_BYTES
+    if len(content) > limit:
+        raise _file_error(
+            f"The file is {filesizeformat(len(content))}; the largest accepted is {filesizeformat(limit)}."
+        )
+    suffix = PurePath(filename).suffix.lower()
+    if suffix == ".xlsx":
+        return _xlsx_records(content)
+    if suffix == ".csv":
+        if content.startswith(ZIP_SIGNATURE):
+            raise _file_error(
+                "The file is named .csv but is a spreadsheet: save it as CSV, or name it .xlsx."
+            )
+        return _csv_records(content)
+    if suffix == ".xls":
+        raise _file_error(
+            "Old Excel files (.xls) cannot be read: save it as .xlsx or as CSV UTF-8."
+        )
+    raise _file_error(f"{filename!r} is not a .csv or .xlsx file.")
+
+
+def _csv_records(content: bytes) -> list[list]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = content[: error.start].count(b"\n") + 1
+        raise _file_error(
+            f"The file is not UTF-8 text (line {line} has the byte {content[error.start]:#04x}). "
+            "In Excel, save it as 'CSV UTF-8 (comma delimited)'."
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return list(reader)
+    except csv.Error as error:
+        raise _file_error(f"The CSV cannot be read at line {reader.line_num}: {error}.") from None
+
+
+def _xlsx_records(content: bytes) -> list[list]:
+    import openpyxl  # imported here: only .xlsx imports need it
+
+    not_a_workbook = "The file is not a valid .xlsx workbook (it may be damaged): save it again from Excel, or as CSV UTF-8."
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise _file_error(not_a_workbook) from None
+    unpacked_limit = UNCOMPRESSED_RATIO * settings.IMPORT_MAX_BYTES
+    if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > unpacked_limit:
+        raise _file_error(
+            f"The .xlsx file unpacks to more than {filesizeformat(unpacked_limit)}, far more than a "
+            "registry sheet needs: save the data alone as a new workbook, or as CSV UTF-8."
+        )
+    workbook = None
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        if not workbook.worksheets:
+            raise _file_error("The workbook has no worksheet.")
+        return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+    except TableError:
+        raise
+    except Exception:  # noqa: BLE001 — any parse failure of an uploaded workbook is the file's fault
+        raise _file_error(not_a_workbook) from None
+    finally:
+        if workbook is not None:
+            workbook.close()
+
+
+def _file_error(reason: str) -> TableError:
+    return TableError([RowProblem(None, "", reason)])
