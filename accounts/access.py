@@ -28,21 +28,33 @@ from practices.models import PCN, Agreement, Commissioner, Practice, PracticeCon
 class Permission(enum.StrEnum):
     """What a user may do, in the words of the LES."""
 
-    VIEW_REGISTRY = "view_registry"  # browse PCNs, practices, homes and alignments in scope
-    MANAGE_REGISTRY = (
-        "manage_registry"  # create and edit PCNs, practices, homes, alignments, agreements
-    )
-    IMPORT_REGISTRY = "import_registry"  # upload the practices, care homes and alignments files
-    VIEW_OWN_PRACTICE = (
-        "view_own_practice"  # a practice manager's view of their practices and homes
-    )
-    EDIT_PRACTICE_CONTACTS = "edit_practice_contacts"  # the emails reminders and remittances go to
-    MANAGE_USERS = "manage_users"  # users, roles and memberships
+    # Browse PCNs, practices, homes and alignments in scope.
+    VIEW_REGISTRY = "view_registry"
+    # Create and edit PCNs, practices, homes, alignments and agreements.
+    MANAGE_REGISTRY = "manage_registry"
+    # Upload the practices, care homes and alignments files.
+    IMPORT_REGISTRY = "import_registry"
+    # A practice manager's view of their own practices and homes.
+    VIEW_OWN_PRACTICE = "view_own_practice"
+    # The emails reminders and remittances go to.
+    EDIT_PRACTICE_CONTACTS = "edit_practice_contacts"
+    # Submit the quarterly worksheet (web form or upload) for a practice in scope.
+    SUBMIT_WORKSHEET = "submit_worksheet"
+    # See claims (submitted worksheets) and their calculations across the commissioner.
+    VIEW_CLAIMS = "view_claims"
+    # Quarters' due dates, tariffs and lateness bands; bulk-load worksheets.
+    MANAGE_PERIODS = "manage_periods"
+    # Users, roles and memberships.
+    MANAGE_USERS = "manage_users"
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     Role.PRACTICE_MANAGER: frozenset(
-        {Permission.VIEW_OWN_PRACTICE, Permission.EDIT_PRACTICE_CONTACTS}
+        {
+            Permission.VIEW_OWN_PRACTICE,
+            Permission.EDIT_PRACTICE_CONTACTS,
+            Permission.SUBMIT_WORKSHEET,
+        }
     ),
     Role.CONTRACTING_OFFICER: frozenset(
         {
@@ -50,10 +62,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.MANAGE_REGISTRY,
             Permission.IMPORT_REGISTRY,
             Permission.EDIT_PRACTICE_CONTACTS,
+            Permission.VIEW_CLAIMS,
+            Permission.MANAGE_PERIODS,
         }
     ),
-    Role.AUDITOR: frozenset({Permission.VIEW_REGISTRY}),
-    Role.ADMINISTRATOR: frozenset({Permission.VIEW_REGISTRY, Permission.MANAGE_USERS}),
+    Role.AUDITOR: frozenset({Permission.VIEW_REGISTRY, Permission.VIEW_CLAIMS}),
+    Role.ADMINISTRATOR: frozenset(
+        {Permission.VIEW_REGISTRY, Permission.VIEW_CLAIMS, Permission.MANAGE_USERS}
+    ),
 }
 
 
@@ -164,6 +180,16 @@ class Scope:
         if self.role == Role.CONTRACTING_OFFICER:
             return qs.filter(commissioner_id=self.user.commissioner_id)
         return qs.none()
+
+    # -- worksheets and claims -----------------------------------------------------------------
+
+    def worksheets(self):
+        """Worksheets (claims) of the practices in scope."""
+        from claims.models import Worksheet  # claims depends on accounts, not the reverse
+
+        return Worksheet.objects.filter(practice__in=self.practices()).select_related(
+            "practice", "quarter"
+        )
 
     # -- convenience ---------------------------------------------------------------------------
 
