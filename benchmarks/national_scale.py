@@ -1,0 +1,230 @@
+"""National-scale benchmark of the worksheet import and the claims export (not a test).
+
+Generates, into the database named by DATABASE_URL (PostgreSQL), England-sized data: 6,300 practices,
+15,000 care homes and 20,000 alignments, with three quarters of worksheets loaded directly, then times
+
+1. ``import_worksheets`` of the fourth quarter (one worksheet per practice, ~20,000 lines);
+2. ``export_claims`` of that quarter;
+3. the same quarter's figures from one hand-written SQL aggregate (the floor).
+
+Usage (from the project root; the database is dropped and re-created by pytest-style naming, so point
+it at a scratch database):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/les_bench .venv/bin/python benchmarks/national_scale.py
+
+Results are written up in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carehomes_les.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+from carehomes.models import Alignment, CareHome  # noqa: E402
+from claims.models import Worksheet, WorksheetLine  # noqa: E402
+from claims.periods import Period  # noqa: E402
+from claims.rules import DEFAULT_RATES, LONDON, Line, calculate_payment  # noqa: E402
+from claims.services import payment_fields, quarter_for  # noqa: E402
+from practices.models import PCN, Agreement, Commissioner, Practice  # noqa: E402
+
+PRACTICES, HOMES, ALIGNMENTS = 6_300, 15_000, 20_000
+COMMISSIONERS, PCNS = 42, 1_250
+YEAR = 2019
+SEED = 20191
+
+
+def reset():
+    call_command("flush", "--noinput", verbosity=0)
+    call_command("migrate", verbosity=0)
+
+
+@transaction.atomic
+def generate(rng: random.Random):
+    commissioners = Commissioner.objects.bulk_create(
+        [Commissioner(code=f"{i:02d}X", name=f"Benchmark ICB {i}") for i in range(COMMISSIONERS)]
+    )
+    pcns = PCN.objects.bulk_create(
+        [
+            PCN(code=f"U{i:05d}", name=f"PCN {i}", commissioner=commissioners[i % COMMISSIONERS])
+            for i in range(PCNS)
+        ]
+    )
+    practices = Practice.objects.bulk_create(
+        [Practice(ods_code=f"B{i:05d}", name=f"Practice {i}", pcn=pcns[i % PCNS]) for i in range(PRACTICES)]
+    )
+    Agreement.objects.bulk_create([Agreement(practice=p) for p in practices])
+    homes = CareHome.objects.bulk_create(
+        [
+            CareHome(
+                cqc_location_id=f"1-{100000000 + i}",
+                name=f"Home {i}",
+                postcode="S60 2UB",
+                category="elderly" if i % 3 else "emi",
+                beds=rng.randint(10, 80),
+                commissioner=commissioners[i % COMMISSIONERS],
+            )
+            for i in range(HOMES)
+        ]
+    )
+    # Every home aligned with one practice; 5,000 also with a second (large homes across two areas).
+    pairs = [(homes[i], practices[i % PRACTICES]) for i in range(HOMES)]
+    pairs += [(homes[i], practices[(i + 1) % PRACTICES]) for i in range(ALIGNMENTS - HOMES)]
+    Alignment.objects.bulk_create(
+        [Alignment(care_home=h, practice=p, start_date=datetime.date(2018, 4, 1), lead_gp="Dr B") for h, p in pairs]
+    )
+    return practices, pairs
+
+
+def load_quarters(rng, pairs, periods):
+    """Worksheets for the given quarters, priced by the rules, bulk-inserted (the history to carry from)."""
+    by_practice: dict[int, list] = {}
+    for home, practice in pairs:
+        by_practice.setdefault(practice.pk, []).append(home)
+    closing: dict[tuple[int, int], int] = {}
+    for period in periods:
+        quarter = quarter_for(period)
+        worksheets, pending_lines = [], []
+        for practice_id, homes in by_practice.items():
+            lines = []
+            for home in homes:
+                opening = closing.get((practice_id, home.pk), rng.randint(0, home.beds // 2))
+                new = rng.randint(0, 3)
+                moved, died = rng.randint(0, min(1, opening + new)), 0
+                died = rng.randint(0, min(2, opening + new - moved))
+                line = Line(opening, new, rng.randint(0, 2), moved, died, 0)
+                closing[(practice_id, home.pk)] = line.closing
+                lines.append((home, line))
+            at = datetime.datetime.combine(quarter.due_date, datetime.time(10), LONDON)
+            payment = calculate_payment(
+                [line for _, line in lines], rates=DEFAULT_RATES, due_date=quarter.due_date, first_submitted_at=at
+            )
+            worksheets.append(
+                Worksheet(
+                    practice_id=practice_id,
+                    quarter=quarter,
+                    first_submitted_at=at,
+                    submitted_at=at,
+                    **payment_fields(payment),
+                )
+            )
+            pending_lines.append(lines)
+        Worksheet.objects.bulk_create(worksheets, batch_size=2000)
+        WorksheetLine.objects.bulk_create(
+            [
+                WorksheetLine(
+                    worksheet=w,
+                    care_home=home,
+                    opening=line.opening,
+                    new_permanent=line.new_permanent,
+                    temporary=line.temporary,
+                    moved_out=line.moved_out,
+                    died=line.died,
+                    opening_source="carried_forward",
+                )
+                for w, lines in zip(worksheets, pending_lines, strict=True)
+                for home, line in lines
+            ],
+            batch_size=5000,
+        )
+    return by_practice, closing
+
+
+def quarter_file(rng, by_practice, closing, period) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["practice_ods", "quarter", "cqc_location_id", "opening", "new_permanent", "temporary",
+         "moved_out", "died", "in_other_home", "submitted_at"]
+    )  # fmt: skip
+    ods = dict(Practice.objects.values_list("pk", "ods_code"))
+    for practice_id, homes in by_practice.items():
+        for home in homes:
+            opening = closing[(practice_id, home.pk)]
+            writer.writerow(
+                [ods[practice_id], period.label, home.cqc_location_id, "", rng.randint(0, 2), 0,
+                 min(1, opening), 0, 0, f"{period.default_due_date}T09:00:00"]
+            )  # fmt: skip
+    return out.getvalue()
+
+
+FLOOR_SQL = """
+SELECT p.ods_code, SUM(l.opening), SUM(l.new_permanent), SUM(l.temporary),
+       SUM(l.opening + l.new_permanent - l.moved_out - l.died),
+       w.gross_pence, w.days_late, w.deduction_percent, w.deduction_pence, w.net_pence, w.release, w.waived
+FROM claims_worksheet w
+JOIN practices_practice p ON p.id = w.practice_id
+JOIN claims_quarter q ON q.id = w.quarter_id
+JOIN claims_worksheetline l ON l.worksheet_id = w.id
+WHERE q.year = %s AND q.number = %s
+GROUP BY p.ods_code, w.id
+ORDER BY p.ods_code
+"""
+
+
+def timed(fn, repeat=5):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), times
+
+
+def main():
+    if connection.vendor != "postgresql":
+        sys.exit("Point DATABASE_URL at a scratch PostgreSQL database.")
+    rng = random.Random(SEED)
+    reset()
+    t0 = time.perf_counter()
+    _practices, pairs = generate(rng)
+    periods = [Period(YEAR, q) for q in (1, 2, 3)]
+    by_practice, closing = load_quarters(rng, pairs, periods)
+    print(f"generated registry and 3 quarters in {time.perf_counter() - t0:.1f} s")
+
+    q4 = Period(YEAR, 4)
+    content = quarter_file(rng, by_practice, closing, q4)
+    lines = content.count("\n") - 1
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as handle:
+        handle.write(content)
+    start = time.perf_counter()
+    call_command("import_worksheets", handle.name, verbosity=0, stdout=io.StringIO())
+    import_seconds = time.perf_counter() - start
+    print(f"import_worksheets {q4.label}: {lines} lines, {len(by_practice)} worksheets in {import_seconds:.1f} s")
+
+    def export():
+        call_command("export_claims", quarter=q4.label, stdout=io.StringIO())
+
+    def floor():
+        with connection.cursor() as cursor:
+            cursor.execute(FLOOR_SQL, [q4.year, q4.quarter])
+            rows = cursor.fetchall()
+            out = io.StringIO()
+            csv.writer(out).writerows(rows)
+
+    export_median, export_runs = timed(export)
+    floor_median, floor_runs = timed(floor)
+    print(f"export_claims {q4.label}: median {export_median * 1000:.0f} ms over {len(export_runs)} runs")
+    print(f"SQL floor:          median {floor_median * 1000:.0f} ms over {len(floor_runs)} runs")
+    print(f"ratio export / floor: {export_median / floor_median:.2f}")
+
+
+if __name__ == "__main__":
+    main()
