@@ -68,7 +68,10 @@ def generate(rng: random.Random):
         ]
     )
     practices = Practice.objects.bulk_create(
-        [Practice(ods_code=f"B{i:05d}", name=f"Practice {i}", pcn=pcns[i % PCNS]) for i in range(PRACTICES)]
+        [
+            Practice(ods_code=f"B{i:05d}", name=f"Practice {i}", pcn=pcns[i % PCNS])
+            for i in range(PRACTICES)
+        ]
     )
     Agreement.objects.bulk_create([Agreement(practice=p) for p in practices])
     homes = CareHome.objects.bulk_create(
@@ -88,7 +91,10 @@ def generate(rng: random.Random):
     pairs = [(homes[i], practices[i % PRACTICES]) for i in range(HOMES)]
     pairs += [(homes[i], practices[(i + 1) % PRACTICES]) for i in range(ALIGNMENTS - HOMES)]
     Alignment.objects.bulk_create(
-        [Alignment(care_home=h, practice=p, start_date=datetime.date(2018, 4, 1), lead_gp="Dr B") for h, p in pairs]
+        [
+            Alignment(care_home=h, practice=p, start_date=datetime.date(2018, 4, 1), lead_gp="Dr B")
+            for h, p in pairs
+        ]
     )
     return practices, pairs
 
@@ -114,7 +120,10 @@ def load_quarters(rng, pairs, periods):
                 lines.append((home, line))
             at = datetime.datetime.combine(quarter.due_date, datetime.time(10), LONDON)
             payment = calculate_payment(
-                [line for _, line in lines], rates=DEFAULT_RATES, due_date=quarter.due_date, first_submitted_at=at
+                [line for _, line in lines],
+                rates=DEFAULT_RATES,
+                due_date=quarter.due_date,
+                first_submitted_at=at,
             )
             worksheets.append(
                 Worksheet(
@@ -207,7 +216,9 @@ def main():
     start = time.perf_counter()
     call_command("import_worksheets", handle.name, verbosity=0, stdout=io.StringIO())
     import_seconds = time.perf_counter() - start
-    print(f"import_worksheets {q4.label}: {lines} lines, {len(by_practice)} worksheets in {import_seconds:.1f} s")
+    print(
+        f"import_worksheets {q4.label}: {lines} lines, {len(by_practice)} worksheets in {import_seconds:.1f} s"
+    )
 
     def export():
         call_command("export_claims", quarter=q4.label, stdout=io.StringIO())
@@ -221,7 +232,9 @@ def main():
 
     export_median, export_runs = timed(export)
     floor_median, floor_runs = timed(floor)
-    print(f"export_claims {q4.label}: median {export_median * 1000:.0f} ms over {len(export_runs)} runs")
+    print(
+        f"export_claims {q4.label}: median {export_median * 1000:.0f} ms over {len(export_runs)} runs"
+    )
     print(f"SQL floor:          median {floor_median * 1000:.0f} ms over {len(floor_runs)} runs")
     print(f"ratio export / floor: {export_median / floor_median:.2f}")
 
