@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -117,6 +118,12 @@ class Alignment(models.Model):
 
     def get_absolute_url(self):
         return self.care_home.get_absolute_url()
+
+    def clean(self):
+        if self.end_date and self.start_date and self.end_date < self.start_date:
+            raise ValidationError(
+                {"end_date": "The end date must be the same as or after the start date."}
+            )
 
     def covers(self, day: datetime.date) -> bool:
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)

@@ -3,6 +3,7 @@ practice's agreement to provide the service."""
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -205,6 +206,12 @@ class AgreementVariation(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        if self.signed_on and self.offered_on and self.signed_on < self.offered_on:
+            raise ValidationError(
+                {"signed_on": "The date signed must be the same as or after the date offered."}
+            )
 
     @property
     def is_signed(self) -> bool:

@@ -306,3 +306,9 @@ def nhsuk_table_caption(context, table) -> str:
         if page_context is not None:
             caption = page_context.get("caption")
     return caption or ""
+
+
+@register.filter
+def nhsuk_first_enabled(form):
+    """The form's first visible field a user can act on: where errors of no field send focus."""
+    return next((f for f in form.visible_fields() if not f.field.disabled), None)
