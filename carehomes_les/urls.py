@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("practices.urls")),
     path("", include("carehomes.urls")),
     path("imports/", include("imports.urls")),
+    path("periods/", include("claims.periods_urls")),
     path("admin/", admin.site.urls),
 ]
 

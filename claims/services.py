@@ -277,13 +277,16 @@ def payment_fields(payment: rules.Payment) -> dict:
 
 @transaction.atomic
 def quarter_set_due_date(
-    *, quarter: Quarter, due_date: datetime.date, today: datetime.date, by, reason: str = ""
+    *, period: Period, due_date: datetime.date, today: datetime.date, by, reason: str = ""
 ) -> Quarter:
     """Move a quarter's submission due date. Only while the current due date has not passed, and never
     to a day already gone: a practice's lateness must not change after the event."""
+    quarter = quarter_for(period)
+    quarter = Quarter.objects.select_for_update().get(pk=quarter.pk)
     if quarter.due_date < today:
         raise ValidationError(
-            f"The {quarter.label} due date ({quarter.due_date:%-d %B %Y}) has passed and cannot be changed."
+            f"The {quarter.label} due date ({quarter.due_date:%-d %B %Y}) has passed and cannot be "
+            "changed."
         )
     if due_date < today:
         raise ValidationError("The new due date cannot be in the past.")

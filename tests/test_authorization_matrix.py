@@ -107,6 +107,18 @@ def _none(o):
     return {}
 
 
+# Quarters and tariffs are scheme-wide data (docs/adr/0007): no organisation owns them.
+def _quarter(o):
+    return {"quarter": "2019-20-Q2"}
+
+
+def _tariff(o):
+    return {"year": 2018}
+
+
+SCHEME_WIDE = {_none, _quarter, _tariff}
+
+
 def codes(manager, officer, auditor, administrator, anonymous=302):
     return dict(
         anonymous=anonymous,
@@ -148,6 +160,10 @@ MATRIX = {
     "imports:preview": (_batch, OFFICER_ONLY),
     "imports:confirm": (_batch, codes(403, 302, 403, 403), "post"),
     "imports:discard": (_batch, codes(403, 302, 403, 403), "post"),
+    "periods:index": (_none, codes(403, 200, 200, 200)),
+    "periods:due_date": (_quarter, OFFICER_ONLY),
+    "periods:tariff_create": (_none, OFFICER_ONLY),
+    "periods:tariff_edit": (_tariff, OFFICER_ONLY),
     # Django's admin is for administrators only (users and roles); everyone else is sent to its sign-in.
     "admin:*": (_none, codes(302, 302, 302, 200)),
 }
@@ -198,7 +214,7 @@ def test_matrix_role_gets_expected_status(client, world, name, role):
     )
 
 
-OBJECT_PAGES = sorted(name for name, (build, *_rest) in MATRIX.items() if build is not _none)
+OBJECT_PAGES = sorted(name for name, (build, *_rest) in MATRIX.items() if build not in SCHEME_WIDE)
 
 
 def _pages_open_to(role):

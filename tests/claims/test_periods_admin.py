@@ -27,7 +27,7 @@ def test_new_quarter_gets_the_default_due_date(q2):
 @pytest.mark.parametrize("today", [D(2019, 10, 1), D(2019, 10, 14)])
 def test_due_date_can_move_until_it_passes(q2, today):
     quarter_set_due_date(
-        quarter=q2, due_date=D(2019, 10, 21), today=today, by=None, reason="IT outage"
+        period=q2.period, due_date=D(2019, 10, 21), today=today, by=None, reason="IT outage"
     )
     q2.refresh_from_db()
     assert q2.due_date == D(2019, 10, 21)
@@ -36,19 +36,25 @@ def test_due_date_can_move_until_it_passes(q2, today):
 
 def test_due_date_cannot_move_after_it_passed(q2):
     with pytest.raises(ValidationError, match="has passed"):
-        quarter_set_due_date(quarter=q2, due_date=D(2019, 10, 30), today=D(2019, 10, 15), by=None)
+        quarter_set_due_date(
+            period=q2.period, due_date=D(2019, 10, 30), today=D(2019, 10, 15), by=None
+        )
     q2.refresh_from_db()
     assert q2.due_date == D(2019, 10, 14)
 
 
 def test_due_date_cannot_be_set_in_the_past(q2):
     with pytest.raises(ValidationError, match="in the past"):
-        quarter_set_due_date(quarter=q2, due_date=D(2019, 10, 2), today=D(2019, 10, 3), by=None)
+        quarter_set_due_date(
+            period=q2.period, due_date=D(2019, 10, 2), today=D(2019, 10, 3), by=None
+        )
 
 
 def test_due_date_must_fall_after_the_quarter(q2):
     with pytest.raises(ValidationError, match="after the quarter ends"):
-        quarter_set_due_date(quarter=q2, due_date=D(2019, 9, 30), today=D(2019, 9, 1), by=None)
+        quarter_set_due_date(
+            period=q2.period, due_date=D(2019, 9, 30), today=D(2019, 9, 1), by=None
+        )
 
 
 def test_seeded_tariff_prices_every_later_year(db):

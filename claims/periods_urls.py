@@ -1,0 +1,11 @@
+from django.urls import path
+
+from claims import periods_views as views
+
+app_name = "periods"
+urlpatterns = [
+    path("", views.PeriodsView.as_view(), name="index"),
+    path("quarters/<str:quarter>/due-date/", views.DueDateView.as_view(), name="due_date"),
+    path("tariffs/new/", views.TariffView.as_view(), name="tariff_create"),
+    path("tariffs/<int:year>/", views.TariffView.as_view(), name="tariff_edit"),
+]

@@ -1,0 +1,167 @@
+"""Officers' pages for the data behind the money: quarters and their due dates, the tariff per
+financial year and the lateness bands (SPEC §§3, 5, 6)."""
+
+from decimal import Decimal
+
+from django import forms
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from accounts.access import Permission
+from accounts.views import AccessMixin
+from carehomes_les.views import ServiceFormView
+from claims import services
+from claims.models import LatenessBand, Quarter, Tariff
+from claims.periods import Period
+from claims.rules import pounds
+
+
+class PeriodsView(AccessMixin, TemplateView):
+    permission = Permission.VIEW_CLAIMS
+    template_name = "periods/index.html"
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        current = Period.containing(today)
+        stored = {(q.year, q.number): q for q in Quarter.objects.all()}
+        # Every stored quarter, plus this quarter and the next so their due dates can be set ahead.
+        for period in (current, current.next()):
+            stored.setdefault(
+                (period.year, period.quarter),
+                Quarter(year=period.year, number=period.quarter, due_date=period.default_due_date),
+            )
+        quarters = [stored[key] for key in sorted(stored, reverse=True)]
+        tariffs = list(Tariff.objects.order_by("-year"))
+        return super().get_context_data(
+            today=today,
+            quarters=[(q, q.due_date >= today) for q in quarters],
+            tariffs=[
+                {
+                    "tariff": t,
+                    "year": Period(t.year, 1).financial_year,
+                    "rates": [
+                        pounds(t.new_permanent_pence),
+                        pounds(t.continuing_pence),
+                        pounds(t.temporary_pence),
+                    ],
+                    "editable": t.starts_on > today,
+                }
+                for t in tariffs
+            ],
+            bands=LatenessBand.objects.all(),
+            can_manage=self.scope.can(Permission.MANAGE_PERIODS),
+            **kwargs,
+        )
+
+
+class DueDateForm(forms.Form):
+    due_date = forms.DateField(label="New due date", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(
+        label="Reason for the change",
+        help_text="Practices will see the new date; the reason is kept in the audit trail.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class DueDateView(ServiceFormView):
+    permission = Permission.MANAGE_PERIODS
+    form_class = DueDateForm
+    submit_label = "Change due date"
+    success_message = "Due date changed."
+
+    def quarter(self) -> Quarter:
+        try:
+            period = Period.parse(self.kwargs["quarter"])
+        except ValueError:
+            raise Http404 from None
+        return Quarter.objects.filter(year=period.year, number=period.quarter).first() or Quarter(
+            year=period.year, number=period.quarter, due_date=period.default_due_date
+        )
+
+    def get_initial(self):
+        return {"due_date": self.quarter().due_date}
+
+    def get_heading(self):
+        return f"Change the {self.quarter().label} due date"
+
+    def perform(self, form):
+        return services.quarter_set_due_date(
+            period=self.quarter().period,
+            due_date=form.cleaned_data["due_date"],
+            today=timezone.localdate(),
+            by=self.request.user,
+            reason=form.cleaned_data["reason"],
+        )
+
+    def get_success_url(self, result=None):
+        return reverse("periods:index")
+
+    cancel_url = get_success_url
+
+
+def _pounds_field(label):
+    return forms.DecimalField(
+        label=label,
+        min_value=Decimal("0"),
+        max_digits=8,
+        decimal_places=2,
+        help_text="In pounds, e.g. 60.00",
+    )
+
+
+class TariffForm(forms.Form):
+    """Rates in pounds as officers write them; stored in pence."""
+
+    year = forms.IntegerField(
+        label="Financial year starting in April of", min_value=2018, max_value=2100
+    )
+    new_permanent = _pounds_field("New permanent patient, first quarter")
+    continuing = _pounds_field("Continuing patient, per quarter")
+    temporary = _pounds_field("Temporary patient, per quarter")
+
+    def pence(self, name) -> int:
+        return int(self.cleaned_data[name] * 100)
+
+
+class TariffView(ServiceFormView):
+    permission = Permission.MANAGE_PERIODS
+    form_class = TariffForm
+    success_message = "Tariff saved."
+
+    def get_initial(self):
+        if "year" in self.kwargs:
+            self.object = get_object_or_404(Tariff, year=self.kwargs["year"])
+        else:
+            self.object = Tariff(year=Period.containing(timezone.localdate()).year + 1)
+        rates = self.object.rates if self.object.pk else None
+        return {
+            "year": self.object.year,
+            **(
+                {
+                    "new_permanent": Decimal(rates.new_permanent) / 100,
+                    "continuing": Decimal(rates.continuing) / 100,
+                    "temporary": Decimal(rates.temporary) / 100,
+                }
+                if rates
+                else {}
+            ),
+        }
+
+    def get_heading(self):
+        return "Change a tariff" if self.object.pk else "Add a tariff"
+
+    def perform(self, form):
+        tariff = self.object if self.object.pk else Tariff()
+        tariff.year = form.cleaned_data["year"]
+        tariff.new_permanent_pence = form.pence("new_permanent")
+        tariff.continuing_pence = form.pence("continuing")
+        tariff.temporary_pence = form.pence("temporary")
+        return services.tariff_save(tariff=tariff, today=timezone.localdate(), by=self.request.user)
+
+    def get_success_url(self, result=None):
+        return reverse("periods:index")
+
+    cancel_url = get_success_url
