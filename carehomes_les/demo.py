@@ -8,9 +8,15 @@ import datetime
 import random
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import PracticeMembership, Role, User
 from carehomes.models import Alignment, CareHome
+from claims import selectors
+from claims.models import Worksheet
+from claims.periods import Period
+from claims.rules import LONDON
+from claims.services import LineEntry, quarter_for, worksheet_submit
 from practices.models import PCN, Agreement, Commissioner, Practice, PracticeContact
 
 DEMO_PASSWORD = "demo-care-homes-2026"  # noqa: S105 - printed by make run; the command refuses production
@@ -117,16 +123,30 @@ LEAD_GPS = [
     "Dr N Iqbal",
     "Dr J Jones",
 ]
-SCHEME_START = datetime.date(2018, 4, 1)
+
+
+def scheme_start(today: datetime.date) -> datetime.date:
+    """The demo's alignments start at the beginning of last financial year, so the demo always
+    shows about six quarters of history whatever day it is loaded."""
+    return Period(Period.containing(today).year - 1, 1).first_day
 
 
 @transaction.atomic
-def load_demo_data(seed: int = 2019) -> dict:
+def load_demo_data(seed: int = 2019, today: datetime.date | None = None) -> dict:
     rng = random.Random(seed)
+    today = today or timezone.localdate()
+    start = scheme_start(today)
     commissioner, _ = Commissioner.objects.get_or_create(
         code="03L", defaults={"name": "NHS Rotherham CCG"}
     )
-    counts = {"pcns": 0, "practices": 0, "care_homes": 0, "alignments": 0, "users": 0}
+    counts = {
+        "pcns": 0,
+        "practices": 0,
+        "care_homes": 0,
+        "alignments": 0,
+        "users": 0,
+        "worksheets": 0,
+    }
 
     practices = []
     for p_index, pcn_name in enumerate(PCN_NAMES):
@@ -143,7 +163,9 @@ def load_demo_data(seed: int = 2019) -> dict:
             )
             if created:
                 counts["practices"] += 1
-                Agreement.objects.create(practice=practice, signed_on=datetime.date(2018, 3, 12))
+                Agreement.objects.create(
+                    practice=practice, signed_on=start - datetime.timedelta(days=20)
+                )
                 PracticeContact.objects.create(
                     practice=practice, email=f"manager.c87{index + 1:03d}@nhs.example"
                 )
@@ -176,10 +198,13 @@ def load_demo_data(seed: int = 2019) -> dict:
             _, created = Alignment.objects.get_or_create(
                 care_home=home,
                 practice=practice,
-                start_date=SCHEME_START,
+                start_date=start,
                 defaults={"lead_gp": LEAD_GPS[(h_index + practice.pk) % len(LEAD_GPS)]},
             )
             counts["alignments"] += created
+
+    if not Worksheet.objects.exists():
+        counts["worksheets"] = _load_worksheets(rng, practices, start, today)
 
     manager_practices = [practices[0], practices[7]]
     for username, first, last, role in DEMO_USERS:
@@ -205,3 +230,58 @@ def load_demo_data(seed: int = 2019) -> dict:
                 for practice in manager_practices:
                     PracticeMembership.objects.create(user=user, practice=practice)
     return counts
+
+
+# How late the demo practices were, in days after the due date (most on time; a few in each band).
+LATENESS = [-9] * 12 + [-3] * 8 + [0] * 4 + [3, 6, 10, 16, 30]
+
+
+def _load_worksheets(
+    rng: random.Random, practices, start: datetime.date, today: datetime.date
+) -> int:
+    """Worksheets for every quarter whose due date has passed, through the real submission service,
+    so the demo's figures are priced exactly as a practice's would be. In the latest passed quarter
+    two practices have not submitted (they show as missing); the current quarter is open."""
+    closing: dict[tuple[int, int], int] = {}
+    count = 0
+    period = Period.containing(start)
+    passed = []
+    while quarter_for(period).due_date < today:
+        passed.append(period)
+        period = period.next()
+    for index, period in enumerate(passed):
+        quarter = quarter_for(period)
+        latest = index == len(passed) - 1
+        for practice in practices:
+            if latest and practice.ods_code in ("C87004", "C87019"):
+                continue  # missing: the officers' queue shows them
+            entries = {}
+            for opening in selectors.openings(practice, quarter):
+                home = opening.care_home
+                sharers = home.alignments.count()
+                first = closing.get((practice.pk, home.pk))
+                if first is None:
+                    first = round(home.beds * rng.uniform(0.9, 0.98) / sharers)
+                new = rng.randint(1, 4)
+                moved = rng.randint(0, 1)
+                died = min(rng.randint(0, 3), first + new - moved)
+                entries[home.pk] = LineEntry(
+                    opening=None if opening.carried_from else first,
+                    new_permanent=new,
+                    temporary=rng.randint(0, 2),
+                    moved_out=moved,
+                    died=died,
+                    in_other_home=rng.randint(0, 1),
+                    beds_warning_confirmed=True,
+                )
+                closing[(practice.pk, home.pk)] = first + new - moved - died
+            late_by = rng.choice(LATENESS)
+            moment = datetime.datetime.combine(
+                quarter.due_date + datetime.timedelta(days=late_by), datetime.time(11, 15), LONDON
+            )
+            worksheet_submit(
+                practice=practice, quarter=quarter, entries=entries, by=None, submitted_at=moment
+            )
+            count += 1
+    quarter_for(period)  # the open quarter, so its due date shows
+    return count

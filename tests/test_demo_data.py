@@ -1,0 +1,26 @@
+import datetime
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Role, User
+from carehomes.models import CareHome
+from claims.models import Worksheet
+from practices.models import Practice
+
+
+@pytest.mark.django_db
+def test_demo_data_is_rotherham_sized_and_loads_once(monkeypatch, capsys):
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: datetime.date(2026, 11, 22))
+    call_command("load_demo_data")
+    first = capsys.readouterr().out
+    assert Practice.objects.count() == 30
+    assert CareHome.objects.eligible().count() == 36
+    assert CareHome.objects.exclude(pk__in=CareHome.objects.eligible()).count() == 4
+    assert set(User.objects.values_list("role", flat=True)) == {r.value for r in Role}
+    assert "officer" in first and "demo-care-homes-2026" in first
+    # Six quarters have passed their due dates; the latest has two practices missing.
+    assert Worksheet.objects.count() == 6 * 30 - 2
+    call_command("load_demo_data")
+    assert "nothing changed" in capsys.readouterr().out
+    assert Worksheet.objects.count() == 6 * 30 - 2
