@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import importlib
 import io
 import os
 import random
@@ -30,11 +31,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carehomes_les.settings")
+os.environ.setdefault("DEBUG", "false")  # no query logging: measure what production runs
 
 import django  # noqa: E402
 
 django.setup()
 
+from django.apps import apps  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
@@ -52,8 +55,11 @@ SEED = 20191
 
 
 def reset():
-    call_command("flush", "--noinput", verbosity=0)
     call_command("migrate", verbosity=0)
+    call_command("flush", "--noinput", verbosity=0)
+    # flush empties the tables a migration seeded: seed the tariff and bands again the same way.
+    seed = importlib.import_module("claims.migrations.0002_seed_tariff_and_bands")
+    seed.seed(apps, None)
 
 
 @transaction.atomic
@@ -174,17 +180,33 @@ def quarter_file(rng, by_practice, closing, period) -> str:
     return out.getvalue()
 
 
+# The floor: the export's rows (every practice that owed a worksheet, with its line sums and
+# payment, or nothing when missing) from one hand-written query, written out as CSV.
 FLOOR_SQL = """
-SELECT p.ods_code, SUM(l.opening), SUM(l.new_permanent), SUM(l.temporary),
-       SUM(l.opening + l.new_permanent - l.moved_out - l.died),
-       w.gross_pence, w.days_late, w.deduction_percent, w.deduction_pence, w.net_pence, w.release, w.waived
-FROM claims_worksheet w
-JOIN practices_practice p ON p.id = w.practice_id
-JOIN claims_quarter q ON q.id = w.quarter_id
-JOIN claims_worksheetline l ON l.worksheet_id = w.id
-WHERE q.year = %s AND q.number = %s
-GROUP BY p.ods_code, w.id
-ORDER BY p.ods_code
+WITH expected AS (
+    SELECT DISTINCT p.id, p.ods_code
+    FROM practices_practice p
+    JOIN carehomes_alignment a ON a.practice_id = p.id
+    JOIN carehomes_carehome h ON h.id = a.care_home_id
+    JOIN practices_agreement ag ON ag.practice_id = p.id
+    WHERE h.category <> 'learning_disability'
+      AND a.start_date <= %(last)s AND (a.end_date IS NULL OR a.end_date >= %(first)s)
+      AND (ag.starts_on IS NULL OR ag.starts_on <= %(last)s)
+      AND (ag.ends_on IS NULL OR ag.ends_on >= %(first)s)
+), sums AS (
+    SELECT w.practice_id, w.status, SUM(l.opening) o, SUM(l.new_permanent) n, SUM(l.temporary) t,
+           SUM(l.opening + l.new_permanent - l.moved_out - l.died) c, w.gross_pence, w.days_late,
+           w.deduction_percent, w.deduction_pence, w.net_pence, w.release, w.waived
+    FROM claims_worksheet w
+    JOIN claims_quarter q ON q.id = w.quarter_id
+    JOIN claims_worksheetline l ON l.worksheet_id = w.id
+    WHERE q.year = %(year)s AND q.number = %(number)s
+    GROUP BY w.id
+)
+SELECT e.ods_code, COALESCE(s.status, 'missing'), s.o, s.n, s.t, s.c, s.gross_pence, s.days_late,
+       s.deduction_percent, s.deduction_pence, s.net_pence, s.release, s.waived
+FROM expected e LEFT JOIN sums s ON s.practice_id = e.id
+ORDER BY e.ods_code
 """
 
 
@@ -225,7 +247,10 @@ def main():
 
     def floor():
         with connection.cursor() as cursor:
-            cursor.execute(FLOOR_SQL, [q4.year, q4.quarter])
+            cursor.execute(
+                FLOOR_SQL,
+                {"year": q4.year, "number": q4.quarter, "first": q4.first_day, "last": q4.last_day},
+            )
             rows = cursor.fetchall()
             out = io.StringIO()
             csv.writer(out).writerows(rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -79,36 +80,123 @@ class Opening:
 
 
 def openings(practice: Practice, quarter: Quarter) -> list[Opening]:
-    """One per eligible aligned home, with the previous quarter's line for the same practice and home
-    where there is one (two queries, whatever the number of homes)."""
-    homes = list(eligible_homes(practice, quarter))
+    """One per eligible aligned home, in name order, with the previous quarter's line for the same
+    practice and home where there is one (two queries, whatever the number of homes)."""
+    return openings_for(quarter, [practice.pk]).get(practice.pk, [])
+
+
+def openings_for(quarter: Quarter, practice_ids: Collection[int]) -> dict[int, list[Opening]]:
+    """:func:`openings` for many practices at once, in two queries."""
+    aligned = (
+        Alignment.objects.covering(quarter.first_day, quarter.last_day)
+        .filter(practice_id__in=practice_ids, care_home__in=CareHome.objects.eligible())
+        .select_related("care_home")
+        .order_by("care_home__name", "care_home_id")
+    )
+    homes: dict[int, dict[int, CareHome]] = {}
+    for alignment in aligned:  # a pair aligned twice in one quarter still has one line
+        homes.setdefault(alignment.practice_id, {})[alignment.care_home_id] = alignment.care_home
     previous = quarter.period.previous()
     carried = {
-        line.care_home_id: line
+        (line.worksheet.practice_id, line.care_home_id): line
         for line in WorksheetLine.objects.filter(
-            worksheet__practice=practice,
+            worksheet__practice_id__in=list(homes),
             worksheet__quarter__year=previous.year,
             worksheet__quarter__number=previous.quarter,
-            care_home__in=homes,
-        )
+        ).select_related("worksheet__quarter")
     }
-    return [Opening(home, carried.get(home.pk)) for home in homes]
+    return {
+        practice_id: [Opening(home, carried.get((practice_id, home.pk))) for home in by_id.values()]
+        for practice_id, by_id in homes.items()
+    }
 
 
 def missing_predecessor(practice: Practice, quarter: Quarter) -> Quarter | None:
     """The gap rule (SPEC §4): the previous quarter, if the practice owed a worksheet for it, has
     submitted worksheets before it, and has not submitted it. ``None`` when nothing blocks."""
+    return missing_predecessors(quarter, [practice.pk]).get(practice.pk)
+
+
+def missing_predecessors(quarter: Quarter, practice_ids: Collection[int]) -> dict[int, Quarter]:
+    """:func:`missing_predecessor` for many practices at once, in four queries."""
     previous = previous_quarter(quarter)
-    has_history = Worksheet.objects.filter(practice=practice).filter(
-        Q(quarter__year__lt=quarter.year)
-        | Q(quarter__year=quarter.year, quarter__number__lt=quarter.number)
+    earlier = Q(quarter__year__lt=quarter.year) | Q(
+        quarter__year=quarter.year, quarter__number__lt=quarter.number
     )
-    if not has_history.exists():
-        return None  # the start of the practice's chain: its first worksheet takes baselines
-    if Worksheet.objects.filter(
-        practice=practice, quarter__year=previous.year, quarter__number=previous.number
-    ).exists():
-        return None
-    if not practices_expected(previous).filter(pk=practice.pk).exists():
-        return None
-    return previous
+    with_history = set(
+        Worksheet.objects.filter(earlier, practice_id__in=practice_ids)
+        .values_list("practice_id", flat=True)
+        .distinct()
+    )  # a practice's first worksheet in the service starts its chain: it takes baselines
+    if not with_history:
+        return {}
+    submitted = set(
+        Worksheet.objects.filter(
+            practice_id__in=with_history,
+            quarter__year=previous.year,
+            quarter__number=previous.number,
+        ).values_list("practice_id", flat=True)
+    )
+    owed = set(
+        practices_expected(previous)
+        .filter(pk__in=with_history - submitted)
+        .values_list("pk", flat=True)
+    )
+    return dict.fromkeys(owed, previous)
+
+
+@dataclass
+class QuarterFacts:
+    """What the submission checks need to know about a quarter for a set of practices, loaded in a
+    fixed number of queries. A form submits with the facts of one practice; a bulk load builds them
+    once per quarter for all its practices, so both run exactly the same checks."""
+
+    quarter: Quarter
+    bands: tuple[Band, ...]
+    in_force: set[int]
+    openings: dict[int, list[Opening]]
+    blockers: dict[int, Quarter]
+    submitted: set[int]
+    _rates: Rates | None
+    _no_rates: str = ""
+    locked: bool = False  # the practices' rows are locked for this transaction
+
+    @property
+    def rates(self) -> Rates:
+        if self._rates is None:
+            raise LookupError(self._no_rates)
+        return self._rates
+
+
+def quarter_facts(
+    quarter: Quarter, practice_ids: Collection[int], *, lock: bool = False
+) -> QuarterFacts:
+    """Read the quarter for these practices. With ``lock``, first lock their rows until the caller's
+    transaction ends, so no other submission for them can slip in between the checks and the writes."""
+    if lock:
+        list(Practice.objects.select_for_update().filter(pk__in=practice_ids).values_list("pk"))
+    try:
+        rates, no_rates = rates_for(quarter), ""
+    except LookupError as missing:
+        rates, no_rates = None, str(missing)
+    return QuarterFacts(
+        quarter=quarter,
+        bands=bands(),
+        in_force=set(
+            agreements_in_force(quarter)
+            .filter(practice_id__in=practice_ids)
+            .values_list("practice_id", flat=True)
+        ),
+        openings=openings_for(quarter, practice_ids),
+        blockers=missing_predecessors(quarter, practice_ids),
+        submitted=set(
+            Worksheet.objects.filter(
+                quarter__year=quarter.year,
+                quarter__number=quarter.number,
+                practice_id__in=practice_ids,
+            ).values_list("practice_id", flat=True)
+        ),
+        _rates=rates,
+        _no_rates=no_rates,
+        locked=lock,
+    )

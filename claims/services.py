@@ -89,14 +89,19 @@ def worksheet_assemble(
     entries: Mapping[int, LineEntry],
     submitted_at: datetime.datetime,
     first_submitted_at: datetime.datetime | None = None,
+    facts: selectors.QuarterFacts | None = None,
 ) -> Assembled:
-    """Check every rule of SPEC §4 and price the worksheet with ``claims/rules.py``. Writes nothing."""
+    """Check every rule of SPEC §4 and price the worksheet with ``claims/rules.py``. Writes nothing.
+
+    ``facts`` (see :func:`claims.selectors.quarter_facts`) lets a bulk load share one read of the
+    quarter between many practices; without it, the practice's facts are read here."""
+    facts = facts or selectors.quarter_facts(quarter, [practice.pk])
     result = Assembled(practice, quarter)
-    if not selectors.agreements_in_force(quarter).filter(practice=practice).exists():
+    if practice.pk not in facts.in_force:
         result.problems.append(
             Problem(f"{practice.name} has no LES agreement in force in {quarter.label}.")
         )
-    blocker = selectors.missing_predecessor(practice, quarter)
+    blocker = facts.blockers.get(practice.pk)
     if blocker is not None:
         result.problems.append(
             Problem(
@@ -104,7 +109,7 @@ def worksheet_assemble(
                 "one it carries forward from."
             )
         )
-    expected = selectors.openings(practice, quarter)
+    expected = facts.openings.get(practice.pk, [])
     if not expected:
         result.problems.append(
             Problem(
@@ -182,15 +187,14 @@ def worksheet_assemble(
     if not result.errors:
         result.payment = rules.calculate_payment(
             [line for _, line, _ in result.lines],
-            rates=selectors.rates_for(quarter),
+            rates=facts.rates,
             due_date=quarter.due_date,
             first_submitted_at=first_submitted_at or submitted_at,
-            bands=selectors.bands(),
+            bands=facts.bands,
         )
     return result
 
 
-@transaction.atomic
 def worksheet_submit(
     *,
     practice: Practice,
@@ -198,13 +202,29 @@ def worksheet_submit(
     entries: Mapping[int, LineEntry],
     by,
     submitted_at: datetime.datetime,
+    facts: selectors.QuarterFacts | None = None,
 ) -> Worksheet:
     """Submit a practice's worksheet for a quarter: it becomes the practice's claim, priced by the rules.
 
-    Raises :class:`WorksheetRefused` (nothing written) for any error or unconfirmed warning."""
-    # One submission per practice at a time: two tabs submitting at once cannot both pass the checks.
-    Practice.objects.select_for_update().get(pk=practice.pk)
-    if Worksheet.objects.filter(practice=practice, quarter=quarter).exists():
+    Raises :class:`WorksheetRefused` (nothing written) for any error or unconfirmed warning.
+
+    A bulk load passes the quarter's ``facts``, read with ``lock=True`` inside its own transaction;
+    they are kept current (this adds to ``facts.submitted``), and a refusal leaves that transaction
+    usable so the load can report every problem before it rolls back."""
+    if facts is None:
+        with transaction.atomic():
+            # One submission per practice at a time: two tabs cannot both pass the checks.
+            Practice.objects.select_for_update().get(pk=practice.pk)
+            facts = selectors.quarter_facts(quarter, [practice.pk])
+            return _submit(practice, quarter, entries, by, submitted_at, facts)
+    if not (facts.locked and transaction.get_connection().in_atomic_block):
+        raise RuntimeError("Bulk submissions need locked facts and the caller's transaction.")
+    return _submit(practice, quarter, entries, by, submitted_at, facts)
+
+
+def _submit(practice, quarter, entries, by, submitted_at, facts) -> Worksheet:
+    """Check, then write; nothing is written before every check has passed."""
+    if practice.pk in facts.submitted:
         raise WorksheetRefused(
             [
                 Problem(
@@ -213,7 +233,7 @@ def worksheet_submit(
             ]
         )
     assembled = worksheet_assemble(
-        practice=practice, quarter=quarter, entries=entries, submitted_at=submitted_at
+        practice=practice, quarter=quarter, entries=entries, submitted_at=submitted_at, facts=facts
     )
     if assembled.problems:
         raise WorksheetRefused(assembled.problems)
@@ -249,6 +269,7 @@ def worksheet_submit(
             for opening, line, entry in assembled.lines
         ]
     )
+    facts.submitted.add(practice.pk)
     audit_record(
         by=by,
         action="worksheet_submit",

@@ -8,7 +8,7 @@ from practices.models import Commissioner
 
 
 class ImportBatch(models.Model):
-    """One registry file (practices, care homes or alignments) uploaded for import.
+    """One file (practices, care homes, alignments or worksheets) uploaded for import.
 
     An officer's upload is *previewed* first: the whole file is validated and the changes listed.
     Confirming re-validates it against the registry as it is then and *applies* it, all or nothing;
@@ -19,6 +19,7 @@ class ImportBatch(models.Model):
         PRACTICES = "practices", "Practices"
         CARE_HOMES = "care_homes", "Care homes"
         ALIGNMENTS = "alignments", "Alignments"
+        WORKSHEETS = "worksheets", "Worksheets"
 
     class Status(models.TextChoices):
         PREVIEWED = "previewed", "Waiting for confirmation"

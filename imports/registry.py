@@ -1,13 +1,14 @@
-"""The kinds of registry file that can be imported, by name (the command and the upload form use
-the same names). A later issue adds ``worksheets``."""
+"""The kinds of file that can be imported, by name (the command and the upload form use the same
+names)."""
 
 from carehomes.importers import AlignmentsImporter, CareHomesImporter
+from claims.importers import WorksheetsImporter
 from imports.base import Importer
 from practices.importers import PracticesImporter
 
 IMPORTERS: dict[str, type[Importer]] = {
     importer.kind: importer
-    for importer in (PracticesImporter, CareHomesImporter, AlignmentsImporter)
+    for importer in (PracticesImporter, CareHomesImporter, AlignmentsImporter, WorksheetsImporter)
 }
 
 

@@ -14,6 +14,7 @@ COMMANDS = [
     ("import_practices", "practices.csv", []),
     ("import_care_homes", "care_homes.csv", ["--commissioner", "03L"]),
     ("import_alignments", "alignments.csv", []),
+    ("import_worksheets", "worksheets.csv", []),
 ]
 
 

@@ -28,4 +28,5 @@ class Command(BaseCommand):
             if not Commissioner.objects.filter(code=commissioner).exists():
                 raise CommandError(f"No commissioner has the code {commissioner!r}.")
             practices = Practice.objects.filter(pcn__commissioner__code=commissioner)
+        self.stdout.ending = ""
         write_claims_csv(self.stdout, stored, practices)
