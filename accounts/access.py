@@ -171,7 +171,7 @@ class Scope:
         return qs.filter(practice__in=self.practices())
 
     def import_batches(self):
-        """Uploaded registry files of an officer's commissioner: colleagues may confirm them."""
+        """Uploaded import files of an officer's commissioner: colleagues may confirm them."""
         from imports.models import ImportBatch  # imports depends on accounts, not the reverse
 
         qs = ImportBatch.objects.select_related("uploaded_by", "commissioner")
