@@ -163,6 +163,15 @@ class Scope:
             return qs.filter(pk__in=aligned.values("care_home_id"))
         return qs.none()
 
+    def care_homes_to_manage(self) -> QuerySet[CareHome]:
+        """Homes whose details the user may change: those registered to their commissioner. A home
+        aligned across the boundary is seen, and may be aligned, but its own commissioner keeps it."""
+        if self.sees_everything:
+            return self.care_homes()
+        if self.is_commissioner_staff:
+            return self.care_homes().filter(commissioner_id=self.user.commissioner_id)
+        return CareHome.objects.none()
+
     def alignments(self) -> QuerySet[Alignment]:
         """An alignment is seen with its practice: a manager never sees which other practices share a home."""
         qs = Alignment.objects.select_related("care_home", "practice", "practice__pcn")

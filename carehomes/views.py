@@ -64,6 +64,8 @@ class CareHomeDetailView(AccessMixin, DetailView):
             current_alignments=[a for a in alignments if a.covers(today)],
             other_alignments=[a for a in alignments if not a.covers(today)],
             can_manage=self.scope.can(Permission.MANAGE_REGISTRY),
+            can_edit_home=self.scope.can(Permission.MANAGE_REGISTRY)
+            and self.scope.care_homes_to_manage().filter(pk=self.object.pk).exists(),
         )
         return context
 
@@ -75,7 +77,7 @@ class CareHomeFormView(ServiceFormView):
     def get_form_kwargs(self):
         if "cqc_location_id" in self.kwargs:
             self.object = get_object_or_404(
-                self.scope.care_homes(), cqc_location_id=self.kwargs["cqc_location_id"]
+                self.scope.care_homes_to_manage(), cqc_location_id=self.kwargs["cqc_location_id"]
             )
         else:
             self.object = CareHome(commissioner_id=self.request.user.commissioner_id)

@@ -170,3 +170,16 @@ def test_record_notice_through_the_page(client, officer):
     assert response.status_code == 302
     agreement.refresh_from_db()
     assert agreement.ends_on == datetime.date(2020, 4, 1)
+
+
+def test_officer_cannot_edit_a_home_registered_to_another_commissioner(client, officer):
+    """A home across the boundary is seen (it is aligned with our practice) but not edited."""
+    border_home = f.CareHomeFactory()  # another commissioner's
+    f.AlignmentFactory(care_home=border_home, practice__pcn__commissioner=officer.commissioner)
+    client.force_login(officer)
+    assert client.get(border_home.get_absolute_url()).status_code == 200
+    url = reverse(
+        "carehomes:care_home_edit", kwargs={"cqc_location_id": border_home.cqc_location_id}
+    )
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"name": "Renamed"}).status_code == 404
