@@ -24,7 +24,9 @@ class LesUserAdmin(UserAdmin):
         "is_active",
     ]
     list_filter = ["role", "commissioner", "is_active"]
-    fieldsets = UserAdmin.fieldsets + (("Role in the LES", {"fields": ("role", "commissioner")}),)
+    fieldsets = UserAdmin.fieldsets + (
+        ("Role in the LES", {"fields": ("role", "commissioner", "is_finance_approver")}),
+    )
     add_fieldsets = UserAdmin.add_fieldsets + (
         ("Role in the LES", {"fields": ("email", "role", "commissioner")}),
     )

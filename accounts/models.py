@@ -31,6 +31,12 @@ class User(AbstractUser):
         related_name="staff",
         help_text="For contracting officers and auditors: the commissioner they work for.",
     )
+    is_finance_approver = models.BooleanField(
+        "finance approver",
+        default=False,
+        help_text="A contracting officer who may give the finance approval claims above the "
+        "commissioner's threshold need.",
+    )
     practices = models.ManyToManyField(
         Practice, through="PracticeMembership", related_name="managers", blank=True
     )

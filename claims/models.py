@@ -136,7 +136,14 @@ class Worksheet(models.Model):
     fixed at the first submission."""
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", "Submitted"
+        SUBMITTED = "submitted", "Submitted"  # waiting for its first check
+        QUERIED = "queried", "Queried"  # back with the practice to amend and resubmit
+        CHECKED = "checked", "Checked"  # first tier done; waiting for financial approval
+        AWAITING_FINANCE = "awaiting_finance", "Awaiting finance approval"  # above the threshold
+        APPROVED = "approved", "Approved"  # due into a payment run
+        REJECTED = "rejected", "Rejected"
+        SCHEDULED = "scheduled", "Scheduled"  # taken into a closed payment run
+        PAID = "paid", "Paid"
 
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="worksheets")
     quarter = models.ForeignKey(Quarter, on_delete=models.PROTECT, related_name="worksheets")
@@ -159,6 +166,38 @@ class Worksheet(models.Model):
         default=rules.Release.NEXT_RUN,
     )
     waived = models.BooleanField(default=False)
+    # Review (SPEC §7): who decided what is also in the audit trail; these are the current facts.
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    checked_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Final approval: the claim is due into a payment run from here.",
+    )
+    finance_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    query_message = models.TextField(blank=True)
+    rejection_reason = models.TextField(blank=True)
+    counter_fraud_referral = models.BooleanField(default=False)
+    waiver_reason = models.TextField(blank=True)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    waived_at = models.DateTimeField(null=True, blank=True)
+    payment_run = models.ForeignKey(
+        "claims.PaymentRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        help_text="The one run that pays this claim.",
+    )
 
     class Meta:
         ordering = ["quarter__year", "quarter__number", "practice__ods_code"]
@@ -174,10 +213,29 @@ class Worksheet(models.Model):
                 condition=Q(submitted_at__gte=F("first_submitted_at")),
                 name="worksheet_resubmitted_after_first",
             ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["scheduled", "paid"]) | Q(payment_run__isnull=False),
+                name="worksheet_scheduled_has_run",
+            ),
+            models.CheckConstraint(
+                condition=Q(waived=False) | ~Q(waiver_reason=""),
+                name="worksheet_waiver_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(checked_by__isnull=True)
+                | Q(approved_by__isnull=True)
+                | ~Q(checked_by=F("approved_by")),
+                name="worksheet_two_people_check_and_approve",
+            ),
         ]
 
     def __str__(self):
         return f"{self.practice.name}, {self.quarter.label}"
+
+    @property
+    def reference(self) -> str:
+        """The claim reference on remittances and the finance export: ``C87001-2019-20-Q2``."""
+        return f"{self.practice.ods_code}-{self.quarter.slug}"
 
     @property
     def deferred(self) -> bool:
@@ -245,3 +303,76 @@ class WorksheetLine(models.Model):
     @property
     def closing(self) -> int:
         return self.figures.closing
+
+
+class ApprovalPolicy(models.Model):
+    """The commissioner's scheme of delegation for claims: above ``finance_threshold_pence`` (net) a
+    finance approver must also approve. One row; officers change it in the admin of the service."""
+
+    finance_threshold_pence = models.PositiveIntegerField(
+        default=500_000, help_text="Net claims above this (pence) also need a finance approver."
+    )
+
+    def __str__(self):
+        return f"Finance approval above {rules.pounds(self.finance_threshold_pence)}"
+
+    @classmethod
+    def current(cls) -> ApprovalPolicy:
+        return cls.objects.order_by("pk").first() or cls()
+
+
+class PaymentRun(models.Model):
+    """A dated payment run. Closing it takes every approved claim due into it (a deferred claim skips
+    one run; a 100% deduction is never paid), totals them per practice and produces the finance
+    export and the remittance advice; then the run is marked paid."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+        PAID = "paid", "Paid"
+
+    reference = models.CharField(max_length=40, unique=True)
+    run_date = models.DateField("payment date")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-run_date", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(closed_at__isnull=False),
+                name="payment_run_closed_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Payment run {self.reference} ({self.run_date:%-d %b %Y})"
+
+
+class Remittance(models.Model):
+    """What one practice is paid in one run: the total of its claims in the run. The remittance
+    advice (PDF) is built from it."""
+
+    payment_run = models.ForeignKey(
+        PaymentRun, on_delete=models.PROTECT, related_name="remittances"
+    )
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="remittances")
+    amount_pence = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["practice__ods_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment_run", "practice"], name="remittance_one_per_practice"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.practice} in {self.payment_run.reference}: {rules.pounds(self.amount_pence)}"

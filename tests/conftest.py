@@ -1,3 +1,4 @@
+import importlib
 import os
 
 import pytest
@@ -30,3 +31,23 @@ def _isolated_outputs(settings, tmp_path):
     """Each test writes emails and private files to its own place."""
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+        or (marker and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.fixture(autouse=True)
+def _migration_seeds(request):
+    """A transactional test (threads, the live server) empties every table when it ends, taking the
+    rows the migrations seeded (tariff, lateness bands); put them back before each such test."""
+    if not _is_transactional(request):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    importlib.import_module("claims.migrations.0002_seed_tariff_and_bands").seed(apps, None)

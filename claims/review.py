@@ -1,0 +1,347 @@
+"""The claim lifecycle (SPEC §7): check, approve, query, resubmit, reject and waive.
+
+One service per action, each atomic, each taking the claim's row lock first so two officers acting at
+once are served one after the other, and each writing its history row (an audit event with the
+figures before and after) in the same transaction. Who may call which is the access rule's business
+(``accounts/access.py``); the rules of the lifecycle itself (two different people, the finance
+threshold, which status allows what) are enforced here.
+
+    submitted ──check──▶ checked ──approve──▶ approved ──(run closes)──▶ scheduled ──▶ paid
+        ▲  │                │        └─(net above threshold)─▶ awaiting_finance ──finance approve──▶ approved
+        │  └─query─▶ queried ◀─query─┘
+        └─resubmit──┘
+    any open status ──reject──▶ rejected
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from claims import rules, selectors
+from claims.models import ApprovalPolicy, Worksheet, WorksheetLine
+from claims.services import (
+    LineEntry,
+    WorksheetRefused,
+    payment_fields,
+    worksheet_assemble,
+)
+
+S = Worksheet.Status
+OPEN = (S.SUBMITTED, S.CHECKED, S.AWAITING_FINANCE)  # under review: may be queried or rejected
+
+
+class TransitionRefused(ValidationError):
+    """The action is not allowed for this claim now; nothing was written."""
+
+
+def _locked(claim: Worksheet) -> Worksheet:
+    return (
+        Worksheet.objects.select_for_update().select_related("practice", "quarter").get(pk=claim.pk)
+    )
+
+
+def _figures(claim: Worksheet) -> dict:
+    return {
+        "status": claim.status,
+        "gross_pence": claim.gross_pence,
+        "deduction_pence": claim.deduction_pence,
+        "net_pence": claim.net_pence,
+        "release": claim.release,
+        "waived": claim.waived,
+    }
+
+
+def _require(claim: Worksheet, allowed, action: str) -> None:
+    if claim.status not in allowed:
+        raise TransitionRefused(
+            f"A {claim.get_status_display().lower()} claim cannot be {action}.", code="status"
+        )
+
+
+def _record(claim: Worksheet, before: dict, *, by, action: str, summary: str, reason: str = ""):
+    audit_record(
+        by=by,
+        action=action,
+        obj=claim,
+        summary=f"{claim.reference}: {summary}",
+        before=before,
+        after=_figures(claim),
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def claim_check(*, claim: Worksheet, by) -> Worksheet:
+    """The first tier: an officer has checked the figures against the evidence."""
+    claim = _locked(claim)
+    _require(claim, [S.SUBMITTED], "checked")
+    before = _figures(claim)
+    claim.status, claim.checked_by, claim.checked_at = S.CHECKED, by, timezone.now()
+    claim.save(update_fields=["status", "checked_by", "checked_at"])
+    _record(claim, before, by=by, action="claim_check", summary="checked")
+    return claim
+
+
+@transaction.atomic
+def claim_approve(*, claim: Worksheet, by) -> Worksheet:
+    """Financial approval, by an officer other than the one who checked. Above the commissioner's
+    threshold a finance approver must also approve."""
+    claim = _locked(claim)
+    _require(claim, [S.CHECKED], "approved")
+    if claim.checked_by_id == by.pk:
+        raise TransitionRefused(
+            "You checked this claim: a different officer must approve it.", code="same_person"
+        )
+    before = _figures(claim)
+    claim.approved_by = by
+    if claim.net_pence > ApprovalPolicy.current().finance_threshold_pence:
+        claim.status = S.AWAITING_FINANCE
+        summary = "approved; above the finance threshold, so a finance approver must also approve"
+    else:
+        claim.status, claim.approved_at = S.APPROVED, timezone.now()
+        summary = "approved"
+    claim.save(update_fields=["status", "approved_by", "approved_at"])
+    _record(claim, before, by=by, action="claim_approve", summary=summary)
+    return claim
+
+
+@transaction.atomic
+def claim_finance_approve(*, claim: Worksheet, by) -> Worksheet:
+    claim = _locked(claim)
+    _require(claim, [S.AWAITING_FINANCE], "given finance approval")
+    if not getattr(by, "is_finance_approver", False):
+        raise TransitionRefused("Only a finance approver can approve a claim above the threshold.")
+    if by.pk in (claim.checked_by_id, claim.approved_by_id):
+        raise TransitionRefused(
+            "You have already checked or approved this claim: another finance approver must approve it.",
+            code="same_person",
+        )
+    before = _figures(claim)
+    claim.status, claim.finance_approved_by, claim.approved_at = S.APPROVED, by, timezone.now()
+    claim.save(update_fields=["status", "finance_approved_by", "approved_at"])
+    _record(claim, before, by=by, action="claim_finance_approve", summary="finance approval given")
+    return claim
+
+
+@transaction.atomic
+def claim_query(*, claim: Worksheet, by, message: str) -> Worksheet:
+    """Send the claim back to the practice with a question; the checks start again on resubmission."""
+    if not message.strip():
+        raise TransitionRefused("Write the question the practice must answer.", code="reason")
+    claim = _locked(claim)
+    _require(claim, OPEN, "queried")
+    before = _figures(claim)
+    claim.status, claim.query_message = S.QUERIED, message.strip()
+    claim.checked_by = claim.checked_at = claim.approved_by = None
+    claim.save(update_fields=["status", "query_message", "checked_by", "checked_at", "approved_by"])
+    _record(
+        claim, before, by=by, action="claim_query", summary="queried", reason=claim.query_message
+    )
+    return claim
+
+
+@transaction.atomic
+def claim_reject(*, claim: Worksheet, by, reason: str, counter_fraud: bool = False) -> Worksheet:
+    """Reject the claim with a reason; a suspicion of fraud is referred to counter fraud (spec 4.2)."""
+    if not reason.strip():
+        raise TransitionRefused("Give the reason for rejecting the claim.", code="reason")
+    claim = _locked(claim)
+    _require(claim, [*OPEN, S.QUERIED], "rejected")
+    before = _figures(claim)
+    claim.status, claim.rejection_reason = S.REJECTED, reason.strip()
+    claim.counter_fraud_referral = counter_fraud
+    claim.save(update_fields=["status", "rejection_reason", "counter_fraud_referral"])
+    summary = "rejected and referred to counter fraud" if counter_fraud else "rejected"
+    _record(
+        claim, before, by=by, action="claim_reject", summary=summary, reason=claim.rejection_reason
+    )
+    return claim
+
+
+def _reprice(claim: Worksheet) -> rules.Payment:
+    facts = selectors.quarter_facts(claim.quarter, [claim.practice_id])
+    return rules.calculate_payment(
+        [line.figures for line in claim.lines.all()],
+        rates=facts.rates,
+        due_date=claim.quarter.due_date,
+        first_submitted_at=claim.first_submitted_at,
+        bands=facts.bands,
+        waived=claim.waived,
+    )
+
+
+def _set_payment(claim: Worksheet, payment: rules.Payment) -> None:
+    for name, value in payment_fields(payment).items():
+        setattr(claim, name, value)
+
+
+@transaction.atomic
+def claim_waive(*, claim: Worksheet, by, reason: str) -> Worksheet:
+    """Exceptional circumstances (spec 4.2): waive the lateness deduction and deferral, with a reason
+    kept and shown wherever the amount is (claim page, queue, export, remittance)."""
+    if not reason.strip():
+        raise TransitionRefused(
+            "Write the exceptional circumstances behind the waiver.", code="reason"
+        )
+    claim = _locked(claim)
+    _require(claim, [*OPEN, S.QUERIED, S.APPROVED], "waived")
+    if claim.waived:
+        raise TransitionRefused("The deduction on this claim has already been waived.")
+    if claim.days_late == 0:
+        raise TransitionRefused("This claim was on time: there is no deduction to waive.")
+    before = _figures(claim)
+    claim.waived, claim.waiver_reason, claim.waived_by, claim.waived_at = (
+        True,
+        reason.strip(),
+        by,
+        timezone.now(),
+    )
+    _set_payment(claim, _reprice(claim))
+    claim.save()
+    _record(
+        claim,
+        before,
+        by=by,
+        action="claim_waive",
+        summary="deduction waived",
+        reason=claim.waiver_reason,
+    )
+    return claim
+
+
+@transaction.atomic
+def worksheet_resubmit(
+    *, claim: Worksheet, entries: Mapping[int, LineEntry], by, submitted_at: datetime.datetime
+) -> Worksheet:
+    """The practice answers a query with amended figures. Lateness stays fixed at the first submission;
+    openings stay carried forward (or the baseline may be amended where it was a baseline)."""
+    claim = _locked(claim)
+    _require(claim, [S.QUERIED], "resubmitted")
+    existing = {line.care_home_id: line for line in claim.lines.select_related("care_home")}
+    # Check against the worksheet as first submitted: the same homes, the same carried openings.
+    facts = selectors.quarter_facts(claim.quarter, [claim.practice_id])
+    facts.submitted.discard(claim.practice_id)
+    facts.blockers.pop(claim.practice_id, None)  # it was allowed in when first submitted
+    assembled = worksheet_assemble(
+        practice=claim.practice,
+        quarter=claim.quarter,
+        entries=entries,
+        submitted_at=submitted_at,
+        first_submitted_at=claim.first_submitted_at,
+        facts=facts,
+    )
+    if assembled.problems:
+        raise WorksheetRefused(assembled.problems)
+    before = _figures(claim)
+    for opening, line, entry in assembled.lines:
+        stored = existing.get(opening.care_home.pk) or WorksheetLine(
+            worksheet=claim, care_home=opening.care_home, carried_from=opening.carried_from
+        )
+        for name in rules.FIELDS:
+            setattr(stored, name, getattr(line, name))
+        stored.opening_source = (
+            WorksheetLine.OpeningSource.BASELINE
+            if opening.is_baseline
+            else WorksheetLine.OpeningSource.CARRIED_FORWARD
+        )
+        stored.beds_warning_confirmed = (
+            entry.beds_warning_confirmed and line.closing > opening.care_home.beds
+        )
+        stored.save()
+    payment = assembled.payment
+    if claim.waived:
+        payment = _reprice(claim)
+    _set_payment(claim, payment)
+    claim.status, claim.submitted_at = S.SUBMITTED, submitted_at
+    claim.save()
+    _record(claim, before, by=by, action="worksheet_resubmit", summary="resubmitted after a query")
+    for line in claim.lines.all():
+        _carry_forward(line, by=by, reason=f"{claim.reference} resubmitted")
+    return claim
+
+
+# -- openings -------------------------------------------------------------------------------------
+
+LOCKED_FOR_CHANGE = (S.SCHEDULED, S.PAID)
+
+
+def _carry_forward(line: WorksheetLine, *, by, reason: str) -> list[Worksheet]:
+    """After ``line``'s closing changed, give each later line carried from it the new opening and
+    reprice its claim, quarter after quarter. Returns the claims recalculated."""
+    changed = []
+    while True:
+        following = (
+            WorksheetLine.objects.select_for_update()
+            .select_related("worksheet__practice", "worksheet__quarter")
+            .filter(carried_from=line)
+            .first()
+        )
+        if following is None or following.opening_source == WorksheetLine.OpeningSource.CORRECTED:
+            return changed  # an officer's own correction further on stands
+        claim = following.worksheet
+        if claim.status in LOCKED_FOR_CHANGE:
+            raise TransitionRefused(
+                f"{claim.reference} is already in a payment run, so its opening cannot follow this "
+                "change: correct it with a recovery or an adjustment instead."
+            )
+        if following.opening == line.closing:
+            return changed
+        if line.closing + following.new_permanent < following.moved_out + following.died:
+            raise TransitionRefused(
+                f"{claim.reference} at {following.care_home.name} would have more leavers than patients "
+                f"with an opening of {line.closing}: correct that quarter first."
+            )
+        before = _figures(claim)
+        following.opening = line.closing
+        following.save(update_fields=["opening"])
+        _set_payment(claim, _reprice(claim))
+        claim.save()
+        _record(
+            claim,
+            before,
+            by=by,
+            action="claim_recalculate",
+            summary=f"opening at {following.care_home.name} carried forward as {line.closing}",
+            reason=reason,
+        )
+        changed.append(claim)
+        line = following
+
+
+@transaction.atomic
+def opening_correct(*, line: WorksheetLine, opening: int, by, reason: str) -> list[Worksheet]:
+    """An officer corrects a carried-forward opening, with a reason. The claim is repriced and every
+    later quarter carried from it is recalculated. Returns every claim whose figures changed."""
+    if not reason.strip():
+        raise TransitionRefused("Give the reason for correcting the opening.", code="reason")
+    if opening < 0:
+        raise TransitionRefused("An opening is a whole number, 0 or more.")
+    line = WorksheetLine.objects.select_for_update().select_related("care_home").get(pk=line.pk)
+    claim = _locked(line.worksheet)
+    if claim.status in LOCKED_FOR_CHANGE:
+        raise TransitionRefused("This claim is already in a payment run: its figures are final.")
+    if opening + line.new_permanent < line.moved_out + line.died:
+        raise TransitionRefused(
+            f"With an opening of {opening}, {line.care_home.name} would have more leavers than patients."
+        )
+    before = _figures(claim)
+    was = line.opening
+    line.opening, line.opening_source = opening, WorksheetLine.OpeningSource.CORRECTED
+    line.save(update_fields=["opening", "opening_source"])
+    _set_payment(claim, _reprice(claim))
+    claim.save()
+    _record(
+        claim,
+        {**before, "opening": was, "care_home": line.care_home.name},
+        by=by,
+        action="opening_correct",
+        summary=f"opening at {line.care_home.name} corrected from {was} to {opening}",
+        reason=reason.strip(),
+    )
+    return [claim, *_carry_forward(line, by=by, reason=reason.strip())]
