@@ -11,7 +11,9 @@ from practices.models import Practice
 
 @pytest.mark.django_db
 def test_demo_data_is_rotherham_sized_and_loads_once(monkeypatch, capsys):
-    monkeypatch.setattr("django.utils.timezone.localdate", lambda *a, **k: datetime.date(2026, 11, 22))
+    monkeypatch.setattr(
+        "django.utils.timezone.localdate", lambda *a, **k: datetime.date(2026, 11, 22)
+    )
     call_command("load_demo_data")
     first = capsys.readouterr().out
     assert Practice.objects.count() == 30
