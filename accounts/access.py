@@ -44,6 +44,10 @@ class Permission(enum.StrEnum):
     VIEW_CLAIMS = "view_claims"
     # Quarters' due dates, tariffs and lateness bands; bulk-load worksheets.
     MANAGE_PERIODS = "manage_periods"
+    # Check, query, reject and approve claims; waive deductions; correct openings.
+    REVIEW_CLAIMS = "review_claims"
+    # Create, close and mark paid payment runs; download the finance export.
+    RUN_PAYMENTS = "run_payments"
     # Users, roles and memberships.
     MANAGE_USERS = "manage_users"
 
@@ -64,6 +68,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.EDIT_PRACTICE_CONTACTS,
             Permission.VIEW_CLAIMS,
             Permission.MANAGE_PERIODS,
+            Permission.REVIEW_CLAIMS,
+            Permission.RUN_PAYMENTS,
         }
     ),
     Role.AUDITOR: frozenset({Permission.VIEW_REGISTRY, Permission.VIEW_CLAIMS}),
@@ -191,6 +197,23 @@ class Scope:
         return qs.none()
 
     # -- worksheets and claims -----------------------------------------------------------------
+
+    def payment_runs(self):
+        """Payment runs are the scheme's (docs/adr/0007); what a user sees *in* a run (its claims and
+        remittances) is narrowed by :meth:`worksheets` and :meth:`remittances`."""
+        from claims.models import PaymentRun
+
+        if self.can(Permission.VIEW_CLAIMS):
+            return PaymentRun.objects.all()
+        return PaymentRun.objects.none()
+
+    def remittances(self):
+        """What each practice in scope was paid, run by run."""
+        from claims.models import Remittance
+
+        return Remittance.objects.filter(practice__in=self.practices()).select_related(
+            "practice", "payment_run"
+        )
 
     def worksheets(self):
         """Worksheets (claims) of the practices in scope."""
