@@ -199,13 +199,15 @@ class Scope:
     # -- worksheets and claims -----------------------------------------------------------------
 
     def payment_runs(self):
-        """Payment runs are the scheme's (docs/adr/0007); what a user sees *in* a run (its claims and
-        remittances) is narrowed by :meth:`worksheets` and :meth:`remittances`."""
+        """The payment runs of the commissioner (all of them for administrators)."""
         from claims.models import PaymentRun
 
-        if self.can(Permission.VIEW_CLAIMS):
-            return PaymentRun.objects.all()
-        return PaymentRun.objects.none()
+        qs = PaymentRun.objects.select_related("commissioner")
+        if self.sees_everything:
+            return qs
+        if self.is_commissioner_staff:
+            return qs.filter(commissioner_id=self.user.commissioner_id)
+        return qs.none()
 
     def remittances(self):
         """What each practice in scope was paid, run by run."""

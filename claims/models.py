@@ -322,15 +322,19 @@ class ApprovalPolicy(models.Model):
 
 
 class PaymentRun(models.Model):
-    """A dated payment run. Closing it takes every approved claim due into it (a deferred claim skips
-    one run; a 100% deduction is never paid), totals them per practice and produces the finance
-    export and the remittance advice; then the run is marked paid."""
+    """A commissioner's dated payment run. Closing it takes every approved claim of the commissioner's
+    practices due into it (a deferred claim skips one run; a 100% deduction is never paid), totals
+    them per practice and produces the finance export and the remittance advice; then the run is
+    marked paid."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
         PAID = "paid", "Paid"
 
+    commissioner = models.ForeignKey(
+        "practices.Commissioner", on_delete=models.PROTECT, related_name="payment_runs"
+    )
     reference = models.CharField(max_length=40, unique=True)
     run_date = models.DateField("payment date")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)

@@ -20,19 +20,26 @@ from django.utils import timezone
 from audit.services import audit_record
 from claims.models import PaymentRun, Remittance, Worksheet
 from claims.rules import Release, pounds
+from practices.models import Commissioner
 
 S = Worksheet.Status
 
 
 def claims_due(run: PaymentRun, claims: QuerySet[Worksheet] | None = None) -> QuerySet[Worksheet]:
-    """Approved claims with no run yet that are due into ``run``: released to the next run, or deferred
-    and already skipped one run closed since their approval. A 100% deduction releases nothing."""
+    """The commissioner's approved claims with no run yet that are due into ``run``: released to the
+    next run, or deferred and already past one run closed since their approval. A 100% deduction
+    releases nothing."""
     claims = Worksheet.objects.all() if claims is None else claims
-    skipped_one = PaymentRun.objects.filter(closed_at__gt=OuterRef("approved_at")).exclude(
-        pk=run.pk
-    )
+    skipped_one = PaymentRun.objects.filter(
+        commissioner_id=run.commissioner_id, closed_at__gt=OuterRef("approved_at")
+    ).exclude(pk=run.pk)
     return (
-        claims.filter(status=S.APPROVED, payment_run__isnull=True, net_pence__gt=0)
+        claims.filter(
+            status=S.APPROVED,
+            payment_run__isnull=True,
+            net_pence__gt=0,
+            practice__pcn__commissioner_id=run.commissioner_id,
+        )
         .exclude(release=Release.NONE)
         .filter(Q(release=Release.NEXT_RUN) | Q(Exists(skipped_one)))
         .select_related("practice", "quarter")
@@ -40,8 +47,8 @@ def claims_due(run: PaymentRun, claims: QuerySet[Worksheet] | None = None) -> Qu
     )
 
 
-def _reference(run_date: datetime.date) -> str:
-    base = f"PR-{run_date:%Y%m%d}"
+def _reference(commissioner: Commissioner, run_date: datetime.date) -> str:
+    base = f"PR-{commissioner.code}-{run_date:%Y%m%d}"
     taken = set(
         PaymentRun.objects.filter(reference__startswith=base).values_list("reference", flat=True)
     )
@@ -51,11 +58,16 @@ def _reference(run_date: datetime.date) -> str:
 
 
 @transaction.atomic
-def payment_run_create(*, run_date: datetime.date, by) -> PaymentRun:
-    if PaymentRun.objects.filter(status=PaymentRun.Status.OPEN).exists():
+def payment_run_create(*, commissioner: Commissioner, run_date: datetime.date, by) -> PaymentRun:
+    # Serialise creation per commissioner, so two officers cannot both open a run.
+    Commissioner.objects.select_for_update().get(pk=commissioner.pk)
+    if PaymentRun.objects.filter(commissioner=commissioner, status=PaymentRun.Status.OPEN).exists():
         raise ValidationError("Close the open payment run before creating another.")
     run = PaymentRun.objects.create(
-        reference=_reference(run_date), run_date=run_date, created_by=by
+        commissioner=commissioner,
+        reference=_reference(commissioner, run_date),
+        run_date=run_date,
+        created_by=by,
     )
     audit_record(by=by, action="payment_run_create", obj=run, summary=f"{run.reference} created")
     return run

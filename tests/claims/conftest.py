@@ -14,7 +14,12 @@ def submit_claim(db):
 
     def submit(*, opening=10, new=0, days_late=0, period=None, practice=None, home=None):
         if practice is None:
-            alignment = f.AlignmentFactory(care_home__beds=200)
+            commissioner = f.CommissionerFactory(code="03L")  # the officers' in these tests
+            alignment = f.AlignmentFactory(
+                care_home__beds=200,
+                care_home__commissioner=commissioner,
+                practice__pcn__commissioner=commissioner,
+            )
             f.AgreementFactory(practice=alignment.practice)
             practice, home = alignment.practice, alignment.care_home
         quarter = quarter_for(period or Period(2019, 1))

@@ -40,7 +40,7 @@ def approve(officers):
 
 
 def run_now(officers, day):
-    run = payment_run_create(run_date=day, by=officers[0])
+    run = payment_run_create(commissioner=officers[0].commissioner, run_date=day, by=officers[0])
     return payment_run_close(run=run, by=officers[0])
 
 
@@ -73,7 +73,9 @@ def test_waived_deferred_claim_goes_into_the_next_run(submit_claim, approve, off
 def test_preview_lists_due_claims_and_unapproved_never_appear(submit_claim, approve, officers):
     due = approve(submit_claim())
     submit_claim()  # submitted, not approved
-    run = payment_run_create(run_date=D(2019, 8, 1), by=officers[0])
+    run = payment_run_create(
+        commissioner=officers[0].commissioner, run_date=D(2019, 8, 1), by=officers[0]
+    )
     assert list(claims_due(run)) == [due]
 
 
@@ -116,15 +118,19 @@ def test_closing_twice_refused(submit_claim, approve, officers):
 
 
 def test_only_one_open_run(officers):
-    payment_run_create(run_date=D(2019, 8, 1), by=officers[0])
+    payment_run_create(
+        commissioner=officers[0].commissioner, run_date=D(2019, 8, 1), by=officers[0]
+    )
     with pytest.raises(ValidationError, match="open payment run"):
-        payment_run_create(run_date=D(2019, 9, 1), by=officers[0])
+        payment_run_create(
+            commissioner=officers[0].commissioner, run_date=D(2019, 9, 1), by=officers[0]
+        )
 
 
 def test_run_references_are_unique_per_date(officers):
     first = run_now(officers, D(2019, 8, 1))
     second = run_now(officers, D(2019, 8, 1))
-    assert (first.reference, second.reference) == ("PR-20190801", "PR-20190801-2")
+    assert (first.reference, second.reference) == ("PR-03L-20190801", "PR-03L-20190801-2")
 
 
 def _at_once(*actions):
@@ -159,7 +165,9 @@ postgres_only = pytest.mark.skipif(
 @pytest.mark.django_db(transaction=True)
 def test_two_officers_closing_the_same_run_pay_once(submit_claim, approve, officers):
     claims = [approve(submit_claim()) for _ in range(3)]
-    run = payment_run_create(run_date=D(2019, 8, 1), by=officers[0])
+    run = payment_run_create(
+        commissioner=officers[0].commissioner, run_date=D(2019, 8, 1), by=officers[0]
+    )
     outcomes = _at_once(
         lambda: payment_run_close(run=run, by=officers[0]),
         lambda: payment_run_close(run=run, by=officers[1]),
@@ -175,8 +183,13 @@ def test_two_officers_closing_the_same_run_pay_once(submit_claim, approve, offic
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_closing_at_once_never_pay_a_claim_twice(submit_claim, approve, officers):
     [approve(submit_claim()) for _ in range(4)]
-    first = PaymentRun.objects.create(reference="A", run_date=D(2019, 8, 1))
-    second = PaymentRun.objects.create(reference="B", run_date=D(2019, 8, 1))
+    commissioner = officers[0].commissioner
+    first = PaymentRun.objects.create(
+        commissioner=commissioner, reference="A", run_date=D(2019, 8, 1)
+    )
+    second = PaymentRun.objects.create(
+        commissioner=commissioner, reference="B", run_date=D(2019, 8, 1)
+    )
     _at_once(
         lambda: payment_run_close(run=first, by=officers[0]),
         lambda: payment_run_close(run=second, by=officers[1]),
@@ -200,3 +213,14 @@ def test_two_officers_approving_the_same_claim_approve_once(submit_claim, office
     from audit.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="claim_approve").count() == 1
+
+
+def test_run_takes_only_its_commissioners_claims(submit_claim, approve, officers):
+    ours = approve(submit_claim())
+    elsewhere = f.AlignmentFactory(care_home__beds=200)  # another commissioner's practice
+    f.AgreementFactory(practice=elsewhere.practice)
+    theirs = submit_claim(practice=elsewhere.practice, home=elsewhere.care_home)
+    other_officers = [f.officer(elsewhere.practice.commissioner) for _ in range(2)]
+    claim_approve(claim=claim_check(claim=theirs, by=other_officers[0]), by=other_officers[1])
+    run = run_now(officers, D(2019, 8, 1))
+    assert list(run.claims.all()) == [ours]
