@@ -251,6 +251,8 @@ def navigation_for(user, path: str) -> list[dict]:
             ("My practices", reverse("practices:practice_list")),
             ("Care homes", reverse("carehomes:care_home_list")),
         ]
+    if has_permission(user, Permission.SUBMIT_WORKSHEET):
+        items.append(("Worksheets", reverse("claims:worksheets")))
     if has_permission(user, Permission.VIEW_CLAIMS):
         items.append(("Quarters and tariffs", reverse("periods:index")))
     if has_permission(user, Permission.IMPORT_REGISTRY):

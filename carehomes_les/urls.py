@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("practices.urls")),
     path("", include("carehomes.urls")),
+    path("", include("claims.urls")),
     path("imports/", include("imports.urls")),
     path("periods/", include("claims.periods_urls")),
     path("admin/", admin.site.urls),

@@ -107,6 +107,10 @@ def _none(o):
     return {}
 
 
+def _worksheet(o):
+    return {"ods_code": o["practice"].ods_code, "quarter": "2019-20-Q2"}
+
+
 # Quarters and tariffs are scheme-wide data (docs/adr/0007): no organisation owns them.
 def _quarter(o):
     return {"quarter": "2019-20-Q2"}
@@ -130,6 +134,7 @@ def codes(manager, officer, auditor, administrator, anonymous=302):
 
 
 OFFICER_ONLY = codes(403, 200, 403, 403)
+MANAGER_ONLY = codes(200, 403, 403, 403)
 REGISTRY_READERS = codes(403, 200, 200, 200)
 EVERYONE = codes(200, 200, 200, 200)
 
@@ -161,6 +166,12 @@ MATRIX = {
     "imports:confirm": (_batch, codes(403, 302, 403, 403), "post"),
     "imports:discard": (_batch, codes(403, 302, 403, 403), "post"),
     "periods:index": (_none, codes(403, 200, 200, 200)),
+    # Worksheets: managers fill in and upload their own; officers, auditors and administrators read.
+    "claims:worksheets": (_none, MANAGER_ONLY),
+    "claims:practice_quarters": (_practice, EVERYONE),
+    "claims:worksheet": (_worksheet, EVERYONE),
+    "claims:worksheet_download": (_worksheet, EVERYONE),
+    "claims:worksheet_upload": (_worksheet, MANAGER_ONLY),
     "periods:due_date": (_quarter, OFFICER_ONLY),
     "periods:tariff_create": (_none, OFFICER_ONLY),
     "periods:tariff_edit": (_tariff, OFFICER_ONLY),

@@ -1,0 +1,134 @@
+"""The practice's worksheet form and the worksheet upload form.
+
+The worksheet form has one row of fields per eligible home aligned with the practice in the quarter
+(from :func:`claims.selectors.openings`), named ``home-<care home id>-<field>`` so every input is
+unique and can be labelled with its home. The form only checks that each figure is a whole number;
+the rules of SPEC §4 are :func:`claims.services.worksheet_assemble`'s, so the form, the upload and
+``import_worksheets`` refuse the same things with the same words."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+
+from claims import selectors
+from claims.services import LineEntry
+
+COUNTS = ("new_permanent", "temporary", "moved_out", "died", "in_other_home")
+FIGURES = ("opening", *COUNTS)
+
+# What each figure is, in words that finish "Oakwood Lodge: …" (labels, error messages).
+FIELD_LABELS = {
+    "opening": "patients at the start of the quarter",
+    "new_permanent": "new permanent patients",
+    "temporary": "temporary patients",
+    "moved_out": "patients who moved out",
+    "died": "patients who died",
+    "in_other_home": "patients living in another care home",
+}
+# The table's column headings.
+COLUMN_HEADINGS = {
+    "opening": "Opening",
+    "new_permanent": "New permanent",
+    "temporary": "Temporary",
+    "moved_out": "Moved out",
+    "died": "Died",
+    "in_other_home": "In another home",
+}
+# Far above any home's beds (the largest have a few hundred); keeps a slip of the keyboard, and a
+# payment too large to store, out of the database.
+MAX_COUNT = 999
+
+
+def field_name(care_home_id: int, figure: str) -> str:
+    return f"home-{care_home_id}-{figure}"
+
+
+def _figure_field(home_name: str, figure: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=f"{home_name}: {FIELD_LABELS[figure]}",
+        min_value=0,
+        max_value=MAX_COUNT,
+        error_messages={
+            "required": "Enter a number (0 if none)",
+            "invalid": "Enter a whole number, 0 or more",
+            "min_value": "Enter a whole number, 0 or more",
+            "max_value": f"Enter a number no more than {MAX_COUNT:,}",
+        },
+        widget=forms.TextInput(
+            attrs={
+                "class": "nhsuk-input--width-3",
+                "inputmode": "numeric",
+                "autocomplete": "off",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+
+class WorksheetForm(forms.Form):
+    """The figures for every home. A carried-forward opening has no field: the practice cannot type
+    it (SPEC §4). ``confirm_beds`` is the submitter confirming a closing above the home's beds."""
+
+    def __init__(self, *args, openings: list[selectors.Opening], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.openings = openings
+        for opening in openings:
+            home = opening.care_home
+            figures = FIGURES if opening.is_baseline else COUNTS
+            for figure in figures:
+                self.fields[field_name(home.pk, figure)] = _figure_field(home.name, figure)
+            self.fields[field_name(home.pk, "confirm_beds")] = forms.BooleanField(
+                label=f"I confirm the figures for {home.name} are right", required=False
+            )
+
+    def entries(self) -> dict[int, LineEntry]:
+        """The figures of every home whose fields are all valid, by care home id."""
+        data = getattr(self, "cleaned_data", {})
+        entries = {}
+        for opening in self.openings:
+            pk = opening.care_home.pk
+            names = [field_name(pk, f) for f in (FIGURES if opening.is_baseline else COUNTS)]
+            if any(data.get(name) is None for name in names):
+                continue
+            entries[pk] = LineEntry(
+                opening=data.get(field_name(pk, "opening")),
+                **{figure: data[field_name(pk, figure)] for figure in COUNTS},
+                beds_warning_confirmed=bool(data.get(field_name(pk, "confirm_beds"))),
+            )
+        return entries
+
+
+class WorksheetUploadForm(forms.Form):
+    """The filled-in worksheet file. Its rows are read and checked on the preview page."""
+
+    file = forms.FileField(
+        label="Upload the filled-in worksheet",
+        help_text=(
+            "The .xlsx file you downloaded, filled in, or a CSV file (UTF-8) with the same columns, "
+            f"up to {filesizeformat(settings.IMPORT_MAX_BYTES)}."
+        ),
+        error_messages={
+            "required": "Select the filled-in worksheet file to upload",
+            "empty": "The file is empty",
+        },
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.IMPORT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"The file is {filesizeformat(upload.size)}; the largest accepted is "
+                f"{filesizeformat(limit)}"
+            )
+        if PurePath(upload.name).suffix.lower() not in (".csv", ".xlsx"):
+            raise forms.ValidationError(
+                "The file must be an Excel workbook (.xlsx) or a CSV file (.csv)"
+            )
+        upload.seek(0)
+        self.content = upload.read()
+        return upload

@@ -1,0 +1,288 @@
+"""One practice's worksheet for one quarter: the form a practice manager fills in (with a preview of
+the payment on "Check figures"), the read-only worksheet once submitted, and its ``.xlsx`` download.
+
+Every figure is checked by :func:`claims.services.worksheet_assemble` (the preview; it writes
+nothing) and submitted through :func:`claims.services.worksheet_submit`, which checks it all again:
+the page never trusts what it showed before. Reads come from ``self.scope``, so another practice's
+worksheet is a 404."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+
+from accounts.access import Permission
+from accounts.views import AccessMixin
+from claims import rules, selectors, xlsx
+from claims.forms import COLUMN_HEADINGS, FIGURES, WorksheetForm
+from claims.models import Quarter, WorksheetLine
+from claims.periods import Period
+from claims.services import WorksheetRefused, quarter_for, worksheet_assemble, worksheet_submit
+from claims.views import wording
+from claims.views.page import payment_summary, worksheet_page
+from claims.views.quarters import VIEW_WORKSHEETS, quarter_status
+
+
+def now() -> datetime.datetime:
+    """The moment of submission (tests fix it by patching ``django.utils.timezone.now``)."""
+    return timezone.now()
+
+
+def parse_period(text: str, today: datetime.date) -> Period:
+    """The quarter named in the URL: from 2018/19 Q1 to the current quarter, else 404."""
+    try:
+        period = Period.parse(text)
+    except ValueError:
+        raise Http404("No such quarter") from None
+    if not wording.SCHEME_START <= period <= Period.containing(today):
+        raise Http404("No worksheet for that quarter")
+    return period
+
+
+class WorksheetMixin(AccessMixin):
+    """Finds the practice (through the scope), the quarter and its worksheet, if submitted. A quarter
+    nobody has opened yet is an unsaved ``Quarter`` with the default due date: looking writes
+    nothing."""
+
+    permission = VIEW_WORKSHEETS
+
+    def find(self):
+        self.today = timezone.localdate()
+        self.practice = get_object_or_404(self.scope.practices(), ods_code=self.kwargs["ods_code"])
+        self.period = period = parse_period(self.kwargs["quarter"], self.today)
+        self.quarter = Quarter.objects.filter(year=period.year, number=period.quarter).first() or (
+            Quarter(year=period.year, number=period.quarter, due_date=period.default_due_date)
+        )
+        self.worksheet = (
+            self.scope.worksheets()
+            .filter(
+                practice=self.practice, quarter__year=period.year, quarter__number=period.quarter
+            )
+            .select_related("submitted_by", "waived_by")
+            .prefetch_related(
+                Prefetch(
+                    "lines",
+                    WorksheetLine.objects.select_related(
+                        "care_home", "carried_from__worksheet__quarter"
+                    ).order_by("care_home__name", "care_home_id"),
+                )
+            )
+            .first()
+        )
+
+    @property
+    def can_submit(self) -> bool:
+        return self.scope.can(Permission.SUBMIT_WORKSHEET)
+
+    def url(self, name: str = "worksheet") -> str:
+        return reverse(
+            f"claims:{name}",
+            kwargs={"ods_code": self.practice.ods_code, "quarter": wording.slug(self.period)},
+        )
+
+    def facts(self) -> selectors.QuarterFacts:
+        if not hasattr(self, "_facts"):
+            self._facts = selectors.quarter_facts(self.quarter, [self.practice.pk])
+        return self._facts
+
+    def openings(self) -> list[selectors.Opening]:
+        return self.facts().openings.get(self.practice.pk, [])
+
+    def base_context(self) -> dict:
+        """What every worksheet page says about the quarter and whether a worksheet is owed."""
+        facts = self.facts()
+        openings = self.openings()
+        in_force = self.practice.pk in facts.in_force
+        blocker = facts.blockers.get(self.practice.pk)
+        quarter_ended = self.today > self.period.last_day
+        status = quarter_status(
+            period=self.period,
+            due_date=self.quarter.due_date,
+            today=self.today,
+            worksheet=self.worksheet,
+            homes=len(openings),
+            in_force=in_force,
+            bands=facts.bands,
+            blocked_by=blocker.period if blocker else None,
+        )
+        return {
+            "status": status,
+            "practice": self.practice,
+            "quarter": self.quarter,
+            "period": self.period,
+            "slug": wording.slug(self.period),
+            "worksheet": self.worksheet,
+            "today": self.today,
+            "owed": bool(openings) and in_force,
+            "no_homes": not openings,
+            "no_agreement": not in_force,
+            "blocker": blocker,
+            "blocker_slug": wording.slug(blocker.period) if blocker else "",
+            "quarter_ended": quarter_ended,
+            "opens_on": self.period.next().first_day,
+            "can_submit": self.can_submit,
+            "headings": [COLUMN_HEADINGS[f] for f in FIGURES],
+        }
+
+
+# -- the views ----------------------------------------------------------------------------------
+
+
+class WorksheetView(WorksheetMixin, View):
+    """GET: the submitted worksheet, read-only; or, for a practice manager, the form; or, for an
+    officer or auditor, what is owed. POST (practice managers): "Check figures" or "Submit"."""
+
+    def get(self, request, **kwargs):
+        self.find()
+        if self.worksheet is not None:
+            return self.render_submitted()
+        if not self.can_submit:
+            return self.render_owed()
+        return self.render_form(WorksheetForm(openings=self.openings()), None)
+
+    def post(self, request, **kwargs):
+        if not self.can_submit:
+            raise PermissionDenied
+        self.find()
+        if self.worksheet is not None:
+            messages.info(request, f"The {self.period.label} worksheet has already been submitted.")
+            return HttpResponseRedirect(self.url())
+        form = WorksheetForm(request.POST, openings=self.openings())
+        submitting = request.POST.get("action") == "submit"
+        valid = form.is_valid()  # the homes whose figures are whole numbers are still checked
+        moment = now()
+        try:
+            assembled = worksheet_assemble(
+                practice=self.practice,
+                quarter=self.quarter,
+                entries=form.entries(),
+                submitted_at=moment,
+                facts=self.facts(),
+            )
+        except LookupError as missing:  # no tariff covers the quarter's year
+            return self.render_form(form, None, extra=[str(missing)])
+        if not (valid and submitting) or assembled.problems:
+            return self.render_form(form, assembled, submitting=submitting)
+        if not self.base_context()["quarter_ended"]:
+            return self.render_form(
+                form,
+                assembled,
+                submitting=True,
+                extra=[
+                    f"The {self.period.label} worksheet can be submitted from "
+                    f"{wording.day(self.period.next().first_day)}, once the quarter has ended."
+                ],
+            )
+        try:
+            with transaction.atomic():  # a refusal also undoes creating the quarter
+                worksheet = worksheet_submit(
+                    practice=self.practice,
+                    quarter=quarter_for(self.period),
+                    entries=form.entries(),
+                    by=request.user,
+                    submitted_at=moment,
+                )
+        except WorksheetRefused as refused:  # something changed since the checks above
+            assembled.problems = refused.problems
+            assembled.payment = None
+            return self.render_form(form, assembled, submitting=True)
+        late = (
+            "on time" if worksheet.days_late == 0 else f"{wording.days(worksheet.days_late)} late"
+        )
+        messages.success(
+            request,
+            f"The {self.period.label} worksheet has been submitted ({late}): net payment "
+            f"{wording.money(worksheet.net_pence)}.",
+        )
+        return HttpResponseRedirect(self.url())
+
+    # -- rendering --------------------------------------------------------------------------
+
+    def render_form(self, form, assembled, *, submitting=False, extra=(), status=200):
+        context = self.base_context()
+        context.update(
+            worksheet_page(
+                form, assembled, self.facts(), submitting=submitting, extra_problems=list(extra)
+            ),
+            mode="form",
+            action_url=self.url(),
+            checked=assembled is not None,
+        )
+        return render(self.request, "claims/worksheet_form.html", context, status=status)
+
+    def render_owed(self):
+        context = self.base_context()
+        context["openings"] = self.openings()
+        return render(self.request, "claims/worksheet_detail.html", context)
+
+    def render_submitted(self):
+        worksheet = self.worksheet
+        rates = selectors.rates_for(worksheet.quarter)
+        lines = list(worksheet.lines.all())
+        band = rules.band_for(worksheet.days_late, selectors.bands())
+        summary = payment_summary(
+            [line.figures for line in lines],
+            rules.Payment(
+                gross=worksheet.gross_pence,
+                days_late=worksheet.days_late,
+                band=band,
+                deduction_percent=worksheet.deduction_percent,
+                deduction=worksheet.deduction_pence,
+                net=worksheet.net_pence,
+                release=rules.Release(worksheet.release),
+                waived=worksheet.waived,
+            ),
+            rates,
+        )
+        # The claim keeps the percentage it was priced with (ADR 0007), whatever the table says now.
+        effect = (
+            "deduction waived (exceptional circumstances)"
+            if worksheet.waived
+            else wording.consequence(worksheet.band_deduction_percent, worksheet.release)
+        )
+        summary["band"] = f"{band.label}: {effect}"
+        context = {
+            "practice": self.practice,
+            "quarter": worksheet.quarter,
+            "period": self.period,
+            "slug": wording.slug(self.period),
+            "worksheet": worksheet,
+            "lines": [
+                (line, wording.money(rules.line_gross(line.figures, rates))) for line in lines
+            ],
+            "preview": summary,
+            "can_submit": self.can_submit,
+            "headings": [COLUMN_HEADINGS[f] for f in FIGURES],
+            "first_submitted": worksheet.first_submitted_at.astimezone(rules.LONDON),
+            "submitted": worksheet.submitted_at.astimezone(rules.LONDON),
+        }
+        return render(self.request, "claims/worksheet_detail.html", context)
+
+
+class WorksheetDownloadView(WorksheetMixin, View):
+    """The worksheet as ``.xlsx``: pre-filled with the homes and carried-forward openings, or, once
+    submitted, with its figures (the same layout ``import_worksheets`` reads)."""
+
+    def get(self, request, **kwargs):
+        self.find()
+        openings = [] if self.worksheet is not None else self.openings()
+        content = xlsx.worksheet_workbook(
+            practice=self.practice,
+            quarter=self.quarter,
+            openings=openings,
+            worksheet=self.worksheet,
+        )
+        response = HttpResponse(content, content_type=xlsx.CONTENT_TYPE)
+        response["Content-Disposition"] = (
+            f'attachment; filename="{xlsx.filename(self.practice, self.quarter)}"'
+        )
+        return response
