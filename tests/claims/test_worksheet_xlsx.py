@@ -184,12 +184,16 @@ def filled(practice, homes, figures, period=Q1):
     ]
 
 
-def test_upload_preview_then_submit_gives_the_same_claim_as_the_web_form(db, client, clock):
-    """Two practices with the same homes and numbers: one types them, one uploads them."""
+def test_form_upload_and_import_give_identical_figures_in_export_claims(
+    db, client, clock, tmp_path
+):
+    """Three practices with the same homes and numbers: one types them into the form, one uploads
+    them, and the CCG bulk-loads the third with ``import_worksheets`` at the same moment."""
     by_form, by_upload = f.PracticeFactory(ods_code="C87001"), f.PracticeFactory(ods_code="C87002")
+    by_import = f.PracticeFactory(ods_code="C87003")
     numbers = [(10, 2, 1, 1, 0, 3), (5, 0, 2, 0, 1, 0)]
     homes = {}
-    for practice in (by_form, by_upload):
+    for practice in (by_form, by_upload, by_import):
         f.AgreementFactory(practice=practice)
         homes[practice] = [align(practice, "Oakwood Lodge"), align(practice, "Beech House")]
     client.force_login(f.practice_manager(by_form, by_upload))
@@ -219,11 +223,24 @@ def test_upload_preview_then_submit_gives_the_same_claim_as_the_web_form(db, cli
         == 302
     )
 
+    bulk = tmp_path / "worksheets.csv"
+    bulk.write_text(
+        "\n".join(
+            ",".join(str(v) for v in row)
+            for row in [HEADER]
+            + [
+                ["C87003", "2019/20 Q1", home.cqc_location_id, *values, "2019-07-18T12:00:00"]
+                for home, values in zip(homes[by_import], numbers, strict=True)
+            ]
+        )
+    )
+    call_command("import_worksheets", str(bulk), stdout=io.StringIO())
+
     out = io.StringIO()
     call_command("export_claims", "--quarter", "2019/20 Q1", stdout=out)
     lines = out.getvalue().splitlines()
-    assert len(lines) == 3
-    assert lines[1].split(",")[1:] == lines[2].split(",")[1:]
+    assert len(lines) == 4
+    assert lines[1].split(",")[1:] == lines[2].split(",")[1:] == lines[3].split(",")[1:]
     assert lines[1].startswith("C87001,2019/20 Q1,submitted,15,2,3,15,")
 
 
