@@ -307,7 +307,7 @@ class WorksheetLine(models.Model):
 
 class ApprovalPolicy(models.Model):
     """The commissioner's scheme of delegation for claims: above ``finance_threshold_pence`` (net) a
-    finance approver must also approve. One row; officers change it in the admin of the service."""
+    finance approver must also approve. One row for the scheme (docs/adr/0007), kept by administrators."""
 
     finance_threshold_pence = models.PositiveIntegerField(
         default=500_000, help_text="Net claims above this (pence) also need a finance approver."
