@@ -8,14 +8,13 @@ the rules of SPEC §4 are :func:`claims.services.worksheet_assemble`'s, so the f
 
 from __future__ import annotations
 
-from pathlib import PurePath
-
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
 from claims import selectors
 from claims.services import LineEntry
+from imports.forms import check_table_file
 
 COUNTS = ("new_permanent", "temporary", "moved_out", "died", "in_other_home")
 FIGURES = ("opening", *COUNTS)
@@ -118,17 +117,7 @@ class WorksheetUploadForm(forms.Form):
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.IMPORT_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"The file is {filesizeformat(upload.size)}; the largest accepted is "
-                f"{filesizeformat(limit)}"
-            )
-        if PurePath(upload.name).suffix.lower() not in (".csv", ".xlsx"):
-            raise forms.ValidationError(
-                "The file must be an Excel workbook (.xlsx) or a CSV file (.csv)"
-            )
+        upload = check_table_file(self.cleaned_data["file"])
         upload.seek(0)
         self.content = upload.read()
         return upload

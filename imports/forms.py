@@ -31,17 +31,7 @@ class UploadForm(forms.Form):
     )
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.IMPORT_MAX_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"The file is {filesizeformat(upload.size)}; the largest accepted is {filesizeformat(limit)}."
-            )
-        if PurePath(upload.name).suffix.lower() not in (".csv", ".xlsx"):
-            raise forms.ValidationError(
-                "The file must be a CSV file (.csv) or an Excel workbook (.xlsx)."
-            )
-        return upload
+        return check_table_file(self.cleaned_data["file"])
 
     def clean(self):
         cleaned = super().clean()
@@ -77,3 +67,18 @@ def _kind_with_header(content: bytes, filename: str, *, besides: str):
             continue
         return importer
     return None
+
+
+def check_table_file(upload):
+    """The checks every uploaded CSV or XLSX passes before it is read: its size and its type. Shared
+    by the registry imports and the practice's worksheet upload."""
+    limit = settings.IMPORT_MAX_BYTES
+    if upload.size > limit:
+        raise forms.ValidationError(
+            f"The file is {filesizeformat(upload.size)}; the largest accepted is {filesizeformat(limit)}."
+        )
+    if PurePath(upload.name).suffix.lower() not in (".csv", ".xlsx"):
+        raise forms.ValidationError(
+            "The file must be a CSV file (.csv) or an Excel workbook (.xlsx)."
+        )
+    return upload

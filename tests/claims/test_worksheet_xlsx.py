@@ -342,7 +342,7 @@ def test_upload_figure_too_large_to_be_real_is_refused(client, manager, practice
         (b"PK\x03\x04 not really a workbook", "worksheet.xlsx", "not a valid .xlsx workbook"),
         (b"practice_ods,quarter\nC87001,2019/20 Q1\n", "worksheet.csv", "missing columns"),
         (b"\xff\xfe\x00bad", "worksheet.csv", "not UTF-8"),
-        (b"anything", "worksheet.pdf", "must be an Excel workbook (.xlsx) or a CSV file"),
+        (b"anything", "worksheet.pdf", "must be a CSV file (.csv) or an Excel workbook (.xlsx)"),
         (b"", "worksheet.csv", "The file is empty"),
     ],
 )
