@@ -47,8 +47,7 @@ class Quarter(models.Model):
 
     @property
     def slug(self) -> str:
-        """``2019-20-Q2``: the label as it appears in URLs."""
-        return self.label.replace("/", "-").replace(" ", "-")
+        return self.period.slug
 
     @property
     def first_day(self) -> datetime.date:

@@ -48,6 +48,11 @@ class Period:
         return f"{self.year}/{(self.year + 1) % 100:02d} Q{self.quarter}"
 
     @property
+    def slug(self) -> str:
+        """``2019-20-Q2``: the label as it appears in URLs (``parse`` reads it back)."""
+        return self.label.replace("/", "-").replace(" ", "-")
+
+    @property
     def financial_year(self) -> str:
         return f"{self.year}/{(self.year + 1) % 100:02d}"
 

@@ -49,7 +49,7 @@ class QuarterStatus:
 
     @property
     def slug(self) -> str:
-        return wording.slug(self.period)
+        return self.period.slug
 
     @property
     def tag(self) -> str:

@@ -12,11 +12,6 @@ from claims.rules import Band, Release
 SCHEME_START = Period(2018, 1)  # the first quarter of the LES in this service (tariff 2018/19)
 
 
-def slug(period: Period) -> str:
-    """``2019-20-Q2``: a quarter as it appears in URLs (as ``Quarter.slug``)."""
-    return period.label.replace("/", "-").replace(" ", "-")
-
-
 def days(count: int) -> str:
     return f"{count} day" if count == 1 else f"{count} days"
 

@@ -86,7 +86,7 @@ class WorksheetMixin(AccessMixin):
     def url(self, name: str = "worksheet") -> str:
         return reverse(
             f"claims:{name}",
-            kwargs={"ods_code": self.practice.ods_code, "quarter": wording.slug(self.period)},
+            kwargs={"ods_code": self.practice.ods_code, "quarter": self.period.slug},
         )
 
     def facts(self) -> selectors.QuarterFacts:
@@ -119,14 +119,14 @@ class WorksheetMixin(AccessMixin):
             "practice": self.practice,
             "quarter": self.quarter,
             "period": self.period,
-            "slug": wording.slug(self.period),
+            "slug": self.period.slug,
             "worksheet": self.worksheet,
             "today": self.today,
             "owed": bool(openings) and in_force,
             "no_homes": not openings,
             "no_agreement": not in_force,
             "blocker": blocker,
-            "blocker_slug": wording.slug(blocker.period) if blocker else "",
+            "blocker_slug": blocker.period.slug if blocker else "",
             "quarter_ended": quarter_ended,
             "opens_on": self.period.next().first_day,
             "can_submit": self.can_submit,
@@ -254,7 +254,7 @@ class WorksheetView(WorksheetMixin, View):
             "practice": self.practice,
             "quarter": worksheet.quarter,
             "period": self.period,
-            "slug": wording.slug(self.period),
+            "slug": self.period.slug,
             "worksheet": worksheet,
             "lines": [
                 (line, wording.money(rules.line_gross(line.figures, rates))) for line in lines
