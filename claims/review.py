@@ -25,6 +25,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from claims import rules, selectors
 from claims.models import ApprovalPolicy, Worksheet, WorksheetLine
+from claims.notifications import practice_notify_on_commit
 from claims.services import (
     LineEntry,
     WorksheetRefused,
@@ -142,6 +143,16 @@ def claim_query(*, claim: Worksheet, by, message: str) -> Worksheet:
     claim.save(update_fields=["status", "query_message", "checked_by", "checked_at", "approved_by"])
     _record(
         claim, before, by=by, action="claim_query", summary="queried", reason=claim.query_message
+    )
+    practice_notify_on_commit(
+        practice_id=claim.practice_id,
+        subject=f"Your {claim.quarter.label} Care Home LES claim has been queried",
+        body=(
+            f"The contracting team has a question about the {claim.quarter.label} worksheet of "
+            f"{claim.practice.name} ({claim.reference}):\n\n{claim.query_message}\n\n"
+            "Sign in to the Care Home LES service to amend and resubmit it. The days late are "
+            "counted from your first submission."
+        ),
     )
     return claim
 
@@ -344,4 +355,15 @@ def opening_correct(*, line: WorksheetLine, opening: int, by, reason: str) -> li
         summary=f"opening at {line.care_home.name} corrected from {was} to {opening}",
         reason=reason.strip(),
     )
-    return [claim, *_carry_forward(line, by=by, reason=reason.strip())]
+    changed = [claim, *_carry_forward(line, by=by, reason=reason.strip())]
+    practice_notify_on_commit(
+        practice_id=claim.practice_id,
+        subject=f"Opening corrected on your {claim.quarter.label} Care Home LES claim",
+        body=(
+            f"The contracting team corrected the opening figure for {line.care_home.name} on the "
+            f"{claim.quarter.label} worksheet of {claim.practice.name} from {was} to {opening}.\n\n"
+            f"Reason: {reason.strip()}\n\nClaims recalculated: "
+            + ", ".join(f"{c.reference} (net {rules.pounds(c.net_pence)})" for c in changed)
+        ),
+    )
+    return changed

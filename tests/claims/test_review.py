@@ -212,3 +212,36 @@ def test_opening_correction_refused_when_leavers_exceed_patients(chain, officers
     with pytest.raises(TransitionRefused, match="more leavers"):
         opening_correct(line=chain[2].lines.get(), opening=0, by=officers[0], reason="typo")
     assert chain[2].lines.get().opening == 12
+
+
+def test_practice_is_told_of_a_query_after_commit(
+    submit_claim, officers, mailoutbox, django_capture_on_commit_callbacks
+):
+    claim = submit_claim()
+    f.PracticeContactFactory(practice=claim.practice, email="pm@nhs.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_query(claim=claim, by=officers[0], message="Is the death on 3 May included?")
+    assert [m.to for m in mailoutbox] == [["pm@nhs.example"]]
+    assert "Is the death on 3 May included?" in mailoutbox[0].body
+
+
+def test_practice_is_told_of_an_opening_correction(
+    chain, officers, mailoutbox, django_capture_on_commit_callbacks
+):
+    f.PracticeContactFactory(practice=chain[0].practice, email="pm@nhs.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        opening_correct(
+            line=chain[0].lines.get(), opening=8, by=officers[0], reason="Home's records"
+        )
+    assert len(mailoutbox) == 1
+    body = mailoutbox[0].body
+    assert "from 10 to 8" in body and chain[2].reference in body
+
+
+def test_refused_correction_mails_nobody(
+    chain, officers, mailoutbox, django_capture_on_commit_callbacks
+):
+    f.PracticeContactFactory(practice=chain[0].practice, email="pm@nhs.example")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(TransitionRefused):
+        opening_correct(line=chain[2].lines.get(), opening=0, by=officers[0], reason="typo")
+    assert mailoutbox == []
