@@ -254,7 +254,11 @@ def navigation_for(user, path: str) -> list[dict]:
     if has_permission(user, Permission.SUBMIT_WORKSHEET):
         items.append(("Worksheets", reverse("claims:worksheets")))
     if has_permission(user, Permission.VIEW_CLAIMS):
-        items.append(("Quarters and tariffs", reverse("periods:index")))
+        items += [
+            ("Claims", reverse("review:queue")),
+            ("Payment runs", reverse("payment_runs:list")),
+            ("Quarters and tariffs", reverse("periods:index")),
+        ]
     if has_permission(user, Permission.IMPORT_REGISTRY):
         items.append(("Imports", reverse("imports:upload")))
     if has_permission(user, Permission.MANAGE_USERS):

@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("practices.urls")),
     path("", include("carehomes.urls")),
     path("", include("claims.urls")),
+    path("claims/", include("claims.review_urls")),
+    path("", include("claims.runs_urls")),  # /payment-runs/… and /practices/<ods_code>/payments/
     path("imports/", include("imports.urls")),
     path("periods/", include("claims.periods_urls")),
     path("admin/", admin.site.urls),

@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from claims.periods import Period
+from claims.rules import LONDON
+from claims.runs import payment_run_close, payment_run_create
+from claims.services import LineEntry, quarter_for, worksheet_submit
 from imports.models import ImportBatch
 from tests import factories as f
 
@@ -44,6 +48,19 @@ def _organisation(commissioner):
         content=b"ods_code,name,pcn_code,pcn_name,commissioner_code,commissioner_name,email\n",
         commissioner=commissioner,
     )
+    quarter = quarter_for(Period(2019, 1))  # 2019/20 Q1: the 2019/20 Q2 worksheet stays open
+    claim = worksheet_submit(
+        practice=practice,
+        quarter=quarter,
+        entries={home.pk: LineEntry(opening=5, new_permanent=0, temporary=0, moved_out=0, died=0)},
+        by=None,
+        submitted_at=datetime.datetime.combine(quarter.due_date, datetime.time(12), LONDON),
+    )
+    # A closed run (it took nothing: the claim is not approved), so its export can be downloaded.
+    run_date = datetime.date(2019, 8, 1) + datetime.timedelta(days=practice.pk)
+    run = payment_run_close(
+        run=payment_run_create(commissioner=commissioner, run_date=run_date, by=None), by=None
+    )
     return {
         "pcn": pcn,
         "practice": practice,
@@ -52,6 +69,8 @@ def _organisation(commissioner):
         "agreement": agreement,
         "variation": variation,
         "batch": batch,
+        "claim": claim,
+        "run": run,
     }
 
 
@@ -105,6 +124,18 @@ def _batch(o):
 
 def _none(o):
     return {}
+
+
+def _claim(o):
+    return {"pk": o["claim"].pk}
+
+
+def _line(o):
+    return {"pk": o["claim"].pk, "line": o["claim"].lines.get().pk}
+
+
+def _run(o):
+    return {"pk": o["run"].pk}
 
 
 def _worksheet(o):
@@ -172,6 +203,26 @@ MATRIX = {
     "claims:worksheet": (_worksheet, EVERYONE),
     "claims:worksheet_download": (_worksheet, EVERYONE),
     "claims:worksheet_upload": (_worksheet, MANAGER_ONLY),
+    # Claims: officers, auditors and administrators read; officers act. Each action is a POST: a
+    # success redirects (302); a refusal, or a form to complete, re-renders the claim page (200).
+    "review:queue": (_none, REGISTRY_READERS),
+    "review:queue_csv": (_none, REGISTRY_READERS),
+    "review:claim": (_claim, REGISTRY_READERS),
+    "review:check": (_claim, codes(403, 302, 403, 403), "post"),
+    "review:approve": (_claim, OFFICER_ONLY, "post"),  # not checked yet: refused
+    "review:finance_approve": (_claim, OFFICER_ONLY, "post"),
+    "review:query": (_claim, OFFICER_ONLY, "post"),  # no message given
+    "review:reject": (_claim, OFFICER_ONLY, "post"),
+    "review:waive": (_claim, OFFICER_ONLY, "post"),
+    "review:correct_opening": (_line, OFFICER_ONLY, "post"),
+    # Payment runs: the commissioner's staff read; officers create, close, export and mark paid.
+    "payment_runs:list": (_none, REGISTRY_READERS),
+    "payment_runs:create": (_none, OFFICER_ONLY),
+    "payment_runs:run": (_run, REGISTRY_READERS),
+    "payment_runs:close": (_run, OFFICER_ONLY, "post"),  # already closed: refused
+    "payment_runs:mark_paid": (_run, codes(403, 302, 403, 403), "post"),
+    "payment_runs:finance_export": (_run, OFFICER_ONLY),
+    "payment_runs:practice_payments": (_practice, EVERYONE),
     "periods:due_date": (_quarter, OFFICER_ONLY),
     "periods:tariff_create": (_none, OFFICER_ONLY),
     "periods:tariff_edit": (_tariff, OFFICER_ONLY),

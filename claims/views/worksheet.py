@@ -23,9 +23,10 @@ from django.views import View
 from accounts.access import Permission
 from accounts.views import AccessMixin
 from claims import rules, selectors, xlsx
-from claims.forms import COLUMN_HEADINGS, FIGURES, WorksheetForm
-from claims.models import Quarter, WorksheetLine
+from claims.forms import COLUMN_HEADINGS, FIGURES, WorksheetForm, field_name
+from claims.models import Quarter, Worksheet, WorksheetLine
 from claims.periods import Period
+from claims.review import TransitionRefused, worksheet_resubmit
 from claims.services import WorksheetRefused, quarter_for, worksheet_assemble, worksheet_submit
 from claims.views import wording
 from claims.views.page import payment_summary, worksheet_page
@@ -83,6 +84,15 @@ class WorksheetMixin(AccessMixin):
     def can_submit(self) -> bool:
         return self.scope.can(Permission.SUBMIT_WORKSHEET)
 
+    @property
+    def answering_query(self) -> bool:
+        """A practice manager amends a queried claim: the form again, pre-filled, to resubmit."""
+        return (
+            self.worksheet is not None
+            and self.worksheet.status == Worksheet.Status.QUERIED
+            and self.can_submit
+        )
+
     def url(self, name: str = "worksheet") -> str:
         return reverse(
             f"claims:{name}",
@@ -92,6 +102,8 @@ class WorksheetMixin(AccessMixin):
     def facts(self) -> selectors.QuarterFacts:
         if not hasattr(self, "_facts"):
             self._facts = selectors.quarter_facts(self.quarter, [self.practice.pk])
+            if self.answering_query:  # it was let in when first submitted, as worksheet_resubmit
+                self._facts.blockers.pop(self.practice.pk, None)
         return self._facts
 
     def openings(self) -> list[selectors.Opening]:
@@ -143,6 +155,9 @@ class WorksheetView(WorksheetMixin, View):
 
     def get(self, request, **kwargs):
         self.find()
+        if self.answering_query:
+            form = WorksheetForm(initial=self.submitted_figures(), openings=self.openings())
+            return self.render_form(form, None)
         if self.worksheet is not None:
             return self.render_submitted()
         if not self.can_submit:
@@ -153,7 +168,8 @@ class WorksheetView(WorksheetMixin, View):
         if not self.can_submit:
             raise PermissionDenied
         self.find()
-        if self.worksheet is not None:
+        resubmitting = self.answering_query
+        if self.worksheet is not None and not resubmitting:
             messages.info(request, f"The {self.period.label} worksheet has already been submitted.")
             return HttpResponseRedirect(self.url())
         form = WorksheetForm(request.POST, openings=self.openings())
@@ -166,6 +182,7 @@ class WorksheetView(WorksheetMixin, View):
                 quarter=self.quarter,
                 entries=form.entries(),
                 submitted_at=moment,
+                first_submitted_at=self.worksheet.first_submitted_at if self.worksheet else None,
                 facts=self.facts(),
             )
         except LookupError as missing:  # no tariff covers the quarter's year
@@ -184,26 +201,46 @@ class WorksheetView(WorksheetMixin, View):
             )
         try:
             with transaction.atomic():  # a refusal also undoes creating the quarter
-                worksheet = worksheet_submit(
-                    practice=self.practice,
-                    quarter=quarter_for(self.period),
-                    entries=form.entries(),
-                    by=request.user,
-                    submitted_at=moment,
-                )
+                if resubmitting:
+                    worksheet = worksheet_resubmit(
+                        claim=self.worksheet,
+                        entries=form.entries(),
+                        by=request.user,
+                        submitted_at=moment,
+                    )
+                else:
+                    worksheet = worksheet_submit(
+                        practice=self.practice,
+                        quarter=quarter_for(self.period),
+                        entries=form.entries(),
+                        by=request.user,
+                        submitted_at=moment,
+                    )
         except WorksheetRefused as refused:  # something changed since the checks above
             assembled.problems = refused.problems
             assembled.payment = None
             return self.render_form(form, assembled, submitting=True)
+        except TransitionRefused as refused:  # the claim left "queried" meanwhile
+            return self.render_form(form, assembled, submitting=True, extra=refused.messages)
         late = (
             "on time" if worksheet.days_late == 0 else f"{wording.days(worksheet.days_late)} late"
         )
+        verb = "resubmitted" if resubmitting else "submitted"
         messages.success(
             request,
-            f"The {self.period.label} worksheet has been submitted ({late}): net payment "
+            f"The {self.period.label} worksheet has been {verb} ({late}): net payment "
             f"{wording.money(worksheet.net_pence)}.",
         )
         return HttpResponseRedirect(self.url())
+
+    def submitted_figures(self) -> dict:
+        """The figures as submitted, for the practice to amend in answer to a query."""
+        initial = {}
+        for line in self.worksheet.lines.all():
+            for figure in FIGURES:
+                initial[field_name(line.care_home_id, figure)] = getattr(line, figure)
+            initial[field_name(line.care_home_id, "confirm_beds")] = line.beds_warning_confirmed
+        return initial
 
     # -- rendering --------------------------------------------------------------------------
 

@@ -1,0 +1,59 @@
+"""The review queue's filters. The same filter set drives the table, the counts per status and the
+CSV download, so the download holds exactly the rows the officer filtered."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from claims import selectors
+from claims.models import Quarter, Worksheet
+from practices.models import PCN
+
+
+class ClaimFilter(django_filters.FilterSet):
+    quarter = django_filters.ModelChoiceFilter(
+        label="Quarter", queryset=Quarter.objects.none(), empty_label="All quarters"
+    )
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=Worksheet.Status.choices, empty_label="All statuses"
+    )
+    pcn = django_filters.ModelChoiceFilter(
+        label="PCN",
+        queryset=PCN.objects.none(),
+        field_name="practice__pcn",
+        empty_label="All PCNs",
+    )
+    band = django_filters.ChoiceFilter(
+        label="Lateness band", choices=(), empty_label="All bands", method="filter_band"
+    )
+    late = django_filters.BooleanFilter(
+        label="Late claims only", method="filter_late", widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = Worksheet
+        fields = []
+
+    def __init__(self, *args, pcns, quarters, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["pcn"].queryset = pcns
+        self.filters["quarter"].queryset = quarters
+        # Bands are data (SPEC §6): the choices are the table's rows, keyed by their first day.
+        self.bands = {str(band.min_days): band for band in selectors.bands()}
+        self.filters["band"].extra["choices"] = [
+            (key, band.label) for key, band in self.bands.items()
+        ]
+
+    def filter_band(self, queryset, name, value):
+        band = self.bands.get(value)
+        if band is None:
+            return queryset
+        days = Q(days_late__gte=band.min_days)
+        if band.max_days is not None:
+            days &= Q(days_late__lte=band.max_days)
+        return queryset.filter(days)
+
+    def filter_late(self, queryset, name, value):
+        return queryset.filter(days_late__gt=0) if value else queryset

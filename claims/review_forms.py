@@ -1,0 +1,94 @@
+"""The officers' forms on the claim page and the payment run pages. Each form only collects what its
+one service needs; the service decides whether the action is allowed (``claims/review.py``,
+``claims/runs.py``). Forms on the claim page carry a prefix, so that several sit on one page with
+unique ids for the error summary to link to."""
+
+from __future__ import annotations
+
+from django import forms
+
+from claims.forms import MAX_COUNT
+
+
+def _reason(label: str, help_text: str = "", *, required_message: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": required_message},
+    )
+
+
+class ActionForm(forms.Form):
+    """A button with nothing to fill in (check, approve, close a run…): it exists so that a refusal
+    can be shown in the page's error summary like any other form's."""
+
+
+class QueryForm(forms.Form):
+    message = _reason(
+        "Question for the practice",
+        "The practice sees this with its worksheet, amends the figures and resubmits. Lateness "
+        "stays fixed at the first submission.",
+        required_message="Write the question the practice must answer",
+    )
+
+
+class RejectForm(forms.Form):
+    reason = _reason(
+        "Reason for rejecting the claim",
+        "The practice sees the reason. A rejected claim is never paid.",
+        required_message="Give the reason for rejecting the claim",
+    )
+    counter_fraud = forms.BooleanField(
+        label="Refer to counter fraud (suspected fraud, spec 4.2)", required=False
+    )
+
+
+class WaiveForm(forms.Form):
+    reason = _reason(
+        "Exceptional circumstances",
+        "Removes the lateness deduction and the deferral. The reason, who granted the waiver and "
+        "when are kept and shown on the remittance and in the audit pack.",
+        required_message="Write the exceptional circumstances behind the waiver",
+    )
+
+
+class OpeningCorrectionForm(forms.Form):
+    opening = forms.IntegerField(
+        label="Corrected opening",
+        min_value=0,
+        max_value=MAX_COUNT,
+        widget=forms.TextInput(
+            attrs={"class": "nhsuk-input--width-3", "inputmode": "numeric", "autocomplete": "off"}
+        ),
+        error_messages={
+            "required": "Enter the corrected opening",
+            "invalid": "Enter a whole number, 0 or more",
+            "min_value": "Enter a whole number, 0 or more",
+            "max_value": f"Enter a number no more than {MAX_COUNT:,}",
+        },
+    )
+    reason = _reason(
+        "Reason for the correction",
+        "Later quarters carried forward from this one are recalculated.",
+        required_message="Give the reason for correcting the opening",
+    )
+
+    def __init__(self, *args, home_name: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if home_name:  # several of these on one page: each label names its home
+            self.fields["opening"].label = f"Corrected opening at {home_name}"
+            self.fields["reason"].label = f"Reason for correcting the opening at {home_name}"
+
+
+class PaymentRunForm(forms.Form):
+    run_date = forms.DateField(
+        label="Payment date",
+        help_text="The date the practices are paid. Closing the run takes every approved claim due.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "Enter the payment date",
+            "invalid": "Enter a real date",
+        },
+    )

@@ -1,0 +1,28 @@
+"""The officers' review of claims: the queue, its CSV, the claim page and one URL per action
+(POST only, each calling one service of ``claims/review.py``)."""
+
+from django.urls import path
+
+from claims.views import review
+
+app_name = "review"
+urlpatterns = [
+    path("", review.ClaimQueueView.as_view(), name="queue"),
+    path("claims.csv", review.ClaimQueueCsvView.as_view(), name="queue_csv"),
+    path("<int:pk>/", review.ClaimView.as_view(), name="claim"),
+    path("<int:pk>/check/", review.ClaimCheckView.as_view(), name="check"),
+    path("<int:pk>/approve/", review.ClaimApproveView.as_view(), name="approve"),
+    path(
+        "<int:pk>/finance-approve/",
+        review.ClaimFinanceApproveView.as_view(),
+        name="finance_approve",
+    ),
+    path("<int:pk>/query/", review.ClaimQueryView.as_view(), name="query"),
+    path("<int:pk>/reject/", review.ClaimRejectView.as_view(), name="reject"),
+    path("<int:pk>/waive/", review.ClaimWaiveView.as_view(), name="waive"),
+    path(
+        "<int:pk>/lines/<int:line>/opening/",
+        review.OpeningCorrectView.as_view(),
+        name="correct_opening",
+    ),
+]

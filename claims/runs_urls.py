@@ -1,0 +1,27 @@
+"""Payment runs, and a practice's payments. Included at the root (like ``claims.urls``) so that the
+practice's page sits with the practice's other pages: ``/practices/<ods_code>/payments/``."""
+
+from django.urls import path
+
+from claims.views import runs
+
+app_name = "payment_runs"
+urlpatterns = [
+    path("payment-runs/", runs.PaymentRunListView.as_view(), name="list"),
+    path("payment-runs/new/", runs.PaymentRunCreateView.as_view(), name="create"),
+    path("payment-runs/<int:pk>/", runs.PaymentRunView.as_view(), name="run"),
+    path("payment-runs/<int:pk>/close/", runs.PaymentRunCloseView.as_view(), name="close"),
+    path(
+        "payment-runs/<int:pk>/mark-paid/", runs.PaymentRunMarkPaidView.as_view(), name="mark_paid"
+    ),
+    path(
+        "payment-runs/<int:pk>/finance.csv",
+        runs.FinanceExportView.as_view(),
+        name="finance_export",
+    ),
+    path(
+        "practices/<str:ods_code>/payments/",
+        runs.PracticePaymentsView.as_view(),
+        name="practice_payments",
+    ),
+]

@@ -1,0 +1,560 @@
+"""The officers' review of claims (SPEC §7): the queue with its filters, counts and CSV download, and
+the claim page with its calculation, history and actions.
+
+Each action is a POST to its own URL that calls exactly one service of ``claims/review.py``; a
+refusal (``TransitionRefused``, a ``ValidationError``) re-renders the claim page with the reason in
+the error summary, and the service has written nothing. Every lookup goes through ``self.scope``:
+another commissioner's claim is a 404."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.text import capfirst
+from django.views import View
+
+from accounts.access import Permission
+from accounts.views import AccessMixin
+from audit.models import AuditEvent
+from carehomes_les.views import ScopedTableView
+from claims import review, rules, selectors
+from claims.exports import percent_text
+from claims.filters import ClaimFilter
+from claims.models import ApprovalPolicy, Quarter, Worksheet, WorksheetLine
+from claims.review_forms import (
+    ActionForm,
+    OpeningCorrectionForm,
+    QueryForm,
+    RejectForm,
+    WaiveForm,
+)
+from claims.tables import (
+    CLAIM_CSV_COLUMNS,
+    RELEASE_SHORT,
+    ClaimTable,
+    claim_csv_rows,
+    csv_download,
+)
+from claims.views import wording
+from claims.views.page import payment_summary
+from claims.views.runs import payment_expectation, with_expectation
+
+S = Worksheet.Status
+
+STATUS_TAGS = {
+    S.SUBMITTED: "nhsuk-tag--blue",
+    S.QUERIED: "nhsuk-tag--yellow",
+    S.CHECKED: "nhsuk-tag--aqua-green",
+    S.AWAITING_FINANCE: "nhsuk-tag--purple",
+    S.APPROVED: "nhsuk-tag--green",
+    S.REJECTED: "nhsuk-tag--red",
+    S.SCHEDULED: "nhsuk-tag--white",
+    S.PAID: "nhsuk-tag--grey",
+}
+
+
+# -- the queue ---------------------------------------------------------------------------------
+
+
+class ClaimQueueMixin(AccessMixin):
+    permission = Permission.VIEW_CLAIMS
+
+    def scoped_queryset(self):
+        return (
+            self.scope.worksheets()
+            .select_related("practice__pcn", "waived_by", "payment_run")
+            .order_by("-quarter__year", "-quarter__number", "practice__name")
+        )
+
+    def claim_filter(self, data) -> ClaimFilter:
+        """The queue's filters over the claims in scope, with choices from the scope."""
+        return ClaimFilter(
+            data or None,
+            queryset=self.scoped_queryset(),
+            request=self.request,
+            pcns=self.scope.pcns().order_by("name"),
+            quarters=Quarter.objects.filter(
+                pk__in=self.scope.worksheets().values("quarter_id")
+            ).order_by("-year", "-number"),
+        )
+
+
+class ClaimQueueView(ClaimQueueMixin, ScopedTableView):
+    table_class = ClaimTable
+    filterset_class = ClaimFilter
+    template_name = "review/queue.html"
+    heading = "Claims"
+
+    def get_filterset(self, filterset_class):
+        return self.claim_filter(self.request.GET)
+
+    def status_counts(self) -> list[dict]:
+        """How many claims match the other filters, per status: one aggregate query."""
+        data = self.request.GET.copy()
+        for name in ("status", "page", "sort"):
+            data.pop(name, None)
+        counts = (
+            self.claim_filter(data)
+            .qs.order_by()
+            .aggregate(**{value: Count("pk", filter=Q(status=value)) for value in S.values})
+        )
+        links = []
+        for value, label in S.choices:
+            query = data.copy()
+            query["status"] = value
+            links.append(
+                {
+                    "label": label,
+                    "count": counts[value],
+                    "url": f"{self.request.path}?{query.urlencode()}",
+                    "current": self.request.GET.get("status") == value,
+                }
+            )
+        return links
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["status_counts"] = self.status_counts()
+        return context
+
+
+class ClaimQueueCsvView(ClaimQueueMixin, View):
+    """The queue as CSV: exactly the rows the same filters (and sort) give on screen, every page."""
+
+    def get(self, request):
+        claims = self.claim_filter(request.GET).qs
+        table = ClaimTable(claims, order_by=request.GET.get("sort") or None)
+        return csv_download("claims.csv", CLAIM_CSV_COLUMNS, claim_csv_rows(table.data))
+
+
+# -- the claim page ------------------------------------------------------------------------------
+
+
+OPENING_SOURCE = {
+    WorksheetLine.OpeningSource.BASELINE: "baseline entered by the practice",
+    WorksheetLine.OpeningSource.CORRECTED: "corrected by an officer (see the history)",
+}
+
+
+@dataclass
+class LineRow:
+    """One home's line as the claim page shows it: figures, where the opening came from, and the
+    gross as rate × count per category."""
+
+    line: WorksheetLine
+    opening_note: str
+    parts: list[tuple[str, int, str, str]]  # (category, count, rate, amount)
+    gross: str
+    beds_note: str
+    form: OpeningCorrectionForm | None = None
+
+
+def line_rows(lines, rates: rules.Rates) -> list[LineRow]:
+    rows = []
+    for line in lines:
+        if line.opening_source == WorksheetLine.OpeningSource.CARRIED_FORWARD:
+            source = (
+                f"carried forward from {line.carried_from.worksheet.quarter.label}"
+                if line.carried_from
+                else "carried forward"
+            )
+        else:
+            source = OPENING_SOURCE[line.opening_source]
+        parts = [
+            ("Continuing (opening)", line.opening, rates.continuing),
+            ("New permanent", line.new_permanent, rates.new_permanent),
+            ("Temporary", line.temporary, rates.temporary),
+        ]
+        beds = ""
+        if line.beds_warning_confirmed:
+            beds = (
+                f"Closing {line.closing} is above the home's {line.care_home.beds} registered "
+                "beds: confirmed by the practice."
+            )
+        rows.append(
+            LineRow(
+                line=line,
+                opening_note=source,
+                parts=[
+                    (label, count, wording.money(rate), wording.money(count * rate))
+                    for label, count, rate in parts
+                ],
+                gross=wording.money(rules.line_gross(line.figures, rates)),
+                beds_note=beds,
+            )
+        )
+    return rows
+
+
+def claim_payment(claim: Worksheet, lines, rates: rules.Rates, bands) -> dict:
+    """The payment as the claim stores it (ADR 0007: priced when submitted, whatever the tables say
+    now), in the words of the practice's own worksheet page."""
+    band = rules.band_for(claim.days_late, bands)
+    summary = payment_summary(
+        [line.figures for line in lines],
+        rules.Payment(
+            gross=claim.gross_pence,
+            days_late=claim.days_late,
+            band=band,
+            deduction_percent=claim.deduction_percent,
+            deduction=claim.deduction_pence,
+            net=claim.net_pence,
+            release=rules.Release(claim.release),
+            waived=claim.waived,
+        ),
+        rates,
+    )
+    effect = (
+        "deduction waived (exceptional circumstances)"
+        if claim.waived
+        else wording.consequence(claim.band_deduction_percent, claim.release)
+    )
+    summary["band"] = f"{band.label}: {effect}"
+    return summary
+
+
+# -- history ---------------------------------------------------------------------------------------
+
+ACTIONS = {
+    "worksheet_submit": "Submitted",
+    "worksheet_resubmit": "Resubmitted after a query",
+    "claim_check": "Checked",
+    "claim_approve": "Approved",
+    "claim_finance_approve": "Finance approval given",
+    "claim_query": "Queried",
+    "claim_reject": "Rejected",
+    "claim_waive": "Deduction waived",
+    "opening_correct": "Opening corrected",
+    "claim_recalculate": "Recalculated",
+    "payment_run_close": "Taken into a payment run",
+    "payment_run_mark_paid": "Paid",
+}
+FIGURES = {
+    "status": "Status",
+    "gross_pence": "Gross",
+    "days_late": "Days late",
+    "deduction_percent": "Deduction rate",
+    "deduction_pence": "Deduction",
+    "net_pence": "Net",
+    "release": "Release",
+    "waived": "Waived",
+}
+
+
+def _figure(key: str, value) -> str:
+    if value is None:
+        return "none"
+    if key.endswith("_pence"):
+        return wording.money(int(value))
+    if key == "status":
+        return S(value).label if value in S.values else str(value)
+    if key == "release":
+        return RELEASE_SHORT.get(value, str(value))
+    if key == "waived":
+        return "yes" if value else "no"
+    if key == "deduction_percent":
+        return f"{percent_text(Decimal(str(value)))}%"
+    return str(value)
+
+
+def figure_changes(event: AuditEvent) -> list[str]:
+    """``Status: Submitted → Checked``, ``Net: £570.00 → £600.00``; a first submission's figures."""
+    changes = []
+    for key, label in FIGURES.items():
+        if key not in event.after:
+            continue
+        after = _figure(key, event.after[key])
+        if key not in event.before:
+            changes.append(f"{label}: {after}")
+        elif event.before[key] != event.after[key]:
+            changes.append(f"{label}: {_figure(key, event.before[key])} → {after}")
+    return changes
+
+
+@dataclass
+class HistoryRow:
+    event: AuditEvent
+    action: str
+    detail: str
+    changes: list[str]
+
+    @property
+    def who(self) -> str:
+        actor = self.event.actor
+        return (actor.get_full_name() or actor.username) if actor else "Bulk load or system"
+
+
+def claim_history(claim: Worksheet) -> list[HistoryRow]:
+    """Every event of the claim, oldest first, with its payment run's closing and payment."""
+    where = Q(object_type="claims.worksheet", object_id=str(claim.pk))
+    if claim.payment_run_id:
+        where |= Q(
+            object_type="claims.paymentrun",
+            object_id=str(claim.payment_run_id),
+            action__in=["payment_run_close", "payment_run_mark_paid"],
+        )
+    rows = []
+    for event in AuditEvent.objects.filter(where).select_related("actor").order_by("at", "pk"):
+        if event.object_type == "claims.paymentrun":
+            reference = claim.payment_run.reference
+            detail = (
+                f"Scheduled in payment run {reference}"
+                if event.action == "payment_run_close"
+                else f"Payment run {reference} marked as paid"
+            )
+            rows.append(HistoryRow(event, ACTIONS[event.action], detail, []))
+            continue
+        action = ACTIONS.get(event.action, event.action)
+        detail = capfirst(event.summary.removeprefix(f"{claim.reference}: "))
+        rows.append(
+            HistoryRow(event, action, "" if detail == action else detail, figure_changes(event))
+        )
+    return rows
+
+
+# -- which actions the claim allows ----------------------------------------------------------------
+
+
+def allowed_actions(claim: Worksheet, user) -> set[str]:
+    """The actions the claim's status allows, for someone who reviews claims. The services enforce
+    the rest (two different people, the finance approver); their refusal is shown on the page."""
+    status = claim.status
+    actions = set()
+    if status == S.SUBMITTED:
+        actions.add("check")
+    if status == S.CHECKED:
+        actions.add("approve")
+    if status == S.AWAITING_FINANCE and getattr(user, "is_finance_approver", False):
+        actions.add("finance_approve")
+    if status in review.OPEN:
+        actions.add("query")
+    if status in (*review.OPEN, S.QUERIED):
+        actions.add("reject")
+    if status in (*review.OPEN, S.QUERIED, S.APPROVED) and claim.days_late and not claim.waived:
+        actions.add("waive")
+    if status not in (*review.LOCKED_FOR_CHANGE, S.REJECTED):
+        actions.add("correct")
+    return actions
+
+
+def action_forms() -> dict:
+    return {
+        "check": ActionForm(prefix="check"),
+        "approve": ActionForm(prefix="approve"),
+        "finance_approve": ActionForm(prefix="finance"),
+        "query": QueryForm(prefix="query"),
+        "reject": RejectForm(prefix="reject"),
+        "waive": WaiveForm(prefix="waive"),
+    }
+
+
+def claim_queryset(scope):
+    lines = WorksheetLine.objects.select_related(
+        "care_home", "carried_from__worksheet__quarter"
+    ).order_by("care_home__name", "care_home_id")
+    return with_expectation(
+        scope.worksheets().select_related(
+            "practice__pcn",
+            "submitted_by",
+            "checked_by",
+            "approved_by",
+            "finance_approved_by",
+            "waived_by",
+        )
+    ).prefetch_related(Prefetch("lines", lines))
+
+
+def claim_page(request, scope, pk: int, *, failed: tuple[str, object] | None = None):
+    """The claim page; ``failed`` is the (action, form) whose refusal the page must show."""
+    claim = get_object_or_404(claim_queryset(scope), pk=pk)
+    lines = list(claim.lines.all())
+    rates = selectors.rates_for(claim.quarter)
+    can_review = scope.can(Permission.REVIEW_CLAIMS)
+    actions = allowed_actions(claim, request.user) if can_review else set()
+    forms = action_forms()
+    rows = line_rows(lines, rates)
+    if "correct" in actions:
+        for row in rows:
+            row.form = OpeningCorrectionForm(
+                prefix=f"line-{row.line.pk}", home_name=row.line.care_home.name
+            )
+    failed_key, failed_form = failed or (None, None)
+    if failed_key in forms:
+        forms[failed_key] = failed_form
+    elif failed_key == "correct":
+        for row in rows:
+            if failed_form.prefix == f"line-{row.line.pk}":
+                row.form = failed_form
+    context = {
+        "claim": claim,
+        "status_tag": STATUS_TAGS.get(claim.status, ""),
+        "practice": claim.practice,
+        "quarter": claim.quarter,
+        "worksheet": claim,  # for claims/_payment.html
+        "rows": rows,
+        "headings": ["Opening", "New permanent", "Temporary", "Moved out", "Died"],
+        "preview": claim_payment(claim, lines, rates, selectors.bands()),
+        "expectation": payment_expectation(claim),
+        "history": claim_history(claim),
+        "can_review": can_review,
+        "actions": actions,
+        "forms": forms,
+        "failed_form": failed_form,
+        "failed_key": failed_key,
+        "first_submitted": claim.first_submitted_at.astimezone(rules.LONDON),
+        "submitted": claim.submitted_at.astimezone(rules.LONDON),
+        "threshold": (
+            wording.money(ApprovalPolicy.current().finance_threshold_pence)
+            if "approve" in actions
+            else ""
+        ),
+    }
+    return render(request, "review/claim.html", context)
+
+
+class ClaimView(AccessMixin, View):
+    permission = Permission.VIEW_CLAIMS
+
+    def get(self, request, pk):
+        return claim_page(request, self.scope, pk)
+
+
+# -- the actions ---------------------------------------------------------------------------------
+
+
+class ClaimActionView(AccessMixin, View):
+    """POST only: read the action's form, call its one service, say what happened and go back to
+    the claim; or show the page again with the form's errors or the service's refusal."""
+
+    permission = Permission.REVIEW_CLAIMS
+    http_method_names = ["post"]
+    key = ""
+    form_class = ActionForm
+    prefix = ""
+
+    def get_form(self):
+        return self.form_class(self.request.POST, prefix=self.prefix or self.key)
+
+    def perform(self, claim: Worksheet, form) -> str:
+        raise NotImplementedError
+
+    def post(self, request, pk, **kwargs):
+        claim = get_object_or_404(self.scope.worksheets(), pk=pk)
+        form = self.get_form()
+        if form.is_valid():
+            try:
+                message = self.perform(claim, form)
+            except ValidationError as refused:
+                form.add_error(None, refused.messages)
+            else:
+                messages.success(request, message)
+                return HttpResponseRedirect(reverse("review:claim", args=[claim.pk]))
+        return claim_page(request, self.scope, claim.pk, failed=(self.key, form))
+
+
+class ClaimCheckView(ClaimActionView):
+    key = "check"
+
+    def perform(self, claim, form):
+        claim = review.claim_check(claim=claim, by=self.request.user)
+        return f"Claim {claim.reference} checked. A different officer must now approve it."
+
+
+class ClaimApproveView(ClaimActionView):
+    key = "approve"
+
+    def perform(self, claim, form):
+        claim = review.claim_approve(claim=claim, by=self.request.user)
+        if claim.status == S.AWAITING_FINANCE:
+            return (
+                f"Claim {claim.reference} approved. Its net payment is above the finance "
+                "threshold, so a finance approver must also approve it."
+            )
+        return f"Claim {claim.reference} approved: {wording.release_text(claim.release).lower()}."
+
+
+class ClaimFinanceApproveView(ClaimActionView):
+    key = "finance_approve"
+    prefix = "finance"
+
+    def perform(self, claim, form):
+        claim = review.claim_finance_approve(claim=claim, by=self.request.user)
+        return f"Claim {claim.reference} given finance approval."
+
+
+class ClaimQueryView(ClaimActionView):
+    key = "query"
+    form_class = QueryForm
+
+    def perform(self, claim, form):
+        claim = review.claim_query(
+            claim=claim, by=self.request.user, message=form.cleaned_data["message"]
+        )
+        return f"Claim {claim.reference} queried: it is back with {claim.practice.name}."
+
+
+class ClaimRejectView(ClaimActionView):
+    key = "reject"
+    form_class = RejectForm
+
+    def perform(self, claim, form):
+        claim = review.claim_reject(
+            claim=claim,
+            by=self.request.user,
+            reason=form.cleaned_data["reason"],
+            counter_fraud=form.cleaned_data["counter_fraud"],
+        )
+        referred = " and referred to counter fraud" if claim.counter_fraud_referral else ""
+        return f"Claim {claim.reference} rejected{referred}."
+
+
+class ClaimWaiveView(ClaimActionView):
+    key = "waive"
+    form_class = WaiveForm
+
+    def perform(self, claim, form):
+        claim = review.claim_waive(
+            claim=claim, by=self.request.user, reason=form.cleaned_data["reason"]
+        )
+        return (
+            f"Deduction on claim {claim.reference} waived: net payment now "
+            f"{wording.money(claim.net_pence)}."
+        )
+
+
+class OpeningCorrectView(ClaimActionView):
+    key = "correct"
+    form_class = OpeningCorrectionForm
+
+    def get_form(self):
+        self.line = get_object_or_404(
+            WorksheetLine.objects.select_related("care_home"),
+            worksheet__in=self.scope.worksheets().filter(pk=self.kwargs["pk"]),
+            pk=self.kwargs["line"],
+        )
+        return OpeningCorrectionForm(
+            self.request.POST, prefix=f"line-{self.line.pk}", home_name=self.line.care_home.name
+        )
+
+    def perform(self, claim, form):
+        changed = review.opening_correct(
+            line=self.line,
+            opening=form.cleaned_data["opening"],
+            by=self.request.user,
+            reason=form.cleaned_data["reason"],
+        )
+        message = (
+            f"Opening at {self.line.care_home.name} corrected to {form.cleaned_data['opening']}: "
+            f"net payment now {wording.money(changed[0].net_pence)}."
+        )
+        later = [c.reference for c in changed[1:]]
+        if later:
+            message += f" Recalculated as a result: {', '.join(later)}."
+        return message

@@ -1,0 +1,284 @@
+"""Payment runs (SPEC §7): the commissioner's runs, creating one, the run page (a preview of the claims
+due while it is open; the claims taken, totals per practice, the finance export and "mark as paid"
+once closed), and a practice's payments. Every write is one service in ``claims/runs.py``; every read
+comes from ``self.scope``, so another commissioner's run is a 404."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+from django_tables2 import SingleTableView
+
+from accounts.access import Permission
+from accounts.views import AccessMixin
+from carehomes_les.views import ServiceFormView
+from claims.models import PaymentRun, Remittance, Worksheet
+from claims.review_forms import ActionForm, PaymentRunForm
+from claims.rules import Release
+from claims.runs import (
+    FINANCE_COLUMNS,
+    claims_due,
+    finance_export,
+    payment_run_close,
+    payment_run_create,
+    payment_run_mark_paid,
+)
+from claims.tables import ClaimTable, PaymentRunTable, csv_download
+from claims.views import wording
+
+S = Worksheet.Status
+
+
+# -- when a claim is paid ----------------------------------------------------------------------
+
+
+def with_expectation(claims: QuerySet[Worksheet]) -> QuerySet[Worksheet]:
+    """Annotate ``skipped_one``: a run of the claim's commissioner closed since its approval, so a
+    deferred claim has waited its one run (the rule of :func:`claims.runs.claims_due`)."""
+    closed_since = PaymentRun.objects.filter(
+        commissioner_id=OuterRef("practice__pcn__commissioner_id"),
+        closed_at__gt=OuterRef("approved_at"),
+    )
+    return claims.annotate(skipped_one=Exists(closed_since)).select_related("payment_run")
+
+
+def payment_expectation(claim: Worksheet) -> str:
+    """Where the claim's money stands, in a practice's words. ``claim`` comes from
+    :func:`with_expectation`."""
+    run = claim.payment_run
+    if claim.status == S.PAID:
+        return f"Paid in payment run {run.reference} ({wording.day(run.run_date)})"
+    if claim.status == S.SCHEDULED:
+        return f"In payment run {run.reference}, paying on {wording.day(run.run_date)}"
+    if claim.status == S.REJECTED:
+        return "Rejected: not paid"
+    if claim.status == S.QUERIED:
+        return "Queried: paid once the practice resubmits and the claim is approved"
+    if claim.release == Release.NONE or claim.net_pence == 0:
+        return "No payment (100% deduction)"
+    if claim.status == S.APPROVED:
+        if claim.release == Release.NEXT_RUN or getattr(claim, "skipped_one", False):
+            return "Approved: due into the next payment run"
+        return "Approved, deferred: due into the payment run after next"
+    return f"Not yet approved. {wording.release_text(claim.release)}"
+
+
+# -- the runs ----------------------------------------------------------------------------------
+
+
+class PaymentRunListView(AccessMixin, SingleTableView):
+    permission = Permission.VIEW_CLAIMS
+    table_class = PaymentRunTable
+    template_name = "payment_runs/list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        totals = (
+            Remittance.objects.filter(payment_run=OuterRef("pk"))
+            .order_by()
+            .values("payment_run")
+            .annotate(total=Sum("amount_pence"))
+            .values("total")
+        )
+        return (
+            self.scope.payment_runs()
+            .annotate(
+                claim_count=Count("claims"),
+                total_pence=Subquery(totals, output_field=IntegerField()),
+            )
+            .order_by("-run_date", "-pk")
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            can_run=self.scope.can(Permission.RUN_PAYMENTS),
+            open_run=self.scope.payment_runs().filter(status=PaymentRun.Status.OPEN).first(),
+            **kwargs,
+        )
+
+
+class PaymentRunCreateView(ServiceFormView):
+    permission = Permission.RUN_PAYMENTS
+    form_class = PaymentRunForm
+    heading = "Create a payment run"
+    submit_label = "Create payment run"
+    success_message = "Payment run created. Close it to take the claims due."
+
+    def perform(self, form):
+        return payment_run_create(
+            commissioner=self.request.user.commissioner,
+            run_date=form.cleaned_data["run_date"],
+            by=self.request.user,
+        )
+
+    def get_success_url(self, result=None):
+        return reverse("payment_runs:run", args=[result.pk])
+
+    def cancel_url(self):
+        return reverse("payment_runs:list")
+
+
+@dataclass
+class PracticeTotal:
+    practice: object
+    claims: list = field(default_factory=list)
+    amount_pence: int = 0
+
+    @property
+    def amount(self) -> str:
+        return wording.money(self.amount_pence)
+
+
+def _per_practice(claims) -> list[PracticeTotal]:
+    totals: dict[int, PracticeTotal] = {}
+    for claim in claims:
+        row = totals.setdefault(claim.practice_id, PracticeTotal(claim.practice))
+        row.claims.append(claim)
+        row.amount_pence += claim.net_pence
+    return sorted(totals.values(), key=lambda t: t.practice.ods_code)
+
+
+class RunMixin(AccessMixin):
+    def get_run(self) -> PaymentRun:
+        return get_object_or_404(
+            self.scope.payment_runs().select_related("created_by", "closed_by"),
+            pk=self.kwargs["pk"],
+        )
+
+    def run_page(self, run: PaymentRun, *, failed: ActionForm | None = None):
+        can_run = self.scope.can(Permission.RUN_PAYMENTS)
+        context = {"run": run, "can_run": can_run, "failed_form": failed}
+        if run.status == PaymentRun.Status.OPEN:
+            due = list(claims_due(run, self.scope.worksheets()))
+            context.update(claims=due, totals=_per_practice(due))
+        else:
+            taken = list(
+                self.scope.worksheets()
+                .filter(payment_run=run)
+                .order_by("practice__ods_code", "quarter__year", "quarter__number")
+            )
+            by_practice = {t.practice.pk: t for t in _per_practice(taken)}
+            remittances = list(
+                self.scope.remittances().filter(payment_run=run).order_by("practice__ods_code")
+            )
+            context.update(
+                claims=taken,
+                totals=[
+                    PracticeTotal(
+                        r.practice,
+                        by_practice[r.practice_id].claims if r.practice_id in by_practice else [],
+                        r.amount_pence,
+                    )
+                    for r in remittances
+                ],
+            )
+        context["total"] = wording.money(sum(t.amount_pence for t in context["totals"]))
+        table = ClaimTable(context["claims"], orderable=False, exclude=("pcn", "release"))
+        table.caption = (
+            "Claims due into the run"
+            if run.status == PaymentRun.Status.OPEN
+            else "Claims in the run"
+        )
+        context["claims_table"] = table
+        return render(self.request, "payment_runs/run.html", context)
+
+
+class PaymentRunView(RunMixin, View):
+    permission = Permission.VIEW_CLAIMS
+
+    def get(self, request, pk):
+        return self.run_page(self.get_run())
+
+
+class PaymentRunActionView(RunMixin, View):
+    """POST only: one button, one service. A refusal re-renders the run page with the reason."""
+
+    permission = Permission.RUN_PAYMENTS
+    http_method_names = ["post"]
+
+    def perform(self, run: PaymentRun) -> str:
+        raise NotImplementedError
+
+    def post(self, request, pk):
+        run = self.get_run()
+        form = ActionForm(request.POST)
+        try:
+            message = self.perform(run)
+        except ValidationError as refused:
+            form.is_valid()
+            form.add_error(None, refused.messages)
+            return self.run_page(self.get_run(), failed=form)
+        messages.success(request, message)
+        return HttpResponseRedirect(reverse("payment_runs:run", args=[run.pk]))
+
+
+class PaymentRunCloseView(PaymentRunActionView):
+    def perform(self, run):
+        run = payment_run_close(run=run, by=self.request.user)
+        remittances = run.remittances.aggregate(practices=Count("pk"), total=Sum("amount_pence"))
+        return (
+            f"{run.reference} closed: {run.claims.count()} claims for "
+            f"{remittances['practices']} practices, {wording.money(remittances['total'] or 0)}."
+        )
+
+
+class PaymentRunMarkPaidView(PaymentRunActionView):
+    def perform(self, run):
+        run = payment_run_mark_paid(run=run, by=self.request.user)
+        return f"{run.reference} marked as paid."
+
+
+class FinanceExportView(RunMixin, View):
+    """The finance team's CSV (``claims.runs.finance_export``), downloaded as
+    ``<reference>-finance.csv``; its text cells neutralised like every download of the service."""
+
+    permission = Permission.RUN_PAYMENTS
+
+    def get(self, request, pk):
+        run = self.get_run()
+        if run.status == PaymentRun.Status.OPEN:
+            messages.info(request, "The finance export is made when the run is closed.")
+            return HttpResponseRedirect(reverse("payment_runs:run", args=[run.pk]))
+        _header, *rows = csv.reader(io.StringIO(finance_export(run)))
+        return csv_download(f"{run.reference}-finance.csv", FINANCE_COLUMNS, rows)
+
+
+# -- a practice's payments ----------------------------------------------------------------------
+
+
+class PracticePaymentsView(AccessMixin, TemplateView):
+    """Each claim of the practice with where its money stands, and what each run paid it. Practice
+    managers see their own practices; officers and auditors those of their commissioner."""
+
+    permission = (Permission.VIEW_CLAIMS, Permission.VIEW_OWN_PRACTICE)
+    template_name = "payment_runs/practice_payments.html"
+
+    def get_context_data(self, **kwargs):
+        practice = get_object_or_404(self.scope.practices(), ods_code=self.kwargs["ods_code"])
+        claims = with_expectation(
+            self.scope.worksheets()
+            .filter(practice=practice)
+            .order_by("-quarter__year", "-quarter__number")
+        )
+        remittances = self.scope.remittances().filter(practice=practice)
+        remittances = remittances.order_by("-payment_run__run_date", "-payment_run__pk")
+        return super().get_context_data(
+            practice=practice,
+            claims=[
+                (claim, wording.money(claim.net_pence), payment_expectation(claim))
+                for claim in claims
+            ],
+            remittances=[(r, wording.money(r.amount_pence)) for r in remittances],
+            can_view_claims=self.scope.can(Permission.VIEW_CLAIMS),
+            **kwargs,
+        )
