@@ -15,6 +15,7 @@ threshold, which status allows what) are enforced here.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Mapping
 
@@ -239,6 +240,15 @@ def worksheet_resubmit(
     facts = selectors.quarter_facts(claim.quarter, [claim.practice_id])
     facts.submitted.discard(claim.practice_id)
     facts.blockers.pop(claim.practice_id, None)  # it was allowed in when first submitted
+    corrected = {
+        home_id: line.opening
+        for home_id, line in existing.items()
+        if line.opening_source == WorksheetLine.OpeningSource.CORRECTED
+    }
+    facts.openings[claim.practice_id] = [  # an officer's correction stands through a resubmission
+        dataclasses.replace(o, corrected=corrected.get(o.care_home.pk))
+        for o in facts.openings.get(claim.practice_id, [])
+    ]
     assembled = worksheet_assemble(
         practice=claim.practice,
         quarter=claim.quarter,
@@ -257,7 +267,9 @@ def worksheet_resubmit(
         for name in rules.FIELDS:
             setattr(stored, name, getattr(line, name))
         stored.opening_source = (
-            WorksheetLine.OpeningSource.BASELINE
+            WorksheetLine.OpeningSource.CORRECTED
+            if opening.corrected is not None
+            else WorksheetLine.OpeningSource.BASELINE
             if opening.is_baseline
             else WorksheetLine.OpeningSource.CARRIED_FORWARD
         )

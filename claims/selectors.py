@@ -65,18 +65,22 @@ def previous_quarter(quarter: Quarter) -> Quarter:
 
 @dataclass(frozen=True)
 class Opening:
-    """What a line's opening will be: carried forward from ``carried_from`` or a baseline to enter."""
+    """What a line's opening will be: carried forward from ``carried_from``, an officer's
+    ``corrected`` figure (kept when a queried worksheet is resubmitted), or a baseline to enter."""
 
     care_home: CareHome
     carried_from: WorksheetLine | None
+    corrected: int | None = None
 
     @property
     def value(self) -> int | None:
+        if self.corrected is not None:
+            return self.corrected
         return self.carried_from.closing if self.carried_from else None
 
     @property
     def is_baseline(self) -> bool:
-        return self.carried_from is None
+        return self.carried_from is None and self.corrected is None
 
 
 def openings(practice: Practice, quarter: Quarter) -> list[Opening]:

@@ -153,10 +153,15 @@ def worksheet_assemble(
         else:
             opening_value = opening.value
             if entry.opening is not None and entry.opening != opening_value:
+                source = (
+                    "the opening the contracting team corrected"
+                    if opening.corrected is not None
+                    else "the closing figure carried forward from "
+                    f"{opening.carried_from.worksheet.quarter.label}"
+                )
                 result.problems.append(
                     Problem(
-                        f"must be {opening_value}, the closing figure carried forward from "
-                        f"{opening.carried_from.worksheet.quarter.label}",
+                        f"must be {opening_value}, {source}",
                         home=home.name,
                         field="opening",
                         care_home_id=home.pk,

@@ -19,7 +19,7 @@ from claims.review import (
     worksheet_resubmit,
 )
 from claims.rules import LONDON
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.services import LineEntry, WorksheetRefused, quarter_for, worksheet_submit
 from tests import factories as f
 
 S = Worksheet.Status
@@ -245,3 +245,33 @@ def test_refused_correction_mails_nobody(
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(TransitionRefused):
         opening_correct(line=chain[2].lines.get(), opening=0, by=officers[0], reason="typo")
     assert mailoutbox == []
+
+
+def test_officers_opening_correction_survives_a_resubmission(chain, officers):
+    q2 = chain[1]
+    line = q2.lines.get()
+    opening_correct(line=line, opening=11, by=officers[0], reason="Home's records")
+    claim_query(claim=Worksheet.objects.get(pk=q2.pk), by=officers[0], message="Check deaths")
+    claim = worksheet_resubmit(
+        claim=Worksheet.objects.get(pk=q2.pk),
+        entries={line.care_home_id: LineEntry(new_permanent=0, temporary=0, moved_out=0, died=1)},
+        by=None,
+        submitted_at=q2.submitted_at,
+    )
+    resubmitted = claim.lines.get()
+    assert (resubmitted.opening, resubmitted.opening_source) == (11, "corrected")
+    assert claim.gross_pence == 11 * 6000
+    with pytest.raises(
+        WorksheetRefused, match="must be 11, the opening the contracting team corrected"
+    ):
+        claim_query(claim=claim, by=officers[0], message="again")
+        worksheet_resubmit(
+            claim=Worksheet.objects.get(pk=q2.pk),
+            entries={
+                line.care_home_id: LineEntry(
+                    opening=12, new_permanent=0, temporary=0, moved_out=0, died=0
+                )
+            },
+            by=None,
+            submitted_at=q2.submitted_at,
+        )
