@@ -3,12 +3,12 @@
 
 from django.urls import path
 
-from claims.views import review
+from claims.views import queue, review
 
 app_name = "review"
 urlpatterns = [
-    path("", review.ClaimQueueView.as_view(), name="queue"),
-    path("claims.csv", review.ClaimQueueCsvView.as_view(), name="queue_csv"),
+    path("", queue.ClaimQueueView.as_view(), name="queue"),
+    path("claims.csv", queue.ClaimQueueCsvView.as_view(), name="queue_csv"),
     path("<int:pk>/", review.ClaimView.as_view(), name="claim"),
     path("<int:pk>/check/", review.ClaimCheckView.as_view(), name="check"),
     path("<int:pk>/approve/", review.ClaimApproveView.as_view(), name="approve"),

@@ -1,5 +1,5 @@
-"""The officers' review of claims (SPEC §7): the queue with its filters, counts and CSV download, and
-the claim page with its calculation, history and actions.
+"""The officers' review of a claim (SPEC §7): the claim page with its calculation, history and actions.
+The queue is ``claims/views/queue.py``.
 
 Each action is a POST to its own URL that calls exactly one service of ``claims/review.py``; a
 refusal (``TransitionRefused``, a ``ValidationError``) re-renders the claim page with the reason in
@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -23,11 +23,9 @@ from django.views import View
 from accounts.access import Permission
 from accounts.views import AccessMixin
 from audit.models import AuditEvent
-from carehomes_les.views import ScopedTableView
 from claims import review, rules, selectors
 from claims.exports import percent_text
-from claims.filters import ClaimFilter
-from claims.models import ApprovalPolicy, Quarter, Worksheet, WorksheetLine
+from claims.models import ApprovalPolicy, Worksheet, WorksheetLine
 from claims.review_forms import (
     ActionForm,
     OpeningCorrectionForm,
@@ -36,11 +34,7 @@ from claims.review_forms import (
     WaiveForm,
 )
 from claims.tables import (
-    CLAIM_CSV_COLUMNS,
     RELEASE_SHORT,
-    ClaimTable,
-    claim_csv_rows,
-    csv_download,
 )
 from claims.views import wording
 from claims.views.page import payment_summary
@@ -58,80 +52,6 @@ STATUS_TAGS = {
     S.SCHEDULED: "nhsuk-tag--white",
     S.PAID: "nhsuk-tag--grey",
 }
-
-
-# -- the queue ---------------------------------------------------------------------------------
-
-
-class ClaimQueueMixin(AccessMixin):
-    permission = Permission.VIEW_CLAIMS
-
-    def scoped_queryset(self):
-        return (
-            self.scope.worksheets()
-            .select_related("practice__pcn", "waived_by", "payment_run")
-            .order_by("-quarter__year", "-quarter__number", "practice__name")
-        )
-
-    def claim_filter(self, data) -> ClaimFilter:
-        """The queue's filters over the claims in scope, with choices from the scope."""
-        return ClaimFilter(
-            data or None,
-            queryset=self.scoped_queryset(),
-            request=self.request,
-            pcns=self.scope.pcns().order_by("name"),
-            quarters=Quarter.objects.filter(
-                pk__in=self.scope.worksheets().values("quarter_id")
-            ).order_by("-year", "-number"),
-        )
-
-
-class ClaimQueueView(ClaimQueueMixin, ScopedTableView):
-    table_class = ClaimTable
-    filterset_class = ClaimFilter
-    template_name = "review/queue.html"
-    heading = "Claims"
-
-    def get_filterset(self, filterset_class):
-        return self.claim_filter(self.request.GET)
-
-    def status_counts(self) -> list[dict]:
-        """How many claims match the other filters, per status: one aggregate query."""
-        data = self.request.GET.copy()
-        for name in ("status", "page", "sort"):
-            data.pop(name, None)
-        counts = (
-            self.claim_filter(data)
-            .qs.order_by()
-            .aggregate(**{value: Count("pk", filter=Q(status=value)) for value in S.values})
-        )
-        links = []
-        for value, label in S.choices:
-            query = data.copy()
-            query["status"] = value
-            links.append(
-                {
-                    "label": label,
-                    "count": counts[value],
-                    "url": f"{self.request.path}?{query.urlencode()}",
-                    "current": self.request.GET.get("status") == value,
-                }
-            )
-        return links
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["status_counts"] = self.status_counts()
-        return context
-
-
-class ClaimQueueCsvView(ClaimQueueMixin, View):
-    """The queue as CSV: exactly the rows the same filters (and sort) give on screen, every page."""
-
-    def get(self, request):
-        claims = self.claim_filter(request.GET).qs
-        table = ClaimTable(claims, order_by=request.GET.get("sort") or None)
-        return csv_download("claims.csv", CLAIM_CSV_COLUMNS, claim_csv_rows(table.data))
 
 
 # -- the claim page ------------------------------------------------------------------------------
