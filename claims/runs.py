@@ -25,14 +25,21 @@ from practices.models import Commissioner
 S = Worksheet.Status
 
 
+def deferral_served(commissioner_id, *, besides: PaymentRun | None = None) -> Exists:
+    """Whether a run of the commissioner has closed since the claim's approval: a deferred claim has
+    then waited its one run. ``commissioner_id`` may be an ``OuterRef``."""
+    runs = PaymentRun.objects.filter(
+        commissioner_id=commissioner_id, closed_at__gt=OuterRef("approved_at")
+    )
+    return Exists(runs.exclude(pk=besides.pk) if besides else runs)
+
+
 def claims_due(run: PaymentRun, claims: QuerySet[Worksheet] | None = None) -> QuerySet[Worksheet]:
     """The commissioner's approved claims with no run yet that are due into ``run``: released to the
     next run, or deferred and already past one run closed since their approval. A 100% deduction
     releases nothing."""
     claims = Worksheet.objects.all() if claims is None else claims
-    skipped_one = PaymentRun.objects.filter(
-        commissioner_id=run.commissioner_id, closed_at__gt=OuterRef("approved_at")
-    ).exclude(pk=run.pk)
+    skipped_one = deferral_served(run.commissioner_id, besides=run)
     return (
         claims.filter(
             status=S.APPROVED,
@@ -41,7 +48,7 @@ def claims_due(run: PaymentRun, claims: QuerySet[Worksheet] | None = None) -> Qu
             practice__pcn__commissioner_id=run.commissioner_id,
         )
         .exclude(release=Release.NONE)
-        .filter(Q(release=Release.NEXT_RUN) | Q(Exists(skipped_one)))
+        .filter(Q(release=Release.NEXT_RUN) | Q(skipped_one))
         .select_related("practice", "quarter")
         .order_by("practice__ods_code", "quarter__year", "quarter__number")
     )

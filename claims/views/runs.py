@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -28,6 +28,7 @@ from claims.rules import Release
 from claims.runs import (
     FINANCE_COLUMNS,
     claims_due,
+    deferral_served,
     finance_export,
     payment_run_close,
     payment_run_create,
@@ -43,13 +44,10 @@ S = Worksheet.Status
 
 
 def with_expectation(claims: QuerySet[Worksheet]) -> QuerySet[Worksheet]:
-    """Annotate ``skipped_one``: a run of the claim's commissioner closed since its approval, so a
-    deferred claim has waited its one run (the rule of :func:`claims.runs.claims_due`)."""
-    closed_since = PaymentRun.objects.filter(
-        commissioner_id=OuterRef("practice__pcn__commissioner_id"),
-        closed_at__gt=OuterRef("approved_at"),
-    )
-    return claims.annotate(skipped_one=Exists(closed_since)).select_related("payment_run")
+    """Annotate ``skipped_one`` by the rule :func:`claims.runs.claims_due` uses."""
+    return claims.annotate(
+        skipped_one=deferral_served(OuterRef("practice__pcn__commissioner_id"))
+    ).select_related("payment_run")
 
 
 def payment_expectation(claim: Worksheet) -> str:
