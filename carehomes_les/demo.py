@@ -13,9 +13,11 @@ from django.utils import timezone
 from accounts.models import PracticeMembership, Role, User
 from carehomes.models import Alignment, CareHome
 from claims import selectors
-from claims.models import Worksheet
+from claims.models import Quarter, Worksheet
 from claims.periods import Period
+from claims.review import claim_approve, claim_check, claim_finance_approve
 from claims.rules import LONDON
+from claims.runs import payment_run_close, payment_run_create, payment_run_mark_paid
 from claims.services import LineEntry, quarter_for, worksheet_submit
 from practices.models import PCN, Agreement, Commissioner, Practice, PracticeContact
 
@@ -24,6 +26,7 @@ DEMO_USERS = [
     # username, first, last, role
     ("officer", "Rachel", "Garrison", Role.CONTRACTING_OFFICER),
     ("finance", "Priya", "Shah", Role.CONTRACTING_OFFICER),
+    ("director", "Morgan", "Lee", Role.CONTRACTING_OFFICER),  # a finance approver
     ("auditor", "Tom", "Okafor", Role.AUDITOR),
     ("manager", "Janet", "Hughes", Role.PRACTICE_MANAGER),
     ("admin", "Sam", "Patel", Role.ADMINISTRATOR),
@@ -203,9 +206,6 @@ def load_demo_data(seed: int = 2019, today: datetime.date | None = None) -> dict
             )
             counts["alignments"] += created
 
-    if not Worksheet.objects.exists():
-        counts["worksheets"] = _load_worksheets(rng, practices, start, today)
-
     manager_practices = [practices[0], practices[7]]
     for username, first, last, role in DEMO_USERS:
         user, created = User.objects.get_or_create(
@@ -218,6 +218,7 @@ def load_demo_data(seed: int = 2019, today: datetime.date | None = None) -> dict
                 "commissioner": commissioner
                 if role in (Role.CONTRACTING_OFFICER, Role.AUDITOR)
                 else None,
+                "is_finance_approver": username == "director",
                 "is_staff": role == Role.ADMINISTRATOR,
                 "is_superuser": role == Role.ADMINISTRATOR,
             },
@@ -229,7 +230,33 @@ def load_demo_data(seed: int = 2019, today: datetime.date | None = None) -> dict
             if role == Role.PRACTICE_MANAGER:
                 for practice in manager_practices:
                     PracticeMembership.objects.create(user=user, practice=practice)
+
+    if not Worksheet.objects.exists():
+        counts["worksheets"] = _load_worksheets(rng, practices, start, today)
+        _review_and_pay(commissioner)
     return counts
+
+
+def _review_and_pay(commissioner) -> None:
+    """The officers' side of the history: every claim but the latest quarter's checked by one officer
+    and approved by the other, then paid quarter by quarter in dated runs; the latest quarter's
+    claims wait in the review queue."""
+    checker, approver = User.objects.get(username="officer"), User.objects.get(username="finance")
+    director = User.objects.get(username="director")
+    quarters = list(
+        Quarter.objects.filter(worksheets__isnull=False).distinct().order_by("year", "number")
+    )
+    for quarter in quarters[:-1]:
+        for claim in Worksheet.objects.filter(quarter=quarter).order_by("practice__ods_code"):
+            claim = claim_approve(claim=claim_check(claim=claim, by=checker), by=approver)
+            if claim.status == Worksheet.Status.AWAITING_FINANCE:
+                claim_finance_approve(claim=claim, by=director)
+        run = payment_run_create(
+            commissioner=commissioner,
+            run_date=quarter.due_date + datetime.timedelta(days=30),
+            by=checker,
+        )
+        payment_run_mark_paid(run=payment_run_close(run=run, by=checker), by=checker)
 
 
 # How late the demo practices were, in days after the due date (most on time; a few in each band).

@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from accounts.models import Role, User
 from carehomes.models import CareHome
-from claims.models import Worksheet
+from claims.models import PaymentRun, Worksheet
 from practices.models import Practice
 
 
@@ -23,6 +23,10 @@ def test_demo_data_is_rotherham_sized_and_loads_once(monkeypatch, capsys):
     assert "officer" in first and "demo-care-homes-2026" in first
     # Six quarters have passed their due dates; the latest has two practices missing.
     assert Worksheet.objects.count() == 6 * 30 - 2
+    # Five quarters reviewed and paid in dated runs; the latest waits in the review queue.
+    assert PaymentRun.objects.filter(status="paid").count() == 5
+    assert Worksheet.objects.filter(status="paid").count() > 100
+    assert Worksheet.objects.filter(status="submitted").count() == 28
     call_command("load_demo_data")
     assert "nothing changed" in capsys.readouterr().out
     assert Worksheet.objects.count() == 6 * 30 - 2
