@@ -11,6 +11,7 @@ from django.utils.text import capfirst
 
 from claims import rules, selectors
 from claims.forms import FIELD_LABELS, FIGURES, WorksheetForm, field_name
+from claims.models import Worksheet
 from claims.services import Assembled, Problem
 from claims.views import wording
 
@@ -194,3 +195,30 @@ def payment_summary(lines, payment: rules.Payment, rates: rules.Rates) -> dict:
         "band": wording.band_text(payment.band),
         "release": wording.release_text(payment.release),
     }
+
+
+def stored_payment_summary(claim: Worksheet, lines, rates: rules.Rates, bands) -> dict:
+    """The payment as the claim stores it (ADR 0007: priced when submitted, whatever the tables say
+    now), in the words of the practice's own worksheet page."""
+    band = rules.band_for(claim.days_late, bands)
+    summary = payment_summary(
+        [line.figures for line in lines],
+        rules.Payment(
+            gross=claim.gross_pence,
+            days_late=claim.days_late,
+            band=band,
+            deduction_percent=claim.deduction_percent,
+            deduction=claim.deduction_pence,
+            net=claim.net_pence,
+            release=rules.Release(claim.release),
+            waived=claim.waived,
+        ),
+        rates,
+    )
+    effect = (
+        "deduction waived (exceptional circumstances)"
+        if claim.waived
+        else wording.consequence(claim.band_deduction_percent, claim.release)
+    )
+    summary["band"] = f"{band.label}: {effect}"
+    return summary

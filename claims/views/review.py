@@ -37,7 +37,7 @@ from claims.tables import (
     RELEASE_SHORT,
 )
 from claims.views import wording
-from claims.views.page import payment_summary
+from claims.views.page import stored_payment_summary
 from claims.views.runs import payment_expectation, with_expectation
 
 S = Worksheet.Status
@@ -111,33 +111,6 @@ def line_rows(lines, rates: rules.Rates) -> list[LineRow]:
             )
         )
     return rows
-
-
-def claim_payment(claim: Worksheet, lines, rates: rules.Rates, bands) -> dict:
-    """The payment as the claim stores it (ADR 0007: priced when submitted, whatever the tables say
-    now), in the words of the practice's own worksheet page."""
-    band = rules.band_for(claim.days_late, bands)
-    summary = payment_summary(
-        [line.figures for line in lines],
-        rules.Payment(
-            gross=claim.gross_pence,
-            days_late=claim.days_late,
-            band=band,
-            deduction_percent=claim.deduction_percent,
-            deduction=claim.deduction_pence,
-            net=claim.net_pence,
-            release=rules.Release(claim.release),
-            waived=claim.waived,
-        ),
-        rates,
-    )
-    effect = (
-        "deduction waived (exceptional circumstances)"
-        if claim.waived
-        else wording.consequence(claim.band_deduction_percent, claim.release)
-    )
-    summary["band"] = f"{band.label}: {effect}"
-    return summary
 
 
 # -- history ---------------------------------------------------------------------------------------
@@ -320,7 +293,7 @@ def claim_page(request, scope, pk: int, *, failed: tuple[str, object] | None = N
         "worksheet": claim,  # for claims/_payment.html
         "rows": rows,
         "headings": ["Opening", "New permanent", "Temporary", "Moved out", "Died"],
-        "preview": claim_payment(claim, lines, rates, selectors.bands()),
+        "preview": stored_payment_summary(claim, lines, rates, selectors.bands()),
         "expectation": payment_expectation(claim),
         "history": claim_history(claim),
         "can_review": can_review,

@@ -29,7 +29,7 @@ from claims.periods import Period
 from claims.review import TransitionRefused, worksheet_resubmit
 from claims.services import WorksheetRefused, quarter_for, worksheet_assemble, worksheet_submit
 from claims.views import wording
-from claims.views.page import payment_summary, worksheet_page
+from claims.views.page import stored_payment_summary, worksheet_page
 from claims.views.quarters import VIEW_WORKSHEETS, quarter_status
 
 
@@ -265,28 +265,7 @@ class WorksheetView(WorksheetMixin, View):
         worksheet = self.worksheet
         rates = selectors.rates_for(worksheet.quarter)
         lines = list(worksheet.lines.all())
-        band = rules.band_for(worksheet.days_late, selectors.bands())
-        summary = payment_summary(
-            [line.figures for line in lines],
-            rules.Payment(
-                gross=worksheet.gross_pence,
-                days_late=worksheet.days_late,
-                band=band,
-                deduction_percent=worksheet.deduction_percent,
-                deduction=worksheet.deduction_pence,
-                net=worksheet.net_pence,
-                release=rules.Release(worksheet.release),
-                waived=worksheet.waived,
-            ),
-            rates,
-        )
-        # The claim keeps the percentage it was priced with (ADR 0007), whatever the table says now.
-        effect = (
-            "deduction waived (exceptional circumstances)"
-            if worksheet.waived
-            else wording.consequence(worksheet.band_deduction_percent, worksheet.release)
-        )
-        summary["band"] = f"{band.label}: {effect}"
+        summary = stored_payment_summary(worksheet, lines, rates, selectors.bands())
         context = {
             "practice": self.practice,
             "quarter": worksheet.quarter,
