@@ -19,6 +19,7 @@ from claims.review import claim_approve, claim_check, claim_finance_approve
 from claims.rules import LONDON
 from claims.runs import payment_run_close, payment_run_create, payment_run_mark_paid
 from claims.services import LineEntry, quarter_for, worksheet_submit
+from notices.reminders import reminders_run
 from practices.models import PCN, Agreement, Commissioner, Practice, PracticeContact
 
 DEMO_PASSWORD = "demo-care-homes-2026"  # noqa: S105 - printed by make run; the command refuses production
@@ -234,6 +235,8 @@ def load_demo_data(seed: int = 2019, today: datetime.date | None = None) -> dict
     if not Worksheet.objects.exists():
         counts["worksheets"] = _load_worksheets(rng, practices, start, today)
         _review_and_pay(commissioner)
+        # Whatever reminders or late notices are due today, as the daily schedule would send.
+        counts["reminders"] = sum(reminders_run(today).values())
     return counts
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from carehomes_les.env import env, env_bool, env_list
+from carehomes_les.env import env, env_bool, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("VAR_DIR", str(BASE_DIR / "var")))
@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "carehomes",
     "claims",
     "reports",
+    "notices",
     "imports",
     "carehomes_les",
 ]
@@ -191,6 +192,25 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# PDFs go to their own queue, on workers that recycle their processes (WeasyPrint's memory grows
+# with long documents): see `make worker-pdf` and docker-compose.yml.
+CELERY_TASK_ROUTES = {"claims.remittance_build": {"queue": "pdf"}}
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a long PDF never holds other work hostage
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 50)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 400_000)  # KiB
+# A message taken by a worker that then vanished is handed out again after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+
+# The address emails link to (the service's public URL).
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Reminders (SPEC §3): sent this many days before the due date, and never later than 7 days before.
+REMINDER_LEAD_DAYS = env_int("REMINDER_LEAD_DAYS", 10)
+if REMINDER_LEAD_DAYS < 7:
+    raise ImproperlyConfigured("REMINDER_LEAD_DAYS must be 7 or more (SPEC §3).")
+# An email that fails is retried with backoff, then marked failed for officers to see.
+NOTICE_MAX_ATTEMPTS = env_int("NOTICE_MAX_ATTEMPTS", 5)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["nhsuk"]
 CRISPY_TEMPLATE_PACK = "nhsuk"

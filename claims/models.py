@@ -368,6 +368,16 @@ class Remittance(models.Model):
     )
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="remittances")
     amount_pence = models.PositiveIntegerField()
+    advice = models.OneToOneField(
+        "reports.Document",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="remittance",
+        help_text="The remittance advice PDF, once built.",
+    )
+    build_attempts = models.PositiveSmallIntegerField(default=0)
+    build_error = models.TextField(blank=True, help_text="Why the last build failed.")
 
     class Meta:
         ordering = ["practice__ods_code"]
@@ -379,3 +389,7 @@ class Remittance(models.Model):
 
     def __str__(self):
         return f"{self.practice} in {self.payment_run.reference}: {rules.pounds(self.amount_pence)}"
+
+    @property
+    def advice_filename(self) -> str:
+        return f"remittance-advice-{self.payment_run.reference}-{self.practice.ods_code}.pdf"

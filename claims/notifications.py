@@ -1,22 +1,22 @@
-"""Emails that tell a practice what happened to its claim. Sent only after the transaction that made
-the change commits (``transaction.on_commit``), so a rolled-back change never mails anyone.
+"""Emails that tell a practice what happened to its claim (a query, an opening correction).
 
-Issue 5 moves the sending into a Celery task with retries; callers will not change."""
+Each is recorded in the outbox (``notices.Notice``) in the same transaction as the change, keyed by
+the history event that made it, and sent by a Celery task after the transaction commits: a
+rolled-back change mails nobody, and a change mails the practice once."""
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
+from audit.models import AuditEvent
+from claims.models import Worksheet
+from notices.models import Notice
+from notices.services import notice_create
 
-from practices.models import PracticeContact
 
-
-def _send(practice_id: int, subject: str, body: str) -> None:
-    recipients = list(
-        PracticeContact.objects.filter(practice_id=practice_id).values_list("email", flat=True)
+def practice_notify(*, event: AuditEvent, claim: Worksheet, subject: str, body: str) -> Notice:
+    notice, _ = notice_create(
+        key=f"claim:{event.pk}",
+        kind=Notice.Kind.CLAIM,
+        practice_id=claim.practice_id,
+        quarter_id=claim.quarter_id,
+        subject=subject,
+        body=body,
     )
-    if recipients:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-
-
-def practice_notify_on_commit(*, practice_id: int, subject: str, body: str) -> None:
-    transaction.on_commit(lambda: _send(practice_id, subject, body))
+    return notice

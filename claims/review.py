@@ -26,7 +26,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from claims import rules, selectors
 from claims.models import ApprovalPolicy, Worksheet, WorksheetLine
-from claims.notifications import practice_notify_on_commit
+from claims.notifications import practice_notify
 from claims.services import (
     LineEntry,
     WorksheetRefused,
@@ -67,7 +67,7 @@ def _require(claim: Worksheet, allowed, action: str) -> None:
 
 
 def _record(claim: Worksheet, before: dict, *, by, action: str, summary: str, reason: str = ""):
-    audit_record(
+    return audit_record(
         by=by,
         action=action,
         obj=claim,
@@ -142,11 +142,12 @@ def claim_query(*, claim: Worksheet, by, message: str) -> Worksheet:
     claim.status, claim.query_message = S.QUERIED, message.strip()
     claim.checked_by = claim.checked_at = claim.approved_by = None
     claim.save(update_fields=["status", "query_message", "checked_by", "checked_at", "approved_by"])
-    _record(
+    event = _record(
         claim, before, by=by, action="claim_query", summary="queried", reason=claim.query_message
     )
-    practice_notify_on_commit(
-        practice_id=claim.practice_id,
+    practice_notify(
+        event=event,
+        claim=claim,
         subject=f"Your {claim.quarter.label} Care Home LES claim has been queried",
         body=(
             f"The contracting team has a question about the {claim.quarter.label} worksheet of "
@@ -359,7 +360,7 @@ def opening_correct(*, line: WorksheetLine, opening: int, by, reason: str) -> li
     line.save(update_fields=["opening", "opening_source"])
     _set_payment(claim, _reprice(claim))
     claim.save()
-    _record(
+    event = _record(
         claim,
         {**before, "opening": was, "care_home": line.care_home.name},
         by=by,
@@ -368,8 +369,9 @@ def opening_correct(*, line: WorksheetLine, opening: int, by, reason: str) -> li
         reason=reason.strip(),
     )
     changed = [claim, *_carry_forward(line, by=by, reason=reason.strip())]
-    practice_notify_on_commit(
-        practice_id=claim.practice_id,
+    practice_notify(
+        event=event,
+        claim=claim,
         subject=f"Opening corrected on your {claim.quarter.label} Care Home LES claim",
         body=(
             f"The contracting team corrected the opening figure for {line.care_home.name} on the "

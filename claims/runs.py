@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from claims.models import PaymentRun, Remittance, Worksheet
+from claims.remittances import remittances_queue
 from claims.rules import Release, pounds
 from practices.models import Commissioner
 
@@ -108,6 +109,7 @@ def payment_run_close(*, run: PaymentRun, by) -> PaymentRun:
         f"{pounds(sum(totals.values()))}",
         after={"claims": [c.reference for c in taken], "total_pence": sum(totals.values())},
     )
+    remittances_queue(run)  # the advice PDFs and emails, built by workers once this commits
     return run
 
 

@@ -51,3 +51,14 @@ def _migration_seeds(request):
     from django.apps import apps
 
     importlib.import_module("claims.migrations.0002_seed_tariff_and_bands").seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process():
+    """Tasks run in-process in tests, as on the embedded default, unless a test asks for the real
+    Celery worker on Redis (``tests/celery_worker.py``)."""
+    from carehomes_les.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = True

@@ -89,7 +89,7 @@ def quarter_status(
         late = worksheet.days_late
         when = f"On {wording.day(worksheet.first_submitted_at.astimezone(LONDON).date())}"
         if late == 0:
-            return status(Status.SUBMITTED, "Submitted on time", f"{when}: paid in full.")
+            return status(Status.SUBMITTED, "Submitted on time", f"{when}: no lateness deduction.")
         label = band_for(late, bands).label
         if worksheet.waived:
             effect = "deduction waived (exceptional circumstances)"
@@ -111,7 +111,9 @@ def quarter_status(
         )
     if late == 0:
         return status(
-            Status.DUE_TODAY, "Due today", "Submit it by the end of today to be paid in full."
+            Status.DUE_TODAY,
+            "Due today",
+            "Submit it by the end of today to avoid a lateness deduction.",
         )
     band = band_for(late, bands)
     if band.release == Release.NONE:

@@ -24,6 +24,7 @@ from accounts.access import Permission
 from accounts.views import AccessMixin
 from audit.models import AuditEvent
 from claims import review, rules, selectors
+from claims.calculation import line_rows
 from claims.exports import percent_text
 from claims.models import ApprovalPolicy, Worksheet, WorksheetLine
 from claims.review_forms import (
@@ -55,62 +56,6 @@ STATUS_TAGS = {
 
 
 # -- the claim page ------------------------------------------------------------------------------
-
-
-OPENING_SOURCE = {
-    WorksheetLine.OpeningSource.BASELINE: "baseline entered by the practice",
-    WorksheetLine.OpeningSource.CORRECTED: "corrected by an officer (see the history)",
-}
-
-
-@dataclass
-class LineRow:
-    """One home's line as the claim page shows it: figures, where the opening came from, and the
-    gross as rate × count per category."""
-
-    line: WorksheetLine
-    opening_note: str
-    parts: list[tuple[str, int, str, str]]  # (category, count, rate, amount)
-    gross: str
-    beds_note: str
-    form: OpeningCorrectionForm | None = None
-
-
-def line_rows(lines, rates: rules.Rates) -> list[LineRow]:
-    rows = []
-    for line in lines:
-        if line.opening_source == WorksheetLine.OpeningSource.CARRIED_FORWARD:
-            source = (
-                f"carried forward from {line.carried_from.worksheet.quarter.label}"
-                if line.carried_from
-                else "carried forward"
-            )
-        else:
-            source = OPENING_SOURCE[line.opening_source]
-        parts = [
-            ("Continuing (opening)", line.opening, rates.continuing),
-            ("New permanent", line.new_permanent, rates.new_permanent),
-            ("Temporary", line.temporary, rates.temporary),
-        ]
-        beds = ""
-        if line.beds_warning_confirmed:
-            beds = (
-                f"Closing {line.closing} is above the home's {line.care_home.beds} registered "
-                "beds: confirmed by the practice."
-            )
-        rows.append(
-            LineRow(
-                line=line,
-                opening_note=source,
-                parts=[
-                    (label, count, wording.money(rate), wording.money(count * rate))
-                    for label, count, rate in parts
-                ],
-                gross=wording.money(rules.line_gross(line.figures, rates)),
-                beds_note=beds,
-            )
-        )
-    return rows
 
 
 # -- history ---------------------------------------------------------------------------------------

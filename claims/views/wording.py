@@ -31,7 +31,7 @@ def consequence(percent: Decimal, release: str) -> str:
     """``10% deducted, paid one run later``: what a band does to the payment."""
     if release == Release.NONE:
         return f"{percent_text(percent)}% deducted, no payment"
-    text = "paid in full" if percent == 0 else f"{percent_text(percent)}% deducted"
+    text = "no lateness deduction" if percent == 0 else f"{percent_text(percent)}% deducted"
     if release == Release.DEFERRED:
         text += ", paid one run later"
     return text

@@ -1,0 +1,70 @@
+"""Every email the service sends to a practice, as a row written before it is sent (an outbox).
+
+The row's ``key`` is unique: it names what the email is about (the 2026/27 Q1 reminder to C87001,
+say), so however often the scheduler or a retried task asks, the email exists once and is sent
+once. Officers read this table to see what was sent, to whom, when, and what failed."""
+
+import re
+
+from django.db import models
+
+
+class Notice(models.Model):
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "Worksheet reminder"
+        LATE = "late", "Late worksheet notice"
+        REMITTANCE = "remittance", "Remittance advice"
+        CLAIM = "claim", "Claim update"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to send"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        MISSED = "missed", "Not sent: window missed"
+
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    practice = models.ForeignKey(
+        "practices.Practice", on_delete=models.PROTECT, related_name="notices"
+    )
+    quarter = models.ForeignKey(
+        "claims.Quarter", on_delete=models.PROTECT, null=True, blank=True, related_name="notices"
+    )
+    remittance = models.ForeignKey(
+        "claims.Remittance",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notices",
+        help_text="The remittance whose advice is attached.",
+    )
+    recipients = models.TextField(blank=True, help_text="Addresses, one per line.")
+    subject = models.CharField(max_length=250)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
+                name="notice_sent_has_time",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.practice_id}: {self.subject}"
+
+    @property
+    def recipient_list(self) -> list[str]:
+        return [r for r in self.recipients.splitlines() if r]
+
+    @property
+    def message_id(self) -> str:
+        """The same Message-ID on every attempt, so a mail client shows a re-sent copy once."""
+        return f"<notice-{self.pk}.{re.sub(r'[^A-Za-z0-9.-]+', '-', self.key)}@care-home-les>"

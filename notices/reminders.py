@@ -1,0 +1,192 @@
+"""Reminders and late notices for quarterly worksheets (SPEC §3).
+
+The timing rules are the pure functions at the top; :func:`reminders_run` applies them to the
+stored quarters and is what the daily schedule (and an officer's "check now") calls. It is safe to
+run any number of times a day: each email's unique key (``reminder:2026-27-Q2:C87001``) is the
+record that it exists, so a practice is reminded once per quarter and told it is late once.
+
+- A **reminder** goes to every practice that owes a worksheet and has not submitted, from
+  ``REMINDER_LEAD_DAYS`` (default 10) before the due date until 7 days before it. A window the
+  scheduler missed is recorded for officers as "not sent: window missed", never sent late.
+- A **late notice** goes the day after the due date to a practice still without a worksheet, naming
+  the band it is in and when the next begins. If the scheduler was down that day it goes on the
+  next run, while a late worksheet can still earn a payment (up to the last band that pays).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from claims import selectors
+from claims.models import Quarter, Worksheet
+from claims.periods import Period
+from claims.rules import Band, band_for
+from claims.services import quarter_for
+from claims.views import wording
+from notices.models import Notice
+from notices.services import notice_create
+
+MIN_LEAD_DAYS = 7
+DAY = datetime.timedelta(days=1)
+
+
+# -- the timing rules (pure) ------------------------------------------------------------------------
+
+
+def reminder_window(due: datetime.date, lead_days: int) -> tuple[datetime.date, datetime.date]:
+    """First and last day a reminder may go: ``lead_days`` before the due date to 7 days before."""
+    lead_days = max(lead_days, MIN_LEAD_DAYS)
+    return due - lead_days * DAY, due - MIN_LEAD_DAYS * DAY
+
+
+def last_paying_day_late(bands: Sequence[Band]) -> int:
+    """The most days late a worksheet can be and still be paid something."""
+    return max(b.max_days for b in bands if b.max_days is not None and b.deduction_percent < 100)
+
+
+def what_is_due(
+    today: datetime.date, due: datetime.date, lead_days: int, bands: Sequence[Band]
+) -> str | None:
+    """``"reminder"``, ``"missed"`` (the reminder window passed unsent), ``"late"`` or ``None``."""
+    first, last = reminder_window(due, lead_days)
+    if first <= today <= last:
+        return "reminder"
+    if last < today <= due:
+        return "missed"
+    if 1 <= (today - due).days <= last_paying_day_late(bands):
+        return "late"
+    return None
+
+
+def band_timetable(due: datetime.date, bands: Sequence[Band], from_days: int) -> list[str]:
+    """Sentences naming each band from ``from_days`` late on, with the date it starts."""
+    lines = []
+    for band in bands:
+        if band.max_days is not None and band.max_days < from_days:
+            continue
+        starts = due + max(band.min_days, from_days) * DAY
+        effect = wording.consequence(band.deduction_percent, band.release)
+        lines.append(f"- submitted from {starts:%-d %B %Y}: {effect}")
+    return lines
+
+
+# -- applying them ----------------------------------------------------------------------------------
+
+
+def _quarters_to_consider(today: datetime.date) -> list[Quarter]:
+    """The quarter that has just ended (its due date is ahead or just past) and the one before,
+    created with the default due date if nobody has opened them yet; plus any stored quarter
+    whose due date falls near today."""
+    current = Period.containing(today)
+    for period in (current.previous(), current.previous().previous()):
+        quarter_for(period)
+    horizon = today + max(settings.REMINDER_LEAD_DAYS, MIN_LEAD_DAYS) * DAY
+    return list(
+        Quarter.objects.filter(due_date__gte=today - 31 * DAY, due_date__lte=horizon).order_by(
+            "year", "number"
+        )
+    )
+
+
+def _owing(quarter: Quarter):
+    submitted = Worksheet.objects.filter(quarter=quarter).values("practice_id")
+    return selectors.practices_expected(quarter).exclude(pk__in=submitted).order_by("ods_code")
+
+
+def _link(quarter: Quarter, practice) -> str:
+    return settings.SITE_URL + reverse(
+        "claims:worksheet", kwargs={"ods_code": practice.ods_code, "quarter": quarter.slug}
+    )
+
+
+def _reminder(quarter: Quarter, practice, bands) -> tuple[str, str]:
+    subject = (
+        f"Reminder: care home LES worksheet for {quarter.label} due {quarter.due_date:%-d %B %Y}"
+    )
+    body = "\n".join(
+        [
+            f"Dear {practice.name} ({practice.ods_code}),",
+            "",
+            f"Your care home LES data worksheet for {quarter.label} "
+            f"({quarter.first_day:%-d %B} to {quarter.last_day:%-d %B %Y}) is due by "
+            f"{quarter.due_date:%-d %B %Y}. We have not received it yet.",
+            "",
+            f"Submit it here: {_link(quarter, practice)}",
+            "",
+            "A worksheet submitted after the due date has a deduction:",
+            *band_timetable(quarter.due_date, bands, 1),
+            "",
+            "If you have already sent it since this email was written, thank you: please ignore this.",
+        ]
+    )
+    return subject, body
+
+
+def _late_notice(quarter: Quarter, practice, bands, today: datetime.date) -> tuple[str, str]:
+    days = (today - quarter.due_date).days
+    band = band_for(days, bands)
+    subject = (
+        f"Late: care home LES worksheet for {quarter.label} was due {quarter.due_date:%-d %B %Y}"
+    )
+    body = "\n".join(
+        [
+            f"Dear {practice.name} ({practice.ods_code}),",
+            "",
+            f"Your care home LES data worksheet for {quarter.label} was due on "
+            f"{quarter.due_date:%-d %B %Y} and we have not received it.",
+            "",
+            f"Submitted today it is {days} day{'s' if days != 1 else ''} late, in the "
+            f"{band.label} band: {band.deduction_percent.normalize():f}% will be deducted.",
+            "The deduction grows the longer it waits:",
+            *band_timetable(quarter.due_date, bands, days),
+            "",
+            f"Submit it here: {_link(quarter, practice)}",
+            "",
+            "If exceptional circumstances stopped you submitting, tell your contracting officer.",
+        ]
+    )
+    return subject, body
+
+
+def reminders_run(today: datetime.date | None = None) -> Counter:
+    """Create (and queue) every reminder and late notice due today that does not exist yet.
+    Returns how many of each kind this run created."""
+    today = today or timezone.localdate()
+    bands = selectors.bands()
+    created: Counter = Counter()
+    for quarter in _quarters_to_consider(today):
+        due = what_is_due(today, quarter.due_date, settings.REMINDER_LEAD_DAYS, bands)
+        if due is None:
+            continue
+        for practice in _owing(quarter):
+            if due == "late":
+                subject, body = _late_notice(quarter, practice, bands, today)
+                key, kind, status = f"late:{quarter.slug}:{practice.ods_code}", Notice.Kind.LATE, ""
+            else:
+                subject, body = _reminder(quarter, practice, bands)
+                key, kind = f"reminder:{quarter.slug}:{practice.ods_code}", Notice.Kind.REMINDER
+                status = "missed" if due == "missed" else ""
+            _, new = notice_create(
+                key=key,
+                kind=kind,
+                practice_id=practice.pk,
+                quarter_id=quarter.pk,
+                subject=subject,
+                body=body,
+                status=Notice.Status.MISSED if status else Notice.Status.PENDING,
+                reason=(
+                    f"The reminder window ({reminder_window(quarter.due_date, settings.REMINDER_LEAD_DAYS)[1]:%-d %B %Y} "
+                    "at the latest) passed before the reminder could be sent."
+                    if status
+                    else ""
+                ),
+            )
+            if new:
+                created[status or kind] += 1
+    return created

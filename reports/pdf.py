@@ -1,0 +1,70 @@
+"""PDFs from HTML with WeasyPrint: the one place documents are rendered (remittance advice now,
+audit packs next).
+
+- Fonts are bundled in ``static/fonts`` (Liberation Sans, metric-compatible with Arial, the NHS.UK
+  fallback face), so a document looks the same on every worker.
+- The URL fetcher is locked down: it serves files from our static folders and nothing else, so a
+  template (or text a user typed into one) can never make the renderer fetch a network address or
+  read a file elsewhere on the machine.
+- Documents are tagged (PDF/UA-1), with the language and title set, for screen-reader users.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+STYLESHEET = "css/pdf.css"
+
+
+class FetchRefused(ValueError):
+    """A document asked for something outside the static folders."""
+
+
+def static_roots() -> list[Path]:
+    return [Path(p).resolve() for p in settings.STATICFILES_DIRS]
+
+
+def static_file(relative: str) -> Path:
+    for root in static_roots():
+        candidate = (root / relative).resolve()
+        if candidate.is_relative_to(root) and candidate.is_file():
+            return candidate
+    raise FetchRefused(f"{relative} is not one of our static files")
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves ``file:`` URLs inside the static folders and refuses everything else (WeasyPrint then
+    leaves the resource out and logs a warning)."""
+
+    def __init__(self):
+        super().__init__(allowed_protocols={"file"}, allow_redirects=False)
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        if parts.scheme != "file":
+            raise FetchRefused(f"Documents may not fetch {parts.scheme or 'relative'} URLs: {url}")
+        path = Path(unquote(parts.path)).resolve()
+        if not any(path.is_relative_to(root) and path.is_file() for root in static_roots()):
+            raise FetchRefused(f"Documents may only read our static files, not {path}")
+        return super().fetch(path.as_uri(), headers)
+
+
+def render_pdf(html: str) -> bytes:
+    """The PDF of ``html`` (a whole document with ``lang`` and ``<title>``), styled by
+    ``static/css/pdf.css`` with the bundled fonts."""
+    fonts = FontConfiguration()
+    fetcher = StaticOnlyFetcher()
+    stylesheet = static_file(STYLESHEET)
+    document = HTML(string=html, base_url=stylesheet.parent.as_uri() + "/", url_fetcher=fetcher)
+    return document.write_pdf(
+        stylesheets=[CSS(filename=str(stylesheet), font_config=fonts, url_fetcher=fetcher)],
+        font_config=fonts,
+        pdf_variant="pdf/ua-1",
+        pdf_tags=True,
+    )
