@@ -8,12 +8,15 @@ STAMP := $(VENV)/.installed-from-lock
 CHROMIUM := /usr/bin/chromium
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The tests run against the real PostgreSQL and Redis on 127.0.0.1 (scripts/services.sh starts them).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/carehomes_les
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: help install run test lint format migrations-check check browser vendor-assets lock worker beat clean
+.PHONY: help install run test lint format migrations-check check browser vendor-assets lock worker worker-pdf beat clean
 
 help:
 	@echo "make run    install, migrate, load demo data, serve on http://$(HOST):$(PORT) (SQLite, in-process tasks)"
-	@echo "make test   install and run the whole test suite (browser journeys included)"
+	@echo "make test   install and run the whole test suite against PostgreSQL and Redis on 127.0.0.1"
 	@echo "make lint   ruff, formatting, makemigrations --check and manage.py check"
 	@echo "make lock   regenerate requirements.lock from pyproject.toml"
 
@@ -40,7 +43,10 @@ $(CHROMIUM):
 	fi
 
 test: install browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" CELERY_BROKER_URL="$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)}" \
+		scripts/services.sh
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" CELERY_BROKER_URL="$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)}" \
+		REQUIRE_REAL_SERVICES=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -59,8 +65,12 @@ lock: install
 vendor-assets:
 	scripts/vendor_assets.sh
 
+# A worker for emails and reminders; PDF workers take the `pdf` queue and recycle their processes.
 worker: install
-	$(BIN)/celery -A carehomes_les worker --loglevel=info
+	$(BIN)/celery -A carehomes_les worker --queues celery --loglevel=info
+
+worker-pdf: install
+	$(BIN)/celery -A carehomes_les worker --queues pdf --concurrency 2 --loglevel=info
 
 beat: install
 	$(BIN)/celery -A carehomes_les beat --loglevel=info

@@ -48,6 +48,11 @@ class Permission(enum.StrEnum):
     REVIEW_CLAIMS = "review_claims"
     # Create, close and mark paid payment runs; download the finance export.
     RUN_PAYMENTS = "run_payments"
+    # See the emails sent to practices (reminders, late notices, remittances): what, to whom,
+    # when, and what failed.
+    VIEW_NOTICES = "view_notices"
+    # Try a failed email again; check now for reminders and late notices due.
+    SEND_NOTICES = "send_notices"
     # Users, roles and memberships.
     MANAGE_USERS = "manage_users"
 
@@ -70,11 +75,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.MANAGE_PERIODS,
             Permission.REVIEW_CLAIMS,
             Permission.RUN_PAYMENTS,
+            Permission.VIEW_NOTICES,
+            Permission.SEND_NOTICES,
         }
     ),
-    Role.AUDITOR: frozenset({Permission.VIEW_REGISTRY, Permission.VIEW_CLAIMS}),
+    Role.AUDITOR: frozenset(
+        {Permission.VIEW_REGISTRY, Permission.VIEW_CLAIMS, Permission.VIEW_NOTICES}
+    ),
     Role.ADMINISTRATOR: frozenset(
-        {Permission.VIEW_REGISTRY, Permission.VIEW_CLAIMS, Permission.MANAGE_USERS}
+        {
+            Permission.VIEW_REGISTRY,
+            Permission.VIEW_CLAIMS,
+            Permission.VIEW_NOTICES,
+            Permission.MANAGE_USERS,
+        }
     ),
 }
 
@@ -217,6 +231,14 @@ class Scope:
             "practice", "payment_run"
         )
 
+    def notices(self):
+        """Emails sent (or to be sent) to the practices in scope."""
+        from notices.models import Notice
+
+        return Notice.objects.filter(practice__in=self.practices()).select_related(
+            "practice", "quarter"
+        )
+
     def worksheets(self):
         """Worksheets (claims) of the practices in scope."""
         from claims.models import Worksheet  # claims depends on accounts, not the reverse
@@ -259,6 +281,8 @@ def navigation_for(user, path: str) -> list[dict]:
             ("Payment runs", reverse("payment_runs:list")),
             ("Quarters and tariffs", reverse("periods:index")),
         ]
+    if has_permission(user, Permission.VIEW_NOTICES):
+        items.append(("Emails", reverse("notices:list")))
     if has_permission(user, Permission.IMPORT_REGISTRY):
         items.append(("Imports", reverse("imports:upload")))
     if has_permission(user, Permission.MANAGE_USERS):

@@ -24,7 +24,10 @@ def enqueue_on_commit(task, *args) -> None:
 
     If the broker cannot be reached the work is not lost: it is recorded in the database already
     (a pending email, an unbuilt remittance) and the periodic sweep queues it later. So a failure
-    to enqueue is logged, never raised into the request that made the change."""
+    to enqueue is logged, never raised into the request that made the change. Where tasks run
+    in-process (the embedded default), a task that fails has recorded its failure on its row
+    (an email's attempts, a remittance's build error) and is logged, not raised either: the change
+    that queued it has committed and must still answer the user (``robust=True``)."""
 
     def send():
         try:
@@ -34,4 +37,4 @@ def enqueue_on_commit(task, *args) -> None:
                 "Could not queue %s%r; the periodic sweep will pick it up", task.name, args
             )
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)

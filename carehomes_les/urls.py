@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("claims.runs_urls")),  # /payment-runs/… and /practices/<ods_code>/payments/
     path("imports/", include("imports.urls")),
     path("periods/", include("claims.periods_urls")),
+    path("emails/", include("notices.urls")),
     path("admin/", admin.site.urls),
 ]
 

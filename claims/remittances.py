@@ -177,12 +177,17 @@ def _record_failure(remittance_id: int, error: Exception) -> None:
 
 def remittances_queue(run: PaymentRun, *, retrying: bool = True) -> int:
     """Queue a build for every remittance of the run without advice: after closing, or when an
-    officer asks to try failed ones again. ``retrying=False`` leaves out those that have failed
-    ``MAX_BUILD_ATTEMPTS`` times (the sweep does not hammer a build that keeps failing)."""
+    officer asks to try failed ones again (their attempts start again from nought).
+    ``retrying=False`` (the periodic sweep) leaves out those that have failed
+    ``MAX_BUILD_ATTEMPTS`` times, so a build that keeps failing waits for an officer."""
     from claims.tasks import remittance_build_task
 
     unbuilt = run.remittances.filter(advice__isnull=True)
-    if not retrying:
+    if retrying:
+        unbuilt.filter(build_attempts__gte=MAX_BUILD_ATTEMPTS).update(
+            build_attempts=0, build_error=""
+        )
+    else:
         unbuilt = unbuilt.filter(build_attempts__lt=MAX_BUILD_ATTEMPTS)
     ids = list(unbuilt.values_list("pk", flat=True))
     for pk in ids:
@@ -203,6 +208,9 @@ def remittances_queue_unbuilt() -> int:
 
 @dataclass(frozen=True)
 class Progress:
+    """How far a run's remittance advice has got. ``failed``: builds given up on after
+    ``MAX_BUILD_ATTEMPTS``, waiting for an officer's "try again"."""
+
     total: int
     built: int
     failed: int
@@ -211,11 +219,30 @@ class Progress:
 
     @property
     def complete(self) -> bool:
-        return self.built == self.total and self.emailed + self.email_failed == self.total
+        """Nothing more will happen without an officer: every advice built and its email sent or
+        failed, or a build given up on."""
+        settled = self.emailed + self.email_failed
+        return self.built + self.failed >= self.total and settled >= self.built
+
+    @property
+    def summary(self) -> str:
+        """``28 of 30 remittance advices built, 27 emailed; 2 failed to build``."""
+        noun = "remittance advice" if self.total == 1 else "remittance advices"
+        text = f"{self.built} of {self.total} {noun} built, {self.emailed} emailed"
+        problems = []
+        if self.failed:
+            problems.append(f"{self.failed} failed to build")
+        if self.email_failed:
+            problems.append(
+                f"{self.email_failed} email{'s' if self.email_failed != 1 else ''} failed"
+            )
+        if problems:
+            text += "; " + ", ".join(problems)
+        return text + ("." if self.complete else ": still working.")
 
 
 def remittances_progress(run: PaymentRun) -> Progress:
-    rows = list(run.remittances.values("advice_id", "build_error"))
+    rows = list(run.remittances.values("advice_id", "build_attempts"))
     emails = Counter(
         Notice.objects.filter(remittance__payment_run=run, kind=Notice.Kind.REMITTANCE).values_list(
             "status", flat=True
@@ -224,7 +251,9 @@ def remittances_progress(run: PaymentRun) -> Progress:
     return Progress(
         total=len(rows),
         built=sum(1 for r in rows if r["advice_id"]),
-        failed=sum(1 for r in rows if not r["advice_id"] and r["build_error"]),
+        failed=sum(
+            1 for r in rows if not r["advice_id"] and r["build_attempts"] >= MAX_BUILD_ATTEMPTS
+        ),
         emailed=emails[Notice.Status.SENT],
         email_failed=emails[Notice.Status.FAILED],
     )

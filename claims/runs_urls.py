@@ -20,6 +20,21 @@ urlpatterns = [
         name="finance_export",
     ),
     path(
+        "payment-runs/<int:pk>/remittances/retry/",
+        runs.RemittancesRetryView.as_view(),
+        name="remittances_retry",
+    ),
+    path(
+        "payment-runs/<int:pk>/remittances/progress/",
+        runs.RemittanceProgressView.as_view(),
+        name="remittances_progress",
+    ),
+    path(
+        "practices/<str:ods_code>/payments/<int:pk>/remittance-advice.pdf",
+        runs.RemittanceAdviceView.as_view(),
+        name="remittance_advice",
+    ),
+    path(
         "practices/<str:ods_code>/payments/",
         runs.PracticePaymentsView.as_view(),
         name="practice_payments",

@@ -3,6 +3,8 @@ import os
 
 import pytest
 
+from tests.celery_worker import celery_worker  # noqa: F401 - the real worker, for tests that ask
+
 
 def pytest_sessionstart(session):
     """In CI (REQUIRE_REAL_SERVICES=1) the suite runs against the real PostgreSQL and Redis or not

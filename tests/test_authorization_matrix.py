@@ -13,11 +13,15 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from claims.models import Remittance
 from claims.periods import Period
 from claims.rules import LONDON
 from claims.runs import payment_run_close, payment_run_create
 from claims.services import LineEntry, quarter_for, worksheet_submit
 from imports.models import ImportBatch
+from notices.models import Notice
+from notices.services import notice_create
+from reports.models import Document
 from tests import factories as f
 
 ROLES = ("anonymous", "manager", "officer", "auditor", "administrator")
@@ -61,7 +65,22 @@ def _organisation(commissioner):
     run = payment_run_close(
         run=payment_run_create(commissioner=commissioner, run_date=run_date, by=None), by=None
     )
+    # A remittance with its advice built, and an email to the practice.
+    advice = Document.of(kind=Document.Kind.REMITTANCE_ADVICE, filename="a.pdf", content=b"%PDF-")
+    advice.save()
+    remittance = Remittance.objects.create(
+        payment_run=run, practice=practice, amount_pence=0, advice=advice
+    )
+    notice, _ = notice_create(
+        key=f"matrix:{practice.pk}",
+        kind=Notice.Kind.CLAIM,
+        practice_id=practice.pk,
+        subject="A claim update",
+        body="Body",
+    )
     return {
+        "remittance": remittance,
+        "notice": notice,
         "pcn": pcn,
         "practice": practice,
         "home": home,
@@ -136,6 +155,14 @@ def _line(o):
 
 def _run(o):
     return {"pk": o["run"].pk}
+
+
+def _remittance(o):
+    return {"ods_code": o["practice"].ods_code, "pk": o["remittance"].pk}
+
+
+def _notice(o):
+    return {"pk": o["notice"].pk}
 
 
 def _worksheet(o):
@@ -223,6 +250,14 @@ MATRIX = {
     "payment_runs:mark_paid": (_run, codes(403, 302, 403, 403), "post"),
     "payment_runs:finance_export": (_run, OFFICER_ONLY),
     "payment_runs:practice_payments": (_practice, EVERYONE),
+    "payment_runs:remittance_advice": (_remittance, EVERYONE),
+    "payment_runs:remittances_progress": (_run, REGISTRY_READERS),
+    "payment_runs:remittances_retry": (_run, codes(403, 302, 403, 403), "post"),
+    # Emails to practices: the commissioner's staff read; officers try failed ones again.
+    "notices:list": (_none, REGISTRY_READERS),
+    "notices:detail": (_notice, REGISTRY_READERS),
+    "notices:retry": (_notice, codes(403, 302, 403, 403), "post"),
+    "notices:reminders_run": (_none, codes(403, 302, 403, 403), "post"),
     "periods:due_date": (_quarter, OFFICER_ONLY),
     "periods:tariff_create": (_none, OFFICER_ONLY),
     "periods:tariff_edit": (_tariff, OFFICER_ONLY),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views import View
@@ -23,6 +23,7 @@ from accounts.access import Permission
 from accounts.views import AccessMixin
 from carehomes_les.views import ServiceFormView
 from claims.models import PaymentRun, Remittance, Worksheet
+from claims.remittances import remittances_progress, remittances_queue
 from claims.review_forms import ActionForm, PaymentRunForm
 from claims.rules import Release
 from claims.runs import (
@@ -131,6 +132,8 @@ class PracticeTotal:
     practice: object
     claims: list = field(default_factory=list)
     amount_pence: int = 0
+    remittance: Remittance | None = None
+    email: object = None  # the remittance's notices.Notice, once written
 
     @property
     def amount(self) -> str:
@@ -169,6 +172,9 @@ class RunMixin(AccessMixin):
             remittances = list(
                 self.scope.remittances().filter(payment_run=run).order_by("practice__ods_code")
             )
+            emails = {
+                n.remittance_id: n for n in self.scope.notices().filter(remittance__payment_run=run)
+            }
             context.update(
                 claims=taken,
                 totals=[
@@ -176,9 +182,12 @@ class RunMixin(AccessMixin):
                         r.practice,
                         by_practice[r.practice_id].claims if r.practice_id in by_practice else [],
                         r.amount_pence,
+                        remittance=r,
+                        email=emails.get(r.pk),
                     )
                     for r in remittances
                 ],
+                progress=remittances_progress(run),
             )
         context["total"] = wording.money(sum(t.amount_pence for t in context["totals"]))
         table = ClaimTable(context["claims"], orderable=False, exclude=("pcn", "release"))
@@ -236,6 +245,67 @@ class PaymentRunMarkPaidView(PaymentRunActionView):
         return f"{run.reference} marked as paid."
 
 
+class RemittancesRetryView(PaymentRunActionView):
+    """Queue again the remittance advice that failed to build (after the cause is put right)."""
+
+    def perform(self, run):
+        if run.status == PaymentRun.Status.OPEN:
+            raise ValidationError("Remittance advice is built when the run is closed.")
+        count = remittances_queue(run)
+        if not count:
+            return "Every remittance advice of the run is built."
+        return f"Building {count} remittance advice{'s' if count != 1 else ''} again."
+
+
+class RemittanceProgressView(RunMixin, View):
+    """How far the run's remittance advice has got, as JSON for the run page's progress line
+    (static/js/progress.js); the page itself says the same without JavaScript."""
+
+    permission = Permission.VIEW_CLAIMS
+
+    def get(self, request, pk):
+        progress = remittances_progress(self.get_run())
+        return JsonResponse(
+            {
+                "total": progress.total,
+                "built": progress.built,
+                "failed": progress.failed,
+                "emailed": progress.emailed,
+                "email_failed": progress.email_failed,
+                "complete": progress.complete,
+                "summary": progress.summary,
+            }
+        )
+
+
+class RemittanceAdviceView(AccessMixin, View):
+    """The remittance advice PDF of one practice in one run, for the practice and the officers.
+    Another practice's remittance is a 404 (``self.scope``)."""
+
+    permission = (Permission.VIEW_CLAIMS, Permission.VIEW_OWN_PRACTICE)
+
+    def get(self, request, ods_code, pk):
+        remittance = get_object_or_404(
+            self.scope.remittances().select_related("advice"),
+            practice__ods_code=ods_code,
+            pk=pk,
+        )
+        if remittance.advice is None:
+            messages.info(
+                request,
+                f"The remittance advice for {remittance.payment_run.reference} is still being "
+                "prepared. Try again in a few minutes.",
+            )
+            return HttpResponseRedirect(reverse("payment_runs:practice_payments", args=[ods_code]))
+        advice = remittance.advice
+        response = HttpResponse(bytes(advice.content), content_type=advice.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{advice.filename}"'
+        response["Content-Length"] = str(advice.size)
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
 class FinanceExportView(RunMixin, View):
     """The finance team's CSV (``claims.runs.finance_export``), downloaded as
     ``<reference>-finance.csv``; its text cells neutralised like every download of the service."""
@@ -270,6 +340,7 @@ class PracticePaymentsView(AccessMixin, TemplateView):
         )
         remittances = self.scope.remittances().filter(practice=practice)
         remittances = remittances.order_by("-payment_run__run_date", "-payment_run__pk")
+        remittances = remittances.select_related("advice").defer("advice__content")
         return super().get_context_data(
             practice=practice,
             claims=[

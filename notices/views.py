@@ -1,0 +1,109 @@
+"""The emails page (officers and auditors): every email to a practice, what it said, to whom, when,
+and what failed; an officer can try a failed one again, or check now for reminders due. Reads come
+from ``self.scope``; writes are the services in ``notices/services.py`` and ``notices/reminders.py``."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts.access import Permission
+from accounts.views import AccessMixin
+from carehomes_les.views import ScopedTableView
+from claims.models import Quarter
+from notices import reminders, services
+from notices.filters import NoticeFilter
+from notices.models import Notice
+from notices.tables import NoticeTable, status_tag
+
+KIND_NAMES = {
+    "reminder": ("reminder", "reminders"),
+    "late": ("late notice", "late notices"),
+    "missed": ("reminder window missed", "reminder windows missed"),
+}
+
+
+class NoticeListView(ScopedTableView):
+    permission = Permission.VIEW_NOTICES
+    table_class = NoticeTable
+    filterset_class = NoticeFilter
+    template_name = "notices/list.html"
+    heading = "Emails to practices"
+
+    def scoped_queryset(self):
+        return self.scope.notices().order_by("-created_at", "-pk")
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["quarters"] = Quarter.objects.filter(
+            pk__in=self.scope.notices().values("quarter_id")
+        ).order_by("-year", "-number")
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["failed_count"] = self.scope.notices().filter(status=Notice.Status.FAILED).count()
+        context["can_send"] = self.scope.can(Permission.SEND_NOTICES)
+        context["lead_days"] = settings.REMINDER_LEAD_DAYS
+        return context
+
+
+class NoticeDetailView(AccessMixin, TemplateView):
+    permission = Permission.VIEW_NOTICES
+    template_name = "notices/detail.html"
+
+    def get_context_data(self, **kwargs):
+        notice = get_object_or_404(
+            self.scope.notices().select_related("remittance__payment_run"), pk=self.kwargs["pk"]
+        )
+        return super().get_context_data(
+            notice=notice,
+            status_tag=status_tag(notice),
+            can_retry=notice.status == Notice.Status.FAILED
+            and self.scope.can(Permission.SEND_NOTICES),
+            **kwargs,
+        )
+
+
+class NoticeRetryView(AccessMixin, View):
+    """POST: try a failed email again, to the practice's contacts as they are now."""
+
+    permission = Permission.SEND_NOTICES
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        notice = get_object_or_404(self.scope.notices(), pk=pk)
+        notice = services.notice_retry(notice)
+        if notice.status == Notice.Status.FAILED:
+            messages.error(request, f"Not sent: {notice.last_error}")
+        else:
+            messages.success(request, "The email will be sent again in the next few minutes.")
+        return HttpResponseRedirect(reverse("notices:detail", args=[notice.pk]))
+
+
+class RemindersRunView(AccessMixin, View):
+    """POST: write now whatever reminders and late notices are due today (as the daily schedule
+    does; running it again sends nobody a second email)."""
+
+    permission = Permission.SEND_NOTICES
+    http_method_names = ["post"]
+
+    def post(self, request):
+        created = reminders.reminders_run()
+        parts = [
+            f"{count} {KIND_NAMES[kind][count != 1]}"
+            for kind, count in sorted(created.items())
+            if count
+        ]
+        messages.success(
+            request,
+            "Written: " + ", ".join(parts) + "."
+            if parts
+            else "No reminders or late notices are due today that have not already been written.",
+        )
+        return HttpResponseRedirect(reverse("notices:list"))
