@@ -45,9 +45,14 @@ def reminder_window(due: datetime.date, lead_days: int) -> tuple[datetime.date, 
     return due - lead_days * DAY, due - MIN_LEAD_DAYS * DAY
 
 
-def last_paying_day_late(bands: Sequence[Band]) -> int:
-    """The most days late a worksheet can be and still be paid something."""
-    return max(b.max_days for b in bands if b.max_days is not None and b.deduction_percent < 100)
+def last_paying_day_late(bands: Sequence[Band]) -> int | None:
+    """The most days late a worksheet can be and still be paid something: ``None`` when the
+    open-ended last band still pays (late notices then go however late it is), 0 when no late
+    worksheet is paid at all."""
+    paying = [b for b in bands if b.deduction_percent < 100]
+    if any(b.max_days is None for b in paying):
+        return None
+    return max((b.max_days for b in paying), default=0)
 
 
 def what_is_due(
@@ -59,7 +64,8 @@ def what_is_due(
         return "reminder"
     if last < today <= due:
         return "missed"
-    if 1 <= (today - due).days <= last_paying_day_late(bands):
+    days_late, last = (today - due).days, last_paying_day_late(bands)
+    if days_late >= 1 and (last is None or days_late <= last):
         return "late"
     return None
 
