@@ -186,8 +186,9 @@ else:
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "care-home-les@example.nhs.uk")
 
 # Celery: Redis when a broker is configured; otherwise tasks run in-process (embedded default).
-CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://"
-CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
+# (The in-memory transport is named with a host only so that kombu does not warn about its absence.)
+CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://localhost/"
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL.startswith("memory://")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE

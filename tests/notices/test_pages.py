@@ -118,3 +118,12 @@ def test_check_for_reminders_now_writes_each_reminder_once(client, commissioner,
     second = client.post(reverse("notices:reminders_run"), follow=True).content.decode()
     assert "No reminders or late notices are due today" in second
     assert Notice.objects.filter(kind=Notice.Kind.REMINDER).count() == 1
+
+
+def test_officer_home_warns_of_emails_not_sent(client, commissioner):
+    practice = f.PracticeFactory(pcn__commissioner=commissioner)
+    _notice(practice, "no-address")
+    client.force_login(f.officer(commissioner))
+    page = client.get(reverse("home")).content.decode()
+    assert "1 email to practices could not be sent." in page
+    assert f"{reverse('notices:list')}?status=failed" in page
