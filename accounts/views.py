@@ -46,7 +46,5 @@ class HomeView(AccessMixin, TemplateView):
             context["care_home_count"] = self.scope.care_homes().count()
             context["eligible_home_count"] = self.scope.care_homes().eligible().count()
             if self.scope.can(Permission.VIEW_NOTICES):
-                context["failed_email_count"] = (
-                    self.scope.notices().filter(status="failed").count()
-                )
+                context["failed_email_count"] = self.scope.notices().filter(status="failed").count()
         return context

@@ -11,6 +11,7 @@ audit packs next).
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -55,15 +56,32 @@ class StaticOnlyFetcher(URLFetcher):
         return super().fetch(path.as_uri(), headers)
 
 
+_parsed = threading.local()
+
+
+def _stylesheet(path: Path) -> tuple[FontConfiguration, CSS]:
+    """The stylesheet parsed, with the bundled fonts it names loaded (through the static-only
+    fetcher), kept per thread and parsed again if the file or the static folders change. Building
+    these for every document cost about a tenth of a render (docs/performance.md)."""
+    stat = path.stat()
+    key = (tuple(static_roots()), path, stat.st_mtime_ns, stat.st_size)
+    cached = getattr(_parsed, "stylesheet", None)
+    if cached is None or cached[0] != key:
+        fonts = FontConfiguration()
+        css = CSS(filename=str(path), font_config=fonts, url_fetcher=StaticOnlyFetcher())
+        cached = _parsed.stylesheet = (key, fonts, css)
+    return cached[1], cached[2]
+
+
 def render_pdf(html: str) -> bytes:
     """The PDF of ``html`` (a whole document with ``lang`` and ``<title>``), styled by
     ``static/css/pdf.css`` with the bundled fonts."""
-    fonts = FontConfiguration()
-    fetcher = StaticOnlyFetcher()
     stylesheet = static_file(STYLESHEET)
+    fonts, css = _stylesheet(stylesheet)
+    fetcher = StaticOnlyFetcher()  # every fetch the document itself asks for goes through it
     document = HTML(string=html, base_url=stylesheet.parent.as_uri() + "/", url_fetcher=fetcher)
     return document.write_pdf(
-        stylesheets=[CSS(filename=str(stylesheet), font_config=fonts, url_fetcher=fetcher)],
+        stylesheets=[css],
         font_config=fonts,
         pdf_variant="pdf/ua-1",
         pdf_tags=True,
