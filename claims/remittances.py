@@ -48,7 +48,7 @@ def _claim_notes(claim: Worksheet, band: rules.Band) -> dict:
     if claim.release == rules.Release.DEFERRED and not claim.waived:
         deferral = (
             f"Submitted {wording.days(claim.days_late)} late, so payment was deferred by one "
-            "payment run (SPEC §6)"
+            "payment run"
             + (
                 f"; approved {wording.day(timezone.localtime(claim.approved_at).date())}"
                 if claim.approved_at
