@@ -52,3 +52,53 @@ def normalise_postcode(value: str) -> str:
 
 def validate_uk_postcode(value: str) -> None:
     _check(UK_POSTCODE, normalise_postcode(value), "UK postcode", "S60 2UB")
+
+
+# -- NHS numbers -----------------------------------------------------------------------------------
+
+# Ranges of 10-digit NHS numbers issued in England (with Wales and the Isle of Man, which share
+# the scheme). Scotland's CHI numbers (010…–311…) and Northern Ireland's H&C numbers (320…–399…)
+# pass the same check digit but are not NHS numbers of English practices' patients.
+NHS_NUMBER_ENGLAND = ((4_000_000_000, 4_999_999_999), (6_000_000_000, 7_999_999_999))
+# NHS England reserves 999 000 0000 to 999 999 9999 for test data: never a real patient. Accepted
+# only where the caller allows it (the demo and tests, never production).
+NHS_NUMBER_TEST = (9_990_000_000, 9_999_999_999)
+
+
+def normalise_nhs_number(value: str) -> str:
+    """Digits only: ``485 777 3457`` and ``485-777-3457`` → ``4857773457``."""
+    return re.sub(r"[\s-]+", "", value or "")
+
+
+def nhs_number_check_digit(first_nine: str) -> int | None:
+    """The modulus 11 check digit of the first nine digits: weights 10 down to 2; 11 − remainder,
+    where 11 becomes 0 and 10 means no valid number has these nine digits (``None``)."""
+    total = sum(int(digit) * weight for digit, weight in zip(first_nine, range(10, 1, -1)))
+    check = 11 - total % 11
+    if check == 11:
+        return 0
+    return None if check == 10 else check
+
+
+def validate_nhs_number(value: str, *, allow_test_numbers: bool = False) -> str:
+    """The NHS number as 10 digits, or a ``ValidationError`` that says what is wrong with it."""
+    digits = normalise_nhs_number(value)
+    if not re.fullmatch(r"[0-9]{10}", digits):
+        raise ValidationError(
+            f"{value!r} is not an NHS number: it must be 10 digits (for example 485 777 3457).",
+            code="nhs_number_format",
+        )
+    if nhs_number_check_digit(digits[:9]) != int(digits[9]):
+        raise ValidationError(
+            f"{value!r} is not a valid NHS number: its check digit is wrong. Check it against "
+            "the patient's record.",
+            code="nhs_number_check_digit",
+        )
+    number = int(digits)
+    ranges = NHS_NUMBER_ENGLAND + ((NHS_NUMBER_TEST,) if allow_test_numbers else ())
+    if not any(low <= number <= high for low, high in ranges):
+        raise ValidationError(
+            f"{value!r} is not an NHS number issued in England (they start with 4, 6 or 7).",
+            code="nhs_number_range",
+        )
+    return digits

@@ -66,3 +66,57 @@ def test_uk_postcode_invalid(value):
 
 def test_postcode_normalised_to_upper_case_with_one_space():
     assert ids.normalise_postcode(" s60  2ub ") == "S60 2UB"
+
+
+# -- NHS numbers ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["4857773457", "485 777 3457", "485-777-3457", " 4857773457 ", "4000000004", "4999999994",
+     "6000000006", "7999999997"],
+)  # fmt: skip
+def test_nhs_number_valid_in_england_range(value):
+    assert ids.validate_nhs_number(value) == ids.normalise_nhs_number(value).strip()
+
+
+@pytest.mark.parametrize("value", ["4857773458", "4857773450", "6000000007", "7999999990"])
+def test_nhs_number_bad_check_digit_refused(value):
+    with pytest.raises(ValidationError, match="check digit is wrong"):
+        ids.validate_nhs_number(value)
+
+
+def test_nhs_number_whose_nine_digits_have_no_check_digit_refused():
+    assert ids.nhs_number_check_digit("123456789") is None  # 11 - remainder is 10
+    for last in "0123456789":
+        with pytest.raises(ValidationError, match="check digit"):
+            ids.validate_nhs_number("123456789" + last)
+
+
+@pytest.mark.parametrize(
+    ("value", "where"),
+    [
+        ("3999999993", "just below England's first range (Northern Ireland)"),
+        ("3100000005", "a Scottish CHI number"),
+        ("5000000005", "between the ranges"),
+        ("8000000008", "above the ranges"),
+        ("9434765919", "NHS Digital's documentation example"),
+        ("9990000018", "the test range, not allowed by default"),
+    ],
+)
+def test_nhs_number_valid_check_digit_outside_england_refused(value, where):
+    assert ids.nhs_number_check_digit(value[:9]) == int(value[9]), where
+    with pytest.raises(ValidationError, match="not an NHS number issued in England"):
+        ids.validate_nhs_number(value)
+
+
+def test_nhs_number_test_range_allowed_only_when_asked():
+    assert ids.validate_nhs_number("999 000 0018", allow_test_numbers=True) == "9990000018"
+    with pytest.raises(ValidationError):
+        ids.validate_nhs_number("9990000018")
+
+
+@pytest.mark.parametrize("value", ["", "485777345", "48577734570", "485777345X", "4857773.457"])
+def test_nhs_number_not_ten_digits_refused(value):
+    with pytest.raises(ValidationError, match="must be 10 digits"):
+        ids.validate_nhs_number(value)
