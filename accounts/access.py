@@ -48,6 +48,11 @@ class Permission(enum.StrEnum):
     REVIEW_CLAIMS = "review_claims"
     # Create, close and mark paid payment runs; download the finance export.
     RUN_PAYMENTS = "run_payments"
+    # Keep the practice's care-home register: residents and clinics (NHS numbers: the practice's
+    # own managers only).
+    KEEP_REGISTER = "keep_register"
+    # See how a practice meets the service requirements: counts and percentages, never NHS numbers.
+    VIEW_COMPLIANCE = "view_compliance"
     # See the emails sent to practices (reminders, late notices, remittances): what, to whom,
     # when, and what failed.
     VIEW_NOTICES = "view_notices"
@@ -63,6 +68,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.VIEW_OWN_PRACTICE,
             Permission.EDIT_PRACTICE_CONTACTS,
             Permission.SUBMIT_WORKSHEET,
+            Permission.KEEP_REGISTER,
+            Permission.VIEW_COMPLIANCE,
         }
     ),
     Role.CONTRACTING_OFFICER: frozenset(
@@ -77,16 +84,23 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.RUN_PAYMENTS,
             Permission.VIEW_NOTICES,
             Permission.SEND_NOTICES,
+            Permission.VIEW_COMPLIANCE,
         }
     ),
     Role.AUDITOR: frozenset(
-        {Permission.VIEW_REGISTRY, Permission.VIEW_CLAIMS, Permission.VIEW_NOTICES}
+        {
+            Permission.VIEW_REGISTRY,
+            Permission.VIEW_CLAIMS,
+            Permission.VIEW_NOTICES,
+            Permission.VIEW_COMPLIANCE,
+        }
     ),
     Role.ADMINISTRATOR: frozenset(
         {
             Permission.VIEW_REGISTRY,
             Permission.VIEW_CLAIMS,
             Permission.VIEW_NOTICES,
+            Permission.VIEW_COMPLIANCE,
             Permission.MANAGE_USERS,
         }
     ),
@@ -229,6 +243,18 @@ class Scope:
 
         return Remittance.objects.filter(practice__in=self.practices()).select_related(
             "practice", "payment_run"
+        )
+
+    def residents(self):
+        """The care-home register, with NHS numbers: a practice manager's own practices only.
+        Officers, auditors and administrators read the register as counts
+        (``carehomes.register.practice_compliance``), never as rows."""
+        from carehomes.models import Resident
+
+        if self.role != Role.PRACTICE_MANAGER:
+            return Resident.objects.none()
+        return Resident.objects.filter(practice_id__in=self.practice_ids).select_related(
+            "care_home", "practice"
         )
 
     def notices(self):

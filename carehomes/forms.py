@@ -1,7 +1,7 @@
 from django import forms
 
-from carehomes.models import Alignment, CareHome
-from carehomes_les.identifiers import normalise_postcode
+from carehomes.models import Alignment, CareHome, Resident
+from carehomes_les.identifiers import normalise_nhs_number, normalise_postcode
 
 
 class CareHomeForm(forms.ModelForm):
@@ -36,3 +36,64 @@ class AlignmentForm(forms.ModelForm):
         if self.instance.pk:
             # An alignment belongs to one practice; to move a home, end this one and add another.
             self.fields["practice"].disabled = True
+
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class ResidentForm(forms.ModelForm):
+    """A stay on the practice's care-home register. The service (``carehomes.register``) checks the
+    NHS number and the dates and names each problem."""
+
+    # Longer than the stored 10 digits: people type NHS numbers with spaces (485 777 3457).
+    nhs_number = forms.CharField(
+        label="NHS number",
+        max_length=20,
+        help_text="10 digits, for example 485 777 3457. Record no name or date of birth: the NHS "
+        "number finds the patient in your clinical system.",
+    )
+
+    class Meta:
+        model = Resident
+        fields = [
+            "care_home",
+            "nhs_number",
+            "kind",
+            "admitted_on",
+            "assessed_on",
+            "care_plan_on",
+            "two_monthly_review_on",
+            "lead_gp_review_on",
+            "medication_review_on",
+            "left_on",
+            "leaving_reason",
+        ]
+        help_texts = {
+            "kind": "A temporary resident does not need a care plan.",
+            "assessed_on": "Due within two weeks of admission.",
+            "care_plan_on": "Permanent residents only.",
+            "two_monthly_review_on": "Every resident is reviewed with the carer every two months.",
+            "lead_gp_review_on": "Every six months.",
+            "medication_review_on": "Every six months.",
+            "left_on": "Leave blank while the resident lives in the home.",
+        }
+        widgets = {name: DATE for name in fields if name.endswith("_on")}
+
+    def __init__(self, *args, care_homes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["care_home"].queryset = care_homes
+        self.fields["leaving_reason"].required = False
+
+    def clean_nhs_number(self):
+        # Digits only, so the database's own check sees the number as the service will store it.
+        return normalise_nhs_number(self.cleaned_data["nhs_number"])
+
+
+class ClinicForm(forms.Form):
+    care_home = forms.ModelChoiceField(queryset=CareHome.objects.none(), label="Care home")
+    held_on = forms.DateField(label="Clinic date", widget=DATE)
+    clinician = forms.CharField(label="GP or clinician (optional)", max_length=200, required=False)
+
+    def __init__(self, *args, care_homes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["care_home"].queryset = care_homes

@@ -127,3 +127,117 @@ class Alignment(models.Model):
 
     def covers(self, day: datetime.date) -> bool:
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+class Resident(models.Model):
+    """A patient of the practice living in a care home: one stay, from admission to leaving, on the
+    practice's care-home register (service specification 3.2). Only the NHS number identifies the
+    patient (no name, no date of birth): the practice's clinical system holds the rest, and
+    officers and auditors only ever see counts and percentages from the register (ADR 0010).
+
+    The dates are of the care the specification requires: the lead GP's assessment within two weeks
+    of admission, the care plan (permanent residents), and the latest two-monthly review, lead-GP
+    review and medication review. ``carehomes/compliance.py`` judges them."""
+
+    class Kind(models.TextChoices):
+        PERMANENT = "permanent", "Permanent"
+        TEMPORARY = "temporary", "Temporary (including spot-purchase beds)"
+
+    class LeavingReason(models.TextChoices):
+        MOVED = "moved", "Moved from the home"
+        DIED = "died", "Died"
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="residents")
+    care_home = models.ForeignKey(CareHome, on_delete=models.PROTECT, related_name="residents")
+    nhs_number = models.CharField("NHS number", max_length=10)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERMANENT)
+    admitted_on = models.DateField("admission date")
+    left_on = models.DateField("leaving date", null=True, blank=True)
+    leaving_reason = models.CharField(max_length=10, choices=LeavingReason.choices, blank=True)
+    assessed_on = models.DateField("lead GP's admission assessment", null=True, blank=True)
+    care_plan_on = models.DateField("care plan written", null=True, blank=True)
+    two_monthly_review_on = models.DateField("last two-monthly review", null=True, blank=True)
+    lead_gp_review_on = models.DateField("last lead-GP review", null=True, blank=True)
+    medication_review_on = models.DateField("last medication review", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["care_home__name", "admitted_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(nhs_number__regex=r"^[0-9]{10}$"),
+                name="resident_nhs_number_digits",
+                violation_error_message="The NHS number must be 10 digits.",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("admitted_on")),
+                name="resident_leaves_after_admission",
+                violation_error_message="The leaving date must be on or after the admission date.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(left_on__isnull=True) & Q(leaving_reason=""))
+                | (Q(left_on__isnull=False) & Q(leaving_reason__in=["moved", "died"])),
+                name="resident_leaving_has_reason",
+                violation_error_message=(
+                    "A resident who left needs both the leaving date and the reason."
+                ),
+            ),
+            # One stay open at a time for a patient of a practice.
+            models.UniqueConstraint(
+                fields=["practice", "nhs_number"],
+                condition=Q(left_on__isnull=True),
+                name="resident_one_open_stay",
+                violation_error_message=(
+                    "This patient is already on the register in a stay that has not ended."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"Resident of {self.care_home.name} from {self.admitted_on:%-d %b %Y}"
+
+    @property
+    def nhs_number_display(self) -> str:
+        """``485 777 3457``: the 3-3-4 grouping people read NHS numbers in."""
+        n = self.nhs_number
+        return f"{n[:3]} {n[3:6]} {n[6:]}"
+
+    @property
+    def record(self):
+        """What the compliance rules judge."""
+        from carehomes.compliance import ResidentRecord
+
+        return ResidentRecord(
+            admitted_on=self.admitted_on,
+            permanent=self.kind == self.Kind.PERMANENT,
+            left_on=self.left_on,
+            assessed_on=self.assessed_on,
+            care_plan_on=self.care_plan_on,
+            two_monthly_review_on=self.two_monthly_review_on,
+            lead_gp_review_on=self.lead_gp_review_on,
+            medication_review_on=self.medication_review_on,
+        )
+
+
+class Clinic(models.Model):
+    """A planned clinic the practice held at a care home (at least fortnightly, specification 3.2)."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="clinics")
+    care_home = models.ForeignKey(CareHome, on_delete=models.PROTECT, related_name="clinics")
+    held_on = models.DateField("clinic date")
+    clinician = models.CharField(
+        max_length=200, blank=True, help_text="The GP or clinician who held it (optional)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "care_home", "held_on"], name="clinic_once_a_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"Clinic at {self.care_home.name} on {self.held_on:%-d %b %Y}"

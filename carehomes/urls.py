@@ -1,6 +1,6 @@
 from django.urls import path
 
-from carehomes import views
+from carehomes import register_views, views
 
 app_name = "carehomes"
 urlpatterns = [
@@ -22,4 +22,30 @@ urlpatterns = [
         name="alignment_create",
     ),
     path("alignments/<int:pk>/edit/", views.AlignmentFormView.as_view(), name="alignment_edit"),
+    # The practice's care-home register (its managers) and compliance summary (everyone in scope).
+    path(
+        "practices/<str:ods_code>/register/",
+        register_views.RegisterView.as_view(),
+        name="register",
+    ),
+    path(
+        "practices/<str:ods_code>/register/residents/new/",
+        register_views.ResidentFormView.as_view(),
+        name="resident_create",
+    ),
+    path(
+        "practices/<str:ods_code>/register/residents/<int:pk>/",
+        register_views.ResidentFormView.as_view(),
+        name="resident_edit",
+    ),
+    path(
+        "practices/<str:ods_code>/register/clinics/new/",
+        register_views.ClinicFormView.as_view(),
+        name="clinic_create",
+    ),
+    path(
+        "practices/<str:ods_code>/compliance/",
+        register_views.ComplianceView.as_view(),
+        name="compliance",
+    ),
 ]

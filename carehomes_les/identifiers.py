@@ -73,7 +73,9 @@ def normalise_nhs_number(value: str) -> str:
 def nhs_number_check_digit(first_nine: str) -> int | None:
     """The modulus 11 check digit of the first nine digits: weights 10 down to 2; 11 − remainder,
     where 11 becomes 0 and 10 means no valid number has these nine digits (``None``)."""
-    total = sum(int(digit) * weight for digit, weight in zip(first_nine, range(10, 1, -1)))
+    total = sum(
+        int(digit) * weight for digit, weight in zip(first_nine, range(10, 1, -1), strict=True)
+    )
     check = 11 - total % 11
     if check == 11:
         return 0

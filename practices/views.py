@@ -137,6 +137,7 @@ class PracticeDetailView(AccessMixin, DetailView):
             other_alignments=[a for a in alignments if not a.covers(today)],
             can_manage=self.scope.can(Permission.MANAGE_REGISTRY),
             can_edit_contacts=self.scope.can(Permission.EDIT_PRACTICE_CONTACTS),
+            keeps_register=self.scope.can(Permission.KEEP_REGISTER),
         )
         return context
 

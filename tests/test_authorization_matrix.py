@@ -78,7 +78,9 @@ def _organisation(commissioner):
         subject="A claim update",
         body="Body",
     )
+    resident = f.ResidentFactory(practice=practice, care_home=home)
     return {
+        "resident": resident,
         "remittance": remittance,
         "notice": notice,
         "pcn": pcn,
@@ -161,6 +163,10 @@ def _remittance(o):
     return {"ods_code": o["practice"].ods_code, "pk": o["remittance"].pk}
 
 
+def _resident(o):
+    return {"ods_code": o["practice"].ods_code, "pk": o["resident"].pk}
+
+
 def _notice(o):
     return {"pk": o["notice"].pk}
 
@@ -219,6 +225,13 @@ MATRIX = {
     "carehomes:care_home_edit": (_home, OFFICER_ONLY),
     "carehomes:alignment_create": (_home, OFFICER_ONLY),
     "carehomes:alignment_edit": (_alignment, OFFICER_ONLY),
+    # The care-home register holds NHS numbers: the practice's managers only. Everyone in scope
+    # reads the compliance summary (counts and percentages).
+    "carehomes:register": (_practice, MANAGER_ONLY),
+    "carehomes:resident_create": (_practice, MANAGER_ONLY),
+    "carehomes:resident_edit": (_resident, MANAGER_ONLY),
+    "carehomes:clinic_create": (_practice, MANAGER_ONLY),
+    "carehomes:compliance": (_practice, EVERYONE),
     "imports:upload": (_none, OFFICER_ONLY),
     "imports:preview": (_batch, OFFICER_ONLY),
     "imports:confirm": (_batch, codes(403, 302, 403, 403), "post"),
