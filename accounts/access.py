@@ -48,6 +48,8 @@ class Permission(enum.StrEnum):
     REVIEW_CLAIMS = "review_claims"
     # Create, close and mark paid payment runs; download the finance export.
     RUN_PAYMENTS = "run_payments"
+    # Send the practice's half-yearly outcomes report.
+    SUBMIT_OUTCOMES = "submit_outcomes"
     # Keep the practice's care-home register: residents and clinics (NHS numbers: the practice's
     # own managers only).
     KEEP_REGISTER = "keep_register"
@@ -70,6 +72,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.SUBMIT_WORKSHEET,
             Permission.KEEP_REGISTER,
             Permission.VIEW_COMPLIANCE,
+            Permission.SUBMIT_OUTCOMES,
         }
     ),
     Role.CONTRACTING_OFFICER: frozenset(
@@ -257,6 +260,14 @@ class Scope:
             "care_home", "practice"
         )
 
+    def outcomes_reports(self):
+        """Outcomes reports of the practices in scope."""
+        from outcomes.models import OutcomesReport
+
+        return OutcomesReport.objects.filter(practice__in=self.practices()).select_related(
+            "practice", "period", "submitted_by"
+        )
+
     def notices(self):
         """Emails sent (or to be sent) to the practices in scope."""
         from notices.models import Notice
@@ -307,6 +318,8 @@ def navigation_for(user, path: str) -> list[dict]:
             ("Payment runs", reverse("payment_runs:list")),
             ("Quarters and tariffs", reverse("periods:index")),
         ]
+    if has_permission(user, Permission.VIEW_CLAIMS):
+        items.append(("Outcomes reports", reverse("outcomes:index")))
     if has_permission(user, Permission.VIEW_NOTICES):
         items.append(("Emails", reverse("notices:list")))
     if has_permission(user, Permission.IMPORT_REGISTRY):

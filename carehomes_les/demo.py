@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import PracticeMembership, Role, User
 from carehomes.models import Alignment, CareHome
+from carehomes_les.identifiers import nhs_test_number
 from claims import selectors
 from claims.models import Quarter, Worksheet
 from claims.periods import Period
@@ -235,9 +236,108 @@ def load_demo_data(seed: int = 2019, today: datetime.date | None = None) -> dict
     if not Worksheet.objects.exists():
         counts["worksheets"] = _load_worksheets(rng, practices, start, today)
         _review_and_pay(commissioner)
+        counts["residents"] = _load_register(rng, manager_practices, today)
+        counts["outcomes_reports"] = _load_outcomes_reports(rng, practices, today)
         # Whatever reminders or late notices are due today, as the daily schedule would send.
         counts["reminders"] = sum(reminders_run(today).values())
     return counts
+
+
+def _load_register(rng: random.Random, practices, today: datetime.date) -> int:
+    """The demo manager's practices keep their care-home register: a few residents per home with
+    their care mostly up to date (some reviews overdue, one who died), and clinics about
+    fortnightly over the last 13 weeks (every third home with a three-week gap). NHS numbers come
+    from NHS England's test range."""
+    from carehomes.models import Resident
+    from carehomes.register import clinic_record, resident_save
+
+    manager = User.objects.get(username="manager")
+    count, day = 0, datetime.timedelta(days=1)
+    for practice in practices:
+        homes = [a.care_home for a in Alignment.objects.current(today).filter(practice=practice)]
+        for h_index, home in enumerate(homes):
+            for _ in range(rng.randint(3, 6)):
+                admitted = today - rng.randint(10, 400) * day
+                assessed = admitted + rng.choice([2, 5, 9, 13, 16]) * day
+                resident = Resident(
+                    practice=practice,
+                    care_home=home,
+                    nhs_number=nhs_test_number(practice.pk * 1000 + count),
+                    kind=rng.choice([Resident.Kind.PERMANENT] * 4 + [Resident.Kind.TEMPORARY]),
+                    admitted_on=admitted,
+                    assessed_on=assessed if assessed <= today else None,
+                )
+                if resident.kind == Resident.Kind.PERMANENT and resident.assessed_on:
+                    resident.care_plan_on = resident.assessed_on
+                for name, months in (
+                    ("two_monthly_review_on", 2),
+                    ("lead_gp_review_on", 6),
+                    ("medication_review_on", 6),
+                ):
+                    last = today - rng.randint(5, months * 31 + 20) * day
+                    if last > admitted:
+                        setattr(resident, name, last)
+                if rng.random() < 0.1:
+                    resident.left_on = today - rng.randint(1, 5) * day
+                    resident.leaving_reason = Resident.LeavingReason.DIED
+                    if resident.left_on < admitted:
+                        resident.left_on, resident.leaving_reason = None, ""
+                for name in ("two_monthly_review_on", "lead_gp_review_on", "medication_review_on"):
+                    if resident.left_on and (getattr(resident, name) or today) > resident.left_on:
+                        setattr(resident, name, None)
+                resident_save(resident=resident, by=manager, today=today)
+                count += 1
+            clinic_day = today - 90 * day
+            while clinic_day <= today:
+                clinic_record(
+                    practice=practice,
+                    care_home=home,
+                    held_on=clinic_day,
+                    clinician="Dr A Gunasekera",
+                    by=manager,
+                    today=today,
+                )
+                gap = 21 if h_index % 3 == 2 and clinic_day < today - 45 * day else 14
+                clinic_day += gap * day
+    return count
+
+
+def _load_outcomes_reports(rng: random.Random, practices, today: datetime.date) -> int:
+    """Outcomes reports for every half-year that has ended: most on time, some late, a few not
+    sent (the latest half-year's missing ones show on the officers' page)."""
+    from outcomes.models import OutcomesPeriod
+    from outcomes.services import outcomes_period_for, outcomes_report_submit, practices_owing
+
+    count = 0
+    year, half = OutcomesPeriod.containing(today)
+    for _ in range(3):
+        year, half = (year, 1) if half == 2 else (year - 1, 2)
+        period = outcomes_period_for(year, half)
+        for practice in practices_owing(period).order_by("ods_code"):
+            if rng.random() < 0.12:
+                continue
+            days = rng.choice([-6, -3, -1, 0, 0, 2, 9])
+            moment = datetime.datetime.combine(
+                period.due_date + datetime.timedelta(days=days), datetime.time(11), LONDON
+            )
+            if moment.date() > today or moment.date() < period.opens_on:
+                continue
+            outcomes_report_submit(
+                practice=practice,
+                period=period,
+                figures={
+                    "emergency_admissions": rng.randint(0, 25),
+                    "unplanned_visits": rng.randint(2, 40),
+                    "actions_taken": "Reviewed every emergency admission at the bi-monthly "
+                    "meeting; falls-prevention advice given to the home's staff.",
+                    "changes_in_practice": "Anticipatory medicines prescribed earlier for "
+                    "residents nearing the end of life.",
+                },
+                by=None,
+                submitted_at=moment,
+            )
+            count += 1
+    return count
 
 
 def _review_and_pay(commissioner) -> None:

@@ -104,3 +104,16 @@ def validate_nhs_number(value: str, *, allow_test_numbers: bool = False) -> str:
             code="nhs_number_range",
         )
     return digits
+
+
+def nhs_test_number(n: int) -> str:
+    """A valid NHS number of NHS England's test range (999 000 0000 – 999 999 9999), different for
+    each ``n`` below 500,000: for the demo data and tests, never a real patient. Of two
+    neighbouring nine-digit stems at most one has no check digit (their weighted sums differ by 2,
+    modulo 11), so stem 2n or 2n + 1 serves."""
+    for stem in (2 * n, 2 * n + 1):
+        first_nine = f"999{stem % 1_000_000:06d}"
+        check = nhs_number_check_digit(first_nine)
+        if check is not None:
+            return f"{first_nine}{check}"
+    raise AssertionError("unreachable: one of two neighbouring stems has a check digit")

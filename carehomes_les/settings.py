@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "claims",
     "reports",
     "notices",
+    "outcomes",
     "imports",
     "carehomes_les",
 ]

@@ -25,6 +25,7 @@ urlpatterns = [
     path("imports/", include("imports.urls")),
     path("periods/", include("claims.periods_urls")),
     path("emails/", include("notices.urls")),
+    path("", include("outcomes.urls")),  # /outcomes/ and /practices/<ods_code>/outcomes/…
     path("admin/", admin.site.urls),
 ]
 

@@ -15,6 +15,8 @@ class Notice(models.Model):
         LATE = "late", "Late worksheet notice"
         REMITTANCE = "remittance", "Remittance advice"
         CLAIM = "claim", "Claim update"
+        OUTCOMES_REMINDER = "outcomes_reminder", "Outcomes report reminder"
+        OUTCOMES_LATE = "outcomes_late", "Late outcomes report notice"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to send"
@@ -29,6 +31,13 @@ class Notice(models.Model):
     )
     quarter = models.ForeignKey(
         "claims.Quarter", on_delete=models.PROTECT, null=True, blank=True, related_name="notices"
+    )
+    outcomes_period = models.ForeignKey(
+        "outcomes.OutcomesPeriod",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notices",
     )
     remittance = models.ForeignKey(
         "claims.Remittance",

@@ -25,6 +25,8 @@ KIND_NAMES = {
     "reminder": ("reminder", "reminders"),
     "late": ("late notice", "late notices"),
     "missed": ("reminder window missed", "reminder windows missed"),
+    "outcomes_reminder": ("outcomes report reminder", "outcomes report reminders"),
+    "outcomes_late": ("late outcomes report notice", "late outcomes report notices"),
 }
 
 

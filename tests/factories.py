@@ -7,6 +7,7 @@ from django.contrib.auth.hashers import make_password
 
 from accounts.models import PracticeMembership, Role, User
 from carehomes.models import Alignment, CareHome, Resident
+from carehomes_les.identifiers import nhs_test_number
 from practices.models import PCN, Agreement, Commissioner, Practice, PracticeContact
 
 TEST_PASSWORD = "correct-horse-battery-staple"
@@ -137,17 +138,3 @@ class ResidentFactory(factory.django.DjangoModelFactory):
     nhs_number = factory.Sequence(lambda n: nhs_test_number(n))
     kind = Resident.Kind.PERMANENT
     admitted_on = datetime.date(2026, 1, 5)
-
-
-def nhs_test_number(n: int) -> str:
-    """A valid NHS number of the test range 999 000 0000 – 999 999 9999, different for each ``n``.
-    Of two neighbouring nine-digit stems at most one has no check digit (their weighted sums
-    differ by 2, modulo 11), so stem 2n or 2n + 1 serves."""
-    from carehomes_les.identifiers import nhs_number_check_digit
-
-    for stem in (2 * n, 2 * n + 1):
-        first_nine = f"999{stem % 1_000_000:06d}"
-        check = nhs_number_check_digit(first_nine)
-        if check is not None:
-            return f"{first_nine}{check}"
-    raise AssertionError("unreachable: one of two neighbouring stems has a check digit")

@@ -21,6 +21,7 @@ from claims.services import LineEntry, quarter_for, worksheet_submit
 from imports.models import ImportBatch
 from notices.models import Notice
 from notices.services import notice_create
+from outcomes.services import outcomes_period_for
 from reports.models import Document
 from tests import factories as f
 
@@ -79,6 +80,7 @@ def _organisation(commissioner):
         body="Body",
     )
     resident = f.ResidentFactory(practice=practice, care_home=home)
+    outcomes_period_for(2026, 1)
     return {
         "resident": resident,
         "remittance": remittance,
@@ -165,6 +167,10 @@ def _remittance(o):
 
 def _resident(o):
     return {"ods_code": o["practice"].ods_code, "pk": o["resident"].pk}
+
+
+def _outcomes_report(o):
+    return {"ods_code": o["practice"].ods_code, "period": "2026-27-H1"}
 
 
 def _notice(o):
@@ -266,6 +272,10 @@ MATRIX = {
     "payment_runs:remittance_advice": (_remittance, EVERYONE),
     "payment_runs:remittances_progress": (_run, REGISTRY_READERS),
     "payment_runs:remittances_retry": (_run, codes(403, 302, 403, 403), "post"),
+    # Outcomes reports: managers send their own; everyone in scope reads them.
+    "outcomes:index": (_none, REGISTRY_READERS),
+    "outcomes:practice": (_practice, EVERYONE),
+    "outcomes:report": (_outcomes_report, EVERYONE),
     # Emails to practices: the commissioner's staff read; officers try failed ones again.
     "notices:list": (_none, REGISTRY_READERS),
     "notices:detail": (_notice, REGISTRY_READERS),

@@ -1,0 +1,106 @@
+"""Writes and shared reads of the outcomes reports: the half-years (created with their default due
+dates when first needed), who owes a report, submitting one, and where each practice stands."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from carehomes.models import Alignment, CareHome
+from claims.rules import LONDON
+from claims.selectors import agreements_in_force
+from outcomes.models import OutcomesPeriod, OutcomesReport
+from practices.models import Practice
+
+FIGURES = ["emergency_admissions", "unplanned_visits", "actions_taken", "changes_in_practice"]
+
+
+def outcomes_period_for(year: int, half: int) -> OutcomesPeriod:
+    period, _ = OutcomesPeriod.objects.get_or_create(
+        year=year, half=half, defaults={"due_date": OutcomesPeriod.default_due_date(year, half)}
+    )
+    return period
+
+
+def practices_owing(period: OutcomesPeriod):
+    """Practices that owe a report for the half-year: an agreement in force and an eligible home
+    aligned with them on some day of it (as for a worksheet, SPEC §2)."""
+    aligned = Alignment.objects.covering(period.first_day, period.last_day).filter(
+        care_home__in=CareHome.objects.eligible()
+    )
+    return Practice.objects.filter(pk__in=aligned.values("practice_id")).filter(
+        pk__in=agreements_in_force(period).values("practice_id")
+    )
+
+
+@transaction.atomic
+def outcomes_report_submit(
+    *, practice: Practice, period: OutcomesPeriod, figures: dict, by, submitted_at=None
+) -> OutcomesReport:
+    """Record the practice's report for the half-year, once. Refuses, saying why, a half-year that
+    has not started, a practice that owes none, and a second report."""
+    submitted_at = submitted_at or timezone.now()
+    if submitted_at.astimezone(LONDON).date() < period.opens_on:
+        raise ValidationError(
+            f"The outcomes report for {period.label} can be sent from "
+            f"{period.opens_on:%-d %B %Y}: it reports on the whole half-year."
+        )
+    if not practices_owing(period).filter(pk=practice.pk).exists():
+        raise ValidationError(
+            f"{practice.name} owes no outcomes report for {period.label}: it had no agreement "
+            "in force or no eligible care home aligned in that half-year."
+        )
+    try:
+        with transaction.atomic():
+            report = OutcomesReport.objects.create(
+                practice=practice,
+                period=period,
+                submitted_at=submitted_at,
+                submitted_by=by if getattr(by, "pk", None) else None,
+                **{name: figures[name] for name in FIGURES},
+            )
+    except IntegrityError:
+        raise ValidationError(
+            f"{practice.name} has already sent its outcomes report for {period.label}."
+        ) from None
+    audit_record(
+        by=by,
+        action="outcomes_report_submit",
+        obj=report,
+        summary=f"Outcomes report {period.label} of {practice.ods_code} submitted",
+        after={name: figures[name] for name in FIGURES},
+    )
+    return report
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a practice stands with one half-year's report, in words for a page."""
+
+    label: str  # "Sent on time", "Sent 3 days late", "Due by 30 September 2026", "Late"
+    tag: str  # an nhsuk-tag modifier
+    days_late: int | None = None
+
+
+def standing(
+    period: OutcomesPeriod, report: OutcomesReport | None, today: datetime.date
+) -> Standing:
+    due = period.due_date
+    if report is not None:
+        late = max((report.submitted_at.astimezone(LONDON).date() - due).days, 0)
+        if late == 0:
+            return Standing("Sent on time", "nhsuk-tag--green", 0)
+        return Standing(
+            f"Sent {late} day{'s' if late != 1 else ''} late", "nhsuk-tag--orange", late
+        )
+    if today < period.opens_on:
+        return Standing(f"Opens {period.opens_on:%-d %B %Y}", "nhsuk-tag--grey")
+    if today <= due:
+        return Standing(f"Due by {due:%-d %B %Y}", "nhsuk-tag--blue")
+    late = (today - due).days
+    return Standing(f"Late: due {due:%-d %B %Y}", "nhsuk-tag--red", late)

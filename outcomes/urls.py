@@ -1,0 +1,21 @@
+"""Outcomes reports: /outcomes/ for the contracting team; /practices/<ods_code>/outcomes/… for a
+practice's own (included at the root, beside the practice's other pages)."""
+
+from django.urls import path
+
+from outcomes import views
+
+app_name = "outcomes"
+urlpatterns = [
+    path("outcomes/", views.OutcomesIndexView.as_view(), name="index"),
+    path(
+        "practices/<str:ods_code>/outcomes/",
+        views.PracticeOutcomesView.as_view(),
+        name="practice",
+    ),
+    path(
+        "practices/<str:ods_code>/outcomes/<str:period>/",
+        views.OutcomesReportView.as_view(),
+        name="report",
+    ),
+]

@@ -1,0 +1,143 @@
+"""Outcomes report pages: a practice's half-years with where each report stands, the report form
+(or the report as sent), and for the contracting team and auditors each half-year's practices. The
+write is ``outcomes.services.outcomes_report_submit``; reads come from ``self.scope``."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts.access import Permission
+from accounts.views import AccessMixin
+from outcomes.forms import OutcomesReportForm
+from outcomes.models import OutcomesPeriod
+from outcomes.services import (
+    outcomes_period_for,
+    outcomes_report_submit,
+    practices_owing,
+    standing,
+)
+
+
+def recent_periods(today, count: int = 4) -> list[OutcomesPeriod]:
+    """The half-year containing ``today`` and the ``count - 1`` before it, newest first (created
+    with their default due dates if nobody has opened them)."""
+    year, half = OutcomesPeriod.containing(today)
+    periods = []
+    for _ in range(count):
+        periods.append(outcomes_period_for(year, half))
+        year, half = (year, 1) if half == 2 else (year - 1, 2)
+    return periods
+
+
+class PracticeOutcomesView(AccessMixin, TemplateView):
+    permission = (Permission.SUBMIT_OUTCOMES, Permission.VIEW_COMPLIANCE)
+    template_name = "outcomes/practice.html"
+
+    def get_context_data(self, **kwargs):
+        practice = get_object_or_404(self.scope.practices(), ods_code=self.kwargs["ods_code"])
+        today = timezone.localdate()
+        reports = {r.period_id: r for r in self.scope.outcomes_reports().filter(practice=practice)}
+        rows = [
+            (period, reports.get(period.pk), standing(period, reports.get(period.pk), today))
+            for period in recent_periods(today)
+        ]
+        return super().get_context_data(practice=practice, rows=rows, **kwargs)
+
+
+class OutcomesReportView(AccessMixin, View):
+    """GET: the form while the report is owed (practice managers), or the report as sent.
+    POST: send it."""
+
+    permission = (Permission.SUBMIT_OUTCOMES, Permission.VIEW_COMPLIANCE)
+
+    def setup_objects(self):
+        self.practice = get_object_or_404(self.scope.practices(), ods_code=self.kwargs["ods_code"])
+        parsed = OutcomesPeriod.parse_slug(self.kwargs["period"])
+        if parsed is None:
+            raise Http404("No such half-year")
+        self.period = get_object_or_404(OutcomesPeriod, year=parsed[0], half=parsed[1])
+        self.report = (
+            self.scope.outcomes_reports().filter(practice=self.practice, period=self.period).first()
+        )
+        self.can_submit = self.scope.can(Permission.SUBMIT_OUTCOMES)
+
+    def page(self, form=None):
+        today = timezone.localdate()
+        owes = practices_owing(self.period).filter(pk=self.practice.pk).exists()
+        return render(
+            self.request,
+            "outcomes/report.html",
+            {
+                "practice": self.practice,
+                "period": self.period,
+                "report": self.report,
+                "standing": standing(self.period, self.report, today),
+                "owes": owes,
+                "open": today >= self.period.opens_on,
+                "form": form
+                if form is not None
+                else (OutcomesReportForm() if self.can_submit and not self.report else None),
+            },
+        )
+
+    def get(self, request, ods_code, period):
+        self.setup_objects()
+        return self.page()
+
+    def post(self, request, ods_code, period):
+        self.setup_objects()
+        if not self.can_submit:
+            raise PermissionDenied
+        form = OutcomesReportForm(request.POST)
+        if form.is_valid():
+            try:
+                outcomes_report_submit(
+                    practice=self.practice,
+                    period=self.period,
+                    figures=form.cleaned_data,
+                    by=request.user,
+                )
+            except ValidationError as refused:
+                form.add_error(None, refused.messages)
+            else:
+                messages.success(request, f"Outcomes report for {self.period.label} sent.")
+                return HttpResponseRedirect(
+                    reverse("outcomes:practice", args=[self.practice.ods_code])
+                )
+        return self.page(form=form)
+
+
+class OutcomesIndexView(AccessMixin, TemplateView):
+    """Each recent half-year: the practices that owe a report and where each stands."""
+
+    permission = Permission.VIEW_CLAIMS
+    template_name = "outcomes/index.html"
+
+    def get_context_data(self, **kwargs):
+        today = timezone.localdate()
+        periods = recent_periods(today)
+        wanted = self.request.GET.get("period")
+        period = next((p for p in periods if p.slug == wanted), periods[0])
+        reports = {r.practice_id: r for r in self.scope.outcomes_reports().filter(period=period)}
+        practices = (
+            self.scope.practices()
+            .filter(pk__in=practices_owing(period).values("pk"))
+            .order_by("ods_code")
+        )
+        rows = [
+            (p, reports.get(p.pk), standing(period, reports.get(p.pk), today)) for p in practices
+        ]
+        return super().get_context_data(
+            periods=periods,
+            period=period,
+            rows=rows,
+            sent=sum(1 for _p, r, _s in rows if r),
+            **kwargs,
+        )
