@@ -50,6 +50,8 @@ class Permission(enum.StrEnum):
     RUN_PAYMENTS = "run_payments"
     # Send the practice's half-yearly outcomes report.
     SUBMIT_OUTCOMES = "submit_outcomes"
+    # Record the bi-monthly meetings with the homes' managers, with their signed attendance sheets.
+    RECORD_MEETINGS = "record_meetings"
     # Keep the practice's care-home register: residents and clinics (NHS numbers: the practice's
     # own managers only).
     KEEP_REGISTER = "keep_register"
@@ -73,6 +75,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.KEEP_REGISTER,
             Permission.VIEW_COMPLIANCE,
             Permission.SUBMIT_OUTCOMES,
+            Permission.RECORD_MEETINGS,
         }
     ),
     Role.CONTRACTING_OFFICER: frozenset(
@@ -266,6 +269,14 @@ class Scope:
 
         return OutcomesReport.objects.filter(practice__in=self.practices()).select_related(
             "practice", "period", "submitted_by"
+        )
+
+    def meetings(self):
+        """Meeting evidence of the practices in scope (anonymised: auditors review it)."""
+        from outcomes.models import Meeting
+
+        return Meeting.objects.filter(practice__in=self.practices()).select_related(
+            "practice", "care_home", "recorded_by"
         )
 
     def notices(self):

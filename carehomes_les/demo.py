@@ -238,6 +238,7 @@ def load_demo_data(seed: int = 2019, today: datetime.date | None = None) -> dict
         _review_and_pay(commissioner)
         counts["residents"] = _load_register(rng, manager_practices, today)
         counts["outcomes_reports"] = _load_outcomes_reports(rng, practices, today)
+        counts["meetings"] = _load_meetings(manager_practices, today)
         # Whatever reminders or late notices are due today, as the daily schedule would send.
         counts["reminders"] = sum(reminders_run(today).values())
     return counts
@@ -299,6 +300,44 @@ def _load_register(rng: random.Random, practices, today: datetime.date) -> int:
                 )
                 gap = 21 if h_index % 3 == 2 and clinic_day < today - 45 * day else 14
                 clinic_day += gap * day
+    return count
+
+
+def _load_meetings(practices, today: datetime.date) -> int:
+    """Bi-monthly meetings with each home's manager this financial year, the latest one missed at
+    every other home, each with a (demo) signed attendance sheet."""
+    from outcomes.evidence import CheckedFile, financial_year_start, meeting_record
+    from reports.pdf import render_pdf
+
+    sheet = CheckedFile(
+        render_pdf(
+            '<!DOCTYPE html><html lang="en-GB"><head><title>Attendance sheet</title></head>'
+            "<body><h1>Attendance sheet (demo)</h1><p>Lead GP and care home manager: "
+            "unplanned admissions review. Signed by both.</p></body></html>"
+        ),
+        "application/pdf",
+        "pdf",
+    )
+    manager = User.objects.get(username="manager")
+    count = 0
+    for practice in practices:
+        alignments = Alignment.objects.current(today).filter(practice=practice)
+        for index, alignment in enumerate(alignments.select_related("care_home")):
+            day = financial_year_start(today) + datetime.timedelta(days=20)
+            while day <= today - datetime.timedelta(days=(60 if index % 2 else 0)):
+                meeting_record(
+                    practice=practice,
+                    care_home=alignment.care_home,
+                    met_on=day,
+                    attendees=f"{alignment.lead_gp} (lead GP); the home's manager",
+                    notes="Unplanned admissions since the last meeting reviewed; falls "
+                    "prevention and anticipatory care plans agreed.",
+                    sheet=sheet,
+                    by=manager,
+                    today=today,
+                )
+                count += 1
+                day += datetime.timedelta(days=61)
     return count
 
 

@@ -168,6 +168,8 @@ PRIVATE_STORAGE_ROOT = Path(env("PRIVATE_STORAGE_ROOT", str(VAR_DIR / "private")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+# Meeting evidence: the largest signed attendance sheet (a PDF or a photo) a practice may upload.
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)
 
 # Email: SMTP from EMAIL_HOST in production; files in var/outbox on the embedded default.
 EMAIL_HOST = env("EMAIL_HOST", "")

@@ -1,5 +1,9 @@
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
+from carehomes.models import CareHome
+from outcomes.evidence import check_attendance_sheet
 from outcomes.models import OutcomesReport
 
 
@@ -26,3 +30,31 @@ class OutcomesReportForm(forms.ModelForm):
             "actions_taken": forms.Textarea(attrs={"rows": 5}),
             "changes_in_practice": forms.Textarea(attrs={"rows": 5}),
         }
+
+
+class MeetingForm(forms.Form):
+    care_home = forms.ModelChoiceField(queryset=CareHome.objects.none(), label="Care home")
+    met_on = forms.DateField(label="Meeting date", widget=forms.DateInput(attrs={"type": "date"}))
+    attendees = forms.CharField(
+        label="Who attended",
+        help_text="Names and roles, for example: Dr A Gunasekera (lead GP), J Smith (home manager).",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    notes = forms.CharField(
+        label="Notes of the discussion (anonymised)",
+        help_text="The unplanned admissions discussed and what was agreed, without names, NHS "
+        "numbers, dates of birth or anything else that identifies a patient.",
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    attendance_sheet = forms.FileField(
+        label="Signed attendance sheet",
+        help_text=f"A PDF, PNG or JPEG file, up to {filesizeformat(settings.EVIDENCE_MAX_BYTES)}.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}),
+    )
+
+    def __init__(self, *args, care_homes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["care_home"].queryset = care_homes
+
+    def clean_attendance_sheet(self):
+        return check_attendance_sheet(self.cleaned_data["attendance_sheet"])

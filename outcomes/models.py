@@ -1,5 +1,6 @@
 """Reporting outcomes (service specification 4.1): the half-yearly outcomes report each practice
-submits about emergency admissions from its care homes."""
+submits about emergency admissions from its care homes, and the evidence of the bi-monthly meetings
+between the lead GP and each home's manager."""
 
 from __future__ import annotations
 
@@ -112,3 +113,37 @@ class OutcomesReport(models.Model):
 
     def __str__(self):
         return f"Outcomes report {self.period.label} of {self.practice}"
+
+
+class Meeting(models.Model):
+    """A meeting of the practice's lead GP with a care home's manager to discuss unplanned
+    admissions (bi-monthly: six a year for each practice and home, specification 3.2), with its
+    evidence: the attendees, anonymised notes and the signed attendance sheet (PDF or image)."""
+
+    practice = models.ForeignKey(
+        "practices.Practice", on_delete=models.PROTECT, related_name="meetings"
+    )
+    care_home = models.ForeignKey(
+        "carehomes.CareHome", on_delete=models.PROTECT, related_name="meetings"
+    )
+    met_on = models.DateField("meeting date")
+    attendees = models.TextField(help_text="Names and roles of those present.")
+    notes = models.TextField("notes (anonymised)")
+    attendance_sheet = models.OneToOneField(
+        "reports.Document", on_delete=models.PROTECT, related_name="meeting"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-met_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "care_home", "met_on"], name="meeting_once_a_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"Meeting at {self.care_home.name} on {self.met_on:%-d %b %Y}"

@@ -18,4 +18,19 @@ urlpatterns = [
         views.OutcomesReportView.as_view(),
         name="report",
     ),
+    path(
+        "practices/<str:ods_code>/meetings/",
+        views.MeetingsView.as_view(),
+        name="meetings",
+    ),
+    path(
+        "practices/<str:ods_code>/meetings/new/",
+        views.MeetingCreateView.as_view(),
+        name="meeting_create",
+    ),
+    path(
+        "practices/<str:ods_code>/meetings/<int:pk>/attendance-sheet",
+        views.AttendanceSheetView.as_view(),
+        name="attendance_sheet",
+    ),
 ]

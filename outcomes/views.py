@@ -15,7 +15,10 @@ from django.views.generic import TemplateView
 
 from accounts.access import Permission
 from accounts.views import AccessMixin
-from outcomes.forms import OutcomesReportForm
+from carehomes.models import Alignment, CareHome
+from carehomes_les.views import ServiceFormView
+from outcomes.evidence import meeting_counts, meeting_record
+from outcomes.forms import MeetingForm, OutcomesReportForm
 from outcomes.models import OutcomesPeriod
 from outcomes.services import (
     outcomes_period_for,
@@ -23,6 +26,7 @@ from outcomes.services import (
     practices_owing,
     standing,
 )
+from reports.downloads import document_response
 
 
 def recent_periods(today, count: int = 4) -> list[OutcomesPeriod]:
@@ -141,3 +145,87 @@ class OutcomesIndexView(AccessMixin, TemplateView):
             sent=sum(1 for _p, r, _s in rows if r),
             **kwargs,
         )
+
+
+# -- meeting evidence ------------------------------------------------------------------------------
+
+
+class MeetingsView(AccessMixin, TemplateView):
+    """The practice's meetings with its homes' managers, and how many are held against expected."""
+
+    permission = (Permission.RECORD_MEETINGS, Permission.VIEW_COMPLIANCE)
+    template_name = "outcomes/meetings.html"
+
+    def get_context_data(self, **kwargs):
+        practice = get_object_or_404(self.scope.practices(), ods_code=self.kwargs["ods_code"])
+        meetings = list(
+            self.scope.meetings()
+            .filter(practice=practice)
+            .select_related("attendance_sheet")
+            .defer("attendance_sheet__content")
+        )
+        return super().get_context_data(
+            practice=practice,
+            meetings=meetings,
+            counts=meeting_counts(practice, meetings),
+            can_record=self.scope.can(Permission.RECORD_MEETINGS),
+            **kwargs,
+        )
+
+
+class MeetingCreateView(ServiceFormView):
+    permission = Permission.RECORD_MEETINGS
+    form_class = MeetingForm
+    template_name = "outcomes/meeting_form.html"
+    submit_label = "Record meeting"
+    success_message = "Meeting recorded with its attendance sheet."
+
+    def get_practice(self):
+        if not hasattr(self, "_practice"):
+            self._practice = get_object_or_404(
+                self.scope.practices(), ods_code=self.kwargs["ods_code"]
+            )
+        return self._practice
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["care_homes"] = CareHome.objects.filter(
+            pk__in=Alignment.objects.filter(practice=self.get_practice()).values("care_home_id")
+        ).order_by("name")
+        return kwargs
+
+    def get_heading(self):
+        return f"Record a meeting with a care home's manager: {self.get_practice().name}"
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return meeting_record(
+            practice=self.get_practice(),
+            care_home=data["care_home"],
+            met_on=data["met_on"],
+            attendees=data["attendees"],
+            notes=data["notes"],
+            sheet=data["attendance_sheet"],
+            by=self.request.user,
+        )
+
+    def get_success_url(self, result=None):
+        return reverse("outcomes:meetings", args=[self.get_practice().ods_code])
+
+    def cancel_url(self):
+        return self.get_success_url()
+
+
+class AttendanceSheetView(AccessMixin, View):
+    """The signed attendance sheet of one meeting, as a download under the service's own name.
+    Another practice's meeting is a 404, its file included."""
+
+    permission = (Permission.RECORD_MEETINGS, Permission.VIEW_COMPLIANCE)
+
+    def get(self, request, ods_code, pk):
+        meeting = get_object_or_404(
+            self.scope.meetings().select_related("attendance_sheet"),
+            practice__ods_code=ods_code,
+            pk=pk,
+        )
+        return document_response(meeting.attendance_sheet)

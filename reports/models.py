@@ -1,4 +1,6 @@
-"""Documents the service produces (remittance advice, audit packs), kept in the database.
+"""Documents the service produces (remittance advice, audit packs) or keeps as evidence (signed
+attendance sheets), kept in the database: outside any public path, served only by views that apply
+the access rule.
 
 A document is written in the same transaction that records it as built, so a worker that dies while
 rendering leaves nothing behind, and every web and worker machine reads the same bytes without a
@@ -12,6 +14,7 @@ from django.db import models
 class Document(models.Model):
     class Kind(models.TextChoices):
         REMITTANCE_ADVICE = "remittance_advice", "Remittance advice"
+        ATTENDANCE_SHEET = "attendance_sheet", "Signed attendance sheet"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     filename = models.CharField(max_length=200, help_text="The safe name it downloads as.")
@@ -26,6 +29,13 @@ class Document(models.Model):
 
     def __str__(self):
         return self.filename
+
+    @property
+    def type_label(self) -> str:
+        """``PDF``, ``PNG``, ``JPEG``: the file type in words for a download link."""
+        return {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG"}.get(
+            self.content_type, self.content_type
+        )
 
     @classmethod
     def of(cls, *, kind: str, filename: str, content: bytes, content_type: str = "application/pdf"):

@@ -21,6 +21,7 @@ from claims.services import LineEntry, quarter_for, worksheet_submit
 from imports.models import ImportBatch
 from notices.models import Notice
 from notices.services import notice_create
+from outcomes.models import Meeting
 from outcomes.services import outcomes_period_for
 from reports.models import Document
 from tests import factories as f
@@ -81,7 +82,18 @@ def _organisation(commissioner):
     )
     resident = f.ResidentFactory(practice=practice, care_home=home)
     outcomes_period_for(2026, 1)
+    sheet = Document.of(kind=Document.Kind.ATTENDANCE_SHEET, filename="s.pdf", content=b"%PDF-")
+    sheet.save()
+    meeting = Meeting.objects.create(
+        practice=practice,
+        care_home=home,
+        met_on=datetime.date(2026, 5, 1),
+        attendees="Dr A, Ms B",
+        notes="Two admissions discussed.",
+        attendance_sheet=sheet,
+    )
     return {
+        "meeting": meeting,
         "resident": resident,
         "remittance": remittance,
         "notice": notice,
@@ -171,6 +183,10 @@ def _resident(o):
 
 def _outcomes_report(o):
     return {"ods_code": o["practice"].ods_code, "period": "2026-27-H1"}
+
+
+def _meeting(o):
+    return {"ods_code": o["practice"].ods_code, "pk": o["meeting"].pk}
 
 
 def _notice(o):
@@ -276,6 +292,9 @@ MATRIX = {
     "outcomes:index": (_none, REGISTRY_READERS),
     "outcomes:practice": (_practice, EVERYONE),
     "outcomes:report": (_outcomes_report, EVERYONE),
+    "outcomes:meetings": (_practice, EVERYONE),
+    "outcomes:meeting_create": (_practice, MANAGER_ONLY),
+    "outcomes:attendance_sheet": (_meeting, EVERYONE),
     # Emails to practices: the commissioner's staff read; officers try failed ones again.
     "notices:list": (_none, REGISTRY_READERS),
     "notices:detail": (_notice, REGISTRY_READERS),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views import View
@@ -37,6 +37,7 @@ from claims.runs import (
 )
 from claims.tables import ClaimTable, PaymentRunTable, csv_download
 from claims.views import wording
+from reports.downloads import document_response
 
 S = Worksheet.Status
 
@@ -297,13 +298,7 @@ class RemittanceAdviceView(AccessMixin, View):
                 "prepared. Try again in a few minutes.",
             )
             return HttpResponseRedirect(reverse("payment_runs:practice_payments", args=[ods_code]))
-        advice = remittance.advice
-        response = HttpResponse(bytes(advice.content), content_type=advice.content_type)
-        response["Content-Disposition"] = f'attachment; filename="{advice.filename}"'
-        response["Content-Length"] = str(advice.size)
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return document_response(remittance.advice)
 
 
 class FinanceExportView(RunMixin, View):

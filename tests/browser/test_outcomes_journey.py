@@ -1,6 +1,7 @@
-"""A practice manager sends the half-yearly outcomes report (first leaving a figure out, which the
-form names); an officer sees it among the half-year's practices. Every page reached is
-axe-checked."""
+"""A practice manager records a meeting with a care home's manager and its signed attendance sheet
+(first offering a file that is not one, which the form refuses), then sends the half-yearly
+outcomes report (first leaving a figure out, which the form names); an officer sees the report
+among the half-year's practices. Every page reached is axe-checked."""
 
 import datetime
 
@@ -12,7 +13,9 @@ from tests import factories as f
 from tests.browser.helpers import sign_in
 
 
-def test_manager_sends_outcomes_report_and_officer_sees_it(page, live_server, check_page):
+def test_manager_records_meeting_sends_outcomes_report_and_officer_sees_it(
+    page, live_server, check_page, tmp_path
+):
     rotherham = f.CommissionerFactory(code="03L", name="NHS Rotherham CCG")
     alignment = f.AlignmentFactory(
         care_home__commissioner=rotherham,
@@ -31,6 +34,32 @@ def test_manager_sends_outcomes_report_and_officer_sees_it(page, live_server, ch
     slug = f"{year}-{(year + 1) % 100:02d}-H{half}"
 
     sign_in(page, live_server, manager.username)
+    page.goto(f"/practices/{practice.ods_code}/meetings/")
+    check_page("meetings")
+    page.get_by_role("link", name="Record a meeting").click()
+    expect(page.get_by_text("No patient-identifiable data")).to_be_visible()
+    check_page("meeting form")
+    page.get_by_label("Care home", exact=True).select_option(label=str(alignment.care_home))
+    page.get_by_label("Meeting date").fill(timezone.localdate().isoformat())
+    page.get_by_label("Who attended").fill("Dr A Gunasekera (lead GP), J Smith (home manager)")
+    page.get_by_label("Notes of the discussion (anonymised)").fill(
+        "Two falls admissions discussed."
+    )
+    sheet = tmp_path / "attendance.pdf"
+    sheet.write_bytes(b"MZ\x90\x00 not really a PDF")
+    page.get_by_label("Signed attendance sheet").set_input_files(sheet)
+    page.get_by_role("button", name="Record meeting").click()
+    expect(page.locator(".nhsuk-error-summary")).to_contain_text("is not a PDF, PNG or JPEG file")
+    check_page("meeting form with a refused file")
+    sheet.write_bytes(b"%PDF-1.7\n%%EOF\n")
+    page.get_by_label("Signed attendance sheet").set_input_files(sheet)
+    page.get_by_role("button", name="Record meeting").click()
+    expect(page.get_by_text("Meeting recorded with its attendance sheet.")).to_be_visible()
+    expect(
+        page.get_by_role("link", name="Download the attendance sheet", exact=False)
+    ).to_be_visible()
+    check_page("meetings after recording one")
+
     page.goto(f"/practices/{practice.ods_code}/outcomes/")
     check_page("practice outcomes reports")
     page.locator(f"a[href$='/outcomes/{slug}/']").click()
