@@ -57,6 +57,8 @@ class Permission(enum.StrEnum):
     KEEP_REGISTER = "keep_register"
     # See how a practice meets the service requirements: counts and percentages, never NHS numbers.
     VIEW_COMPLIANCE = "view_compliance"
+    # Draw practices for audit, flag one, take audit cases to their outcome and record findings.
+    CONDUCT_AUDITS = "conduct_audits"
     # See the emails sent to practices (reminders, late notices, remittances): what, to whom,
     # when, and what failed.
     VIEW_NOTICES = "view_notices"
@@ -91,6 +93,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.VIEW_NOTICES,
             Permission.SEND_NOTICES,
             Permission.VIEW_COMPLIANCE,
+            Permission.CONDUCT_AUDITS,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -99,6 +102,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.VIEW_CLAIMS,
             Permission.VIEW_NOTICES,
             Permission.VIEW_COMPLIANCE,
+            Permission.CONDUCT_AUDITS,
         }
     ),
     Role.ADMINISTRATOR: frozenset(
@@ -279,6 +283,27 @@ class Scope:
             "practice", "care_home", "recorded_by"
         )
 
+    def audit_draws(self):
+        from audits.models import AuditDraw
+
+        qs = AuditDraw.objects.select_related("commissioner", "drawn_by")
+        if self.sees_everything:
+            return qs
+        if self.is_commissioner_staff:
+            return qs.filter(commissioner_id=self.user.commissioner_id)
+        return qs.none()
+
+    def audit_cases(self):
+        """Audit cases of the commissioner's practices (the commissioner's staff and
+        administrators; practices hear of theirs by email)."""
+        from audits.models import AuditCase
+
+        if not (self.sees_everything or self.is_commissioner_staff):
+            return AuditCase.objects.none()
+        return AuditCase.objects.filter(practice__in=self.practices()).select_related(
+            "practice", "draw", "opened_by", "closed_by"
+        )
+
     def notices(self):
         """Emails sent (or to be sent) to the practices in scope."""
         from notices.models import Notice
@@ -331,6 +356,8 @@ def navigation_for(user, path: str) -> list[dict]:
         ]
     if has_permission(user, Permission.VIEW_CLAIMS):
         items.append(("Outcomes reports", reverse("outcomes:index")))
+    if has_permission(user, Permission.CONDUCT_AUDITS):
+        items.append(("Audits", reverse("audits:index")))
     if has_permission(user, Permission.VIEW_NOTICES):
         items.append(("Emails", reverse("notices:list")))
     if has_permission(user, Permission.IMPORT_REGISTRY):

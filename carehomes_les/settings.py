@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "reports",
     "notices",
     "outcomes",
+    "audits",
     "imports",
     "carehomes_les",
 ]

@@ -26,6 +26,7 @@ urlpatterns = [
     path("periods/", include("claims.periods_urls")),
     path("emails/", include("notices.urls")),
     path("", include("outcomes.urls")),  # /outcomes/ and /practices/<ods_code>/outcomes/…
+    path("audits/", include("audits.urls")),
     path("admin/", admin.site.urls),
 ]
 

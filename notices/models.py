@@ -17,6 +17,7 @@ class Notice(models.Model):
         CLAIM = "claim", "Claim update"
         OUTCOMES_REMINDER = "outcomes_reminder", "Outcomes report reminder"
         OUTCOMES_LATE = "outcomes_late", "Late outcomes report notice"
+        AUDIT = "audit", "Audit request"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to send"

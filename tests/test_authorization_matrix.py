@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from audits.models import AuditCase, AuditDraw
 from claims.models import Remittance
 from claims.periods import Period
 from claims.rules import LONDON
@@ -92,7 +93,16 @@ def _organisation(commissioner):
         notes="Two admissions discussed.",
         attendance_sheet=sheet,
     )
+    audit_case = AuditCase.objects.create(
+        practice=practice, financial_year=2026, source="flagged", flag_reason="Matrix"
+    )
+    draw = AuditDraw.objects.create(
+        commissioner=commissioner, financial_year=2026, seed=1, eligible=[practice.ods_code],
+        count=1, asked_for="1", drawn=[practice.ods_code],
+    )  # fmt: skip
     return {
+        "audit_case": audit_case,
+        "draw": draw,
         "meeting": meeting,
         "resident": resident,
         "remittance": remittance,
@@ -185,6 +195,14 @@ def _outcomes_report(o):
     return {"ods_code": o["practice"].ods_code, "period": "2026-27-H1"}
 
 
+def _audit_case(o):
+    return {"pk": o["audit_case"].pk}
+
+
+def _draw(o):
+    return {"pk": o["draw"].pk}
+
+
 def _meeting(o):
     return {"ods_code": o["practice"].ods_code, "pk": o["meeting"].pk}
 
@@ -223,6 +241,7 @@ OFFICER_ONLY = codes(403, 200, 403, 403)
 MANAGER_ONLY = codes(200, 403, 403, 403)
 REGISTRY_READERS = codes(403, 200, 200, 200)
 EVERYONE = codes(200, 200, 200, 200)
+AUDITORS = codes(403, 200, 200, 403)
 
 # url name → (kwargs builder, expected GET status per role[, method])
 MATRIX = {
@@ -295,6 +314,17 @@ MATRIX = {
     "outcomes:meetings": (_practice, EVERYONE),
     "outcomes:meeting_create": (_practice, MANAGER_ONLY),
     "outcomes:attendance_sheet": (_meeting, EVERYONE),
+    # Audits: the commissioner's officers and auditors draw, flag and take cases to an outcome.
+    # Each action is a POST: a success redirects; a refusal or an incomplete form re-renders (200).
+    "audits:index": (_none, AUDITORS),
+    "audits:draw_create": (_none, AUDITORS),
+    "audits:draw": (_draw, AUDITORS),
+    "audits:flag": (_none, AUDITORS),
+    "audits:case": (_audit_case, AUDITORS),
+    "audits:case_request_evidence": (_audit_case, AUDITORS, "post"),  # no message: the form again
+    "audits:case_start_review": (_audit_case, codes(403, 302, 302, 403), "post"),
+    "audits:case_findings": (_audit_case, AUDITORS, "post"),  # no findings: the form again
+    "audits:case_close": (_audit_case, AUDITORS, "post"),  # not under review: refused
     # Emails to practices: the commissioner's staff read; officers try failed ones again.
     "notices:list": (_none, REGISTRY_READERS),
     "notices:detail": (_notice, REGISTRY_READERS),

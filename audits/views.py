@@ -1,0 +1,192 @@
+"""Audit pages: the draws and cases of the commissioner, drawing and flagging, a draw (with its
+seed and eligible list, and whether drawing again gives the same practices), and a case with its
+actions. Every write is one service in ``audits/services.py``; reads come from ``self.scope``."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts.access import Permission
+from accounts.views import AccessMixin
+from audit.models import AuditEvent
+from audits import services
+from audits.forms import CloseForm, DrawForm, EvidenceRequestForm, FindingsForm, FlagForm
+from audits.models import AuditCase
+from carehomes_les.views import ServiceFormView
+
+
+def audit_years(today=None) -> list[int]:
+    today = today or timezone.localdate()
+    current = today.year if today.month >= 4 else today.year - 1
+    return [current - offset for offset in range(4)]
+
+
+class AuditIndexView(AccessMixin, TemplateView):
+    permission = Permission.CONDUCT_AUDITS
+    template_name = "audits/index.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            draws=self.scope.audit_draws()[:20],
+            cases=self.scope.audit_cases(),
+            **kwargs,
+        )
+
+
+class DrawCreateView(ServiceFormView):
+    permission = Permission.CONDUCT_AUDITS
+    form_class = DrawForm
+    heading = "Draw practices for audit"
+    submit_label = "Draw practices"
+    success_message = "Practices drawn, and an audit case opened for each."
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "years": audit_years()}
+
+    def perform(self, form):
+        commissioner = self.scope.commissioners().first()
+        if commissioner is None:
+            raise ValidationError("Only a commissioner's officers and auditors draw practices.")
+        return services.audit_draw(
+            commissioner=commissioner,
+            financial_year=form.cleaned_data["financial_year"],
+            count=form.cleaned_data["count"],
+            percent=form.cleaned_data["percent"],
+            by=self.request.user,
+        )
+
+    def get_success_url(self, result=None):
+        return reverse("audits:draw", args=[result.pk])
+
+    def cancel_url(self):
+        return reverse("audits:index")
+
+
+class FlagView(ServiceFormView):
+    permission = Permission.CONDUCT_AUDITS
+    form_class = FlagForm
+    heading = "Add a practice flagged for irregularities"
+    submit_label = "Open an audit case"
+    success_message = "Audit case opened."
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "years": audit_years(),
+            "practices": self.scope.practices().order_by("name"),
+        }
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return services.audit_case_flag(
+            practice=data["practice"],
+            financial_year=data["financial_year"],
+            reason=data["reason"],
+            by=self.request.user,
+        )
+
+    def get_success_url(self, result=None):
+        return reverse("audits:case", args=[result.pk])
+
+    def cancel_url(self):
+        return reverse("audits:index")
+
+
+class DrawView(AccessMixin, TemplateView):
+    permission = Permission.CONDUCT_AUDITS
+    template_name = "audits/draw.html"
+
+    def get_context_data(self, **kwargs):
+        draw = get_object_or_404(self.scope.audit_draws(), pk=self.kwargs["pk"])
+        return super().get_context_data(
+            draw=draw,
+            repeats=services.draw_repeats(draw),
+            cases=self.scope.audit_cases().filter(draw=draw),
+            **kwargs,
+        )
+
+
+ACTIONS = {
+    "request_evidence": (EvidenceRequestForm, "Evidence requested: the practice has been emailed."),
+    "start_review": (None, "The case is under review."),
+    "findings": (FindingsForm, "Findings recorded."),
+    "close": (CloseForm, "The case is closed."),
+}
+
+
+class CaseMixin(AccessMixin):
+    permission = Permission.CONDUCT_AUDITS
+
+    def get_case(self) -> AuditCase:
+        return get_object_or_404(self.scope.audit_cases(), pk=self.kwargs["pk"])
+
+    def case_page(self, case, failed: dict | None = None):
+        failed = failed or {}
+        # Each form has its own prefix: the findings and closing forms both have a "findings" field,
+        # and every field id on the page must be unique for its label to name it.
+        forms = {
+            name: failed.get(name) or (form(prefix=name) if form else None)
+            for name, (form, _message) in ACTIONS.items()
+        }
+        if not failed.get("findings"):
+            forms["findings"] = FindingsForm(prefix="findings", initial={"findings": case.findings})
+        if not failed.get("close"):
+            forms["close"] = CloseForm(prefix="close", initial={"findings": case.findings})
+        history = (
+            AuditEvent.objects.filter(object_type="audits.auditcase", object_id=str(case.pk))
+            .select_related("actor")
+            .order_by("at", "pk")
+        )
+        return render(
+            self.request,
+            "audits/case.html",
+            {"case": case, "forms": forms, "history": history, "failed": bool(failed)},
+        )
+
+
+class CaseView(CaseMixin, View):
+    def get(self, request, pk):
+        return self.case_page(self.get_case())
+
+
+class CaseActionView(CaseMixin, View):
+    """POST only: one form, one service; a refusal re-renders the case with the reason."""
+
+    http_method_names = ["post"]
+    action = ""
+
+    def post(self, request, pk):
+        case = self.get_case()
+        form_class, message = ACTIONS[self.action]
+        form = form_class(request.POST, prefix=self.action) if form_class else None
+        if form is not None and not form.is_valid():
+            return self.case_page(case, {self.action: form})
+        data = form.cleaned_data if form is not None else {}
+        try:
+            if self.action == "request_evidence":
+                services.audit_case_request_evidence(
+                    case=case, by=request.user, message=data["message"]
+                )
+            elif self.action == "start_review":
+                services.audit_case_start_review(case=case, by=request.user)
+            elif self.action == "findings":
+                services.audit_case_record_findings(
+                    case=case, findings=data["findings"], by=request.user
+                )
+            else:
+                services.audit_case_close(
+                    case=case, outcome=data["outcome"], findings=data["findings"], by=request.user
+                )
+        except ValidationError as refused:
+            form = form or EvidenceRequestForm(prefix=self.action)
+            form.add_error(None, refused.messages)
+            return self.case_page(self.get_case(), {self.action: form})
+        messages.success(request, message)
+        return HttpResponseRedirect(reverse("audits:case", args=[case.pk]))
