@@ -80,6 +80,15 @@ class AuditCase(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     opened_at = models.DateTimeField(auto_now_add=True)
+    pack = models.OneToOneField(
+        "reports.Document",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_case",
+        help_text="The latest audit pack PDF.",
+    )
+    pack_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-financial_year", "practice__ods_code"]

@@ -27,4 +27,6 @@ urlpatterns = [
         name="case_findings",
     ),
     path("cases/<int:pk>/close/", views.CaseActionView.as_view(action="close"), name="case_close"),
+    path("cases/<int:pk>/pack/build/", views.PackRequestView.as_view(), name="pack_request"),
+    path("cases/<int:pk>/pack.pdf", views.PackDownloadView.as_view(), name="pack"),
 ]

@@ -19,7 +19,9 @@ from audit.models import AuditEvent
 from audits import services
 from audits.forms import CloseForm, DrawForm, EvidenceRequestForm, FindingsForm, FlagForm
 from audits.models import AuditCase
+from audits.packs import audit_pack_request
 from carehomes_les.views import ServiceFormView
+from reports.downloads import document_response
 
 
 def audit_years(today=None) -> list[int]:
@@ -190,3 +192,25 @@ class CaseActionView(CaseMixin, View):
             return self.case_page(self.get_case(), {self.action: form})
         messages.success(request, message)
         return HttpResponseRedirect(reverse("audits:case", args=[case.pk]))
+
+
+class PackRequestView(CaseMixin, View):
+    """POST: build the audit pack from the evidence as it is now (a task; the page says when)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        audit_pack_request(case=self.get_case(), by=request.user)
+        messages.success(
+            request, "The audit pack is being built. Refresh this page in a minute to download it."
+        )
+        return HttpResponseRedirect(reverse("audits:case", args=[pk]))
+
+
+class PackDownloadView(CaseMixin, View):
+    def get(self, request, pk):
+        case = self.get_case()
+        if case.pack is None:
+            messages.info(request, "No audit pack has been built for this case yet.")
+            return HttpResponseRedirect(reverse("audits:case", args=[pk]))
+        return document_response(case.pack)

@@ -207,3 +207,49 @@ def practice_compliance(practice, today: datetime.date | None = None) -> list[Ho
             )
         )
     return result
+
+
+# -- the worksheet, from the register ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuarterFigures:
+    """What the register says of one home in one quarter, in the worksheet's terms (SPEC §4):
+    permanent residents at the start, new permanent residents, temporary residents, and permanent
+    residents who moved or died. Temporary residents are paid for the quarter and not carried
+    forward, so their leaving is not counted."""
+
+    at_start: int = 0
+    new_permanent: int = 0
+    temporary: int = 0
+    moved_out: int = 0
+    died: int = 0
+
+
+def quarter_figures(stays, first_day: datetime.date, last_day: datetime.date) -> QuarterFigures:
+    """The worksheet figures of ``stays`` (residents of one practice at one home) for a quarter."""
+    counts = dict.fromkeys(("at_start", "new_permanent", "temporary", "moved_out", "died"), 0)
+    for stay in stays:
+        if stay.admitted_on > last_day or (stay.left_on and stay.left_on < first_day):
+            continue  # not in the home that quarter
+        if stay.kind == Resident.Kind.TEMPORARY:
+            counts["temporary"] += 1
+            continue
+        counts["at_start" if stay.admitted_on < first_day else "new_permanent"] += 1
+        if stay.left_on and stay.left_on <= last_day:
+            counts[
+                "moved_out" if stay.leaving_reason == Resident.LeavingReason.MOVED else "died"
+            ] += 1
+    return QuarterFigures(**counts)
+
+
+def register_figures(practice, first_day, last_day) -> dict[int, QuarterFigures]:
+    """Per care home id, the register's figures for the quarter; empty if the practice keeps no
+    register (its worksheet is then not pre-filled)."""
+    by_home: dict[int, list] = {}
+    residents = Resident.objects.filter(practice=practice).only(
+        "care_home_id", "kind", "admitted_on", "left_on", "leaving_reason"
+    )
+    for stay in residents:
+        by_home.setdefault(stay.care_home_id, []).append(stay)
+    return {home: quarter_figures(stays, first_day, last_day) for home, stays in by_home.items()}

@@ -199,7 +199,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # PDFs go to their own queue, on workers that recycle their processes (WeasyPrint's memory grows
 # with long documents): see `make worker-pdf` and docker-compose.yml.
-CELERY_TASK_ROUTES = {"claims.remittance_build": {"queue": "pdf"}}
+CELERY_TASK_ROUTES = {
+    "claims.remittance_build": {"queue": "pdf"},
+    "audits.pack_build": {"queue": "pdf"},
+}
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a long PDF never holds other work hostage
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("CELERY_WORKER_MAX_TASKS_PER_CHILD", 50)

@@ -15,6 +15,7 @@ class Document(models.Model):
     class Kind(models.TextChoices):
         REMITTANCE_ADVICE = "remittance_advice", "Remittance advice"
         ATTENDANCE_SHEET = "attendance_sheet", "Signed attendance sheet"
+        AUDIT_PACK = "audit_pack", "Audit pack"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     filename = models.CharField(max_length=200, help_text="The safe name it downloads as.")

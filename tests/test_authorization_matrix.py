@@ -325,6 +325,8 @@ MATRIX = {
     "audits:case_start_review": (_audit_case, codes(403, 302, 302, 403), "post"),
     "audits:case_findings": (_audit_case, AUDITORS, "post"),  # no findings: the form again
     "audits:case_close": (_audit_case, AUDITORS, "post"),  # not under review: refused
+    "audits:pack_request": (_audit_case, codes(403, 302, 302, 403), "post"),
+    "audits:pack": (_audit_case, codes(403, 302, 302, 403)),  # not built yet: back to the case
     # Emails to practices: the commissioner's staff read; officers try failed ones again.
     "notices:list": (_none, REGISTRY_READERS),
     "notices:detail": (_notice, REGISTRY_READERS),

@@ -22,6 +22,7 @@ from django.views import View
 
 from accounts.access import Permission
 from accounts.views import AccessMixin
+from carehomes.register import QuarterFigures, register_figures
 from claims import rules, selectors, xlsx
 from claims.forms import COLUMN_HEADINGS, FIGURES, WorksheetForm, field_name
 from claims.models import Quarter, Worksheet, WorksheetLine
@@ -162,7 +163,9 @@ class WorksheetView(WorksheetMixin, View):
             return self.render_submitted()
         if not self.can_submit:
             return self.render_owed()
-        return self.render_form(WorksheetForm(openings=self.openings()), None)
+        initial, prefill = self.register_prefill()
+        form = WorksheetForm(initial=initial, openings=self.openings())
+        return self.render_form(form, None, prefill=prefill)
 
     def post(self, request, **kwargs):
         if not self.can_submit:
@@ -233,6 +236,28 @@ class WorksheetView(WorksheetMixin, View):
         )
         return HttpResponseRedirect(self.url())
 
+    # What the register can fill in (it cannot know of patients living in other homes).
+    REGISTER_FIGURES = ("new_permanent", "temporary", "moved_out", "died")
+
+    def register_prefill(self) -> tuple[dict, list[dict] | None]:
+        """The form's figures from the practice's care-home register, where it keeps one, and for
+        each home where the register's residents at the start differ from the opening carried
+        forward, the two figures (the practice checks which is right)."""
+        figures = register_figures(self.practice, self.period.first_day, self.period.last_day)
+        if not figures:
+            return {}, None
+        initial, rows = {}, []
+        for opening in self.openings():
+            home = opening.care_home
+            found = figures.get(home.pk, QuarterFigures())
+            for figure in self.REGISTER_FIGURES:
+                initial[field_name(home.pk, figure)] = getattr(found, figure)
+            if opening.is_baseline:
+                initial[field_name(home.pk, "opening")] = found.at_start
+            elif opening.value != found.at_start:
+                rows.append({"home": home, "carried": opening.value, "register": found.at_start})
+        return initial, rows
+
     def submitted_figures(self) -> dict:
         """The figures as submitted, for the practice to amend in answer to a query."""
         initial = {}
@@ -244,8 +269,9 @@ class WorksheetView(WorksheetMixin, View):
 
     # -- rendering --------------------------------------------------------------------------
 
-    def render_form(self, form, assembled, *, submitting=False, extra=(), status=200):
+    def render_form(self, form, assembled, *, submitting=False, extra=(), status=200, prefill=None):
         context = self.base_context()
+        context["register_prefill"] = prefill
         context.update(
             worksheet_page(
                 form, assembled, self.facts(), submitting=submitting, extra_problems=list(extra)

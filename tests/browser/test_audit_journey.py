@@ -1,6 +1,6 @@
 """An auditor draws practices for audit, checks that the draw repeats, opens a case, asks the
-practice for evidence, reviews it and closes the case with findings. Every page reached is
-axe-checked."""
+practice for evidence, reviews it, closes the case with findings and downloads its audit pack.
+Every page reached is axe-checked."""
 
 import datetime
 
@@ -10,7 +10,7 @@ from tests import factories as f
 from tests.browser.helpers import sign_in
 
 
-def test_auditor_draws_and_takes_a_case_to_its_outcome(page, live_server, check_page):
+def test_auditor_draws_and_takes_a_case_to_its_outcome(page, live_server, check_page, tmp_path):
     rotherham = f.CommissionerFactory(code="03L", name="NHS Rotherham CCG")
     for n in range(4):
         alignment = f.AlignmentFactory(
@@ -51,3 +51,18 @@ def test_auditor_draws_and_takes_a_case_to_its_outcome(page, live_server, check_
     expect(page.get_by_text("The case is closed.")).to_be_visible()
     expect(page.get_by_text("Closed: Action plan agreed")).to_be_visible()
     check_page("closed case")
+
+    # Built by its task (in-process in this test) once the request commits.
+    page.get_by_role("button", name="Build the audit pack").click()
+    expect(page.get_by_text("The audit pack is being built.")).to_be_visible()
+    page.reload()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the audit pack (PDF)").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name.startswith("audit-pack-") and saved.read_bytes().startswith(b"%PDF-")
+    # (After the click the link keeps NHS.UK's focus and hover styles, which axe reads as a link
+    # without an underline; check the page as a person returning to it sees it.)
+    page.evaluate("document.activeElement.blur()")
+    page.mouse.move(0, 0)
+    check_page("case with its audit pack")

@@ -219,3 +219,79 @@ def test_manager_gets_404_for_another_practices_resident(client, aligned):
     client.force_login(f.practice_manager(aligned.practice))
     url = reverse("carehomes:resident_edit", args=[aligned.practice.ods_code, other.pk])
     assert client.get(url).status_code == 404
+
+
+# -- the worksheet, from the register --------------------------------------------------------------
+
+
+def test_quarter_figures_count_each_stay_by_the_worksheets_rules():
+    from carehomes.register import QuarterFigures, quarter_figures
+
+    first, last = D(2026, 4, 1), D(2026, 6, 30)
+    stays = [
+        Resident(kind="permanent", admitted_on=D(2026, 1, 5)),  # at the start
+        Resident(
+            kind="permanent",
+            admitted_on=D(2026, 3, 31),
+            left_on=D(2026, 5, 1),
+            leaving_reason="died",
+        ),
+        Resident(kind="permanent", admitted_on=D(2026, 4, 1)),  # new on the first day
+        Resident(
+            kind="permanent",
+            admitted_on=D(2026, 6, 30),
+            left_on=D(2026, 6, 30),
+            leaving_reason="moved",
+        ),
+        Resident(
+            kind="temporary",
+            admitted_on=D(2026, 3, 1),
+            left_on=D(2026, 4, 2),
+            leaving_reason="moved",
+        ),
+        Resident(
+            kind="permanent",
+            admitted_on=D(2025, 1, 1),
+            left_on=D(2026, 3, 31),
+            leaving_reason="died",
+        ),  # gone
+        Resident(kind="permanent", admitted_on=D(2026, 7, 1)),  # next quarter
+    ]
+    assert quarter_figures(stays, first, last) == QuarterFigures(
+        at_start=2, new_permanent=2, temporary=1, moved_out=1, died=1
+    )
+
+
+def test_worksheet_form_prefilled_from_the_register_with_differences_shown(client, aligned):
+    import datetime as dt
+
+    from claims.periods import Period
+    from claims.rules import LONDON
+    from claims.services import LineEntry, quarter_for, worksheet_submit
+
+    practice, home = aligned.practice, aligned.care_home
+    f.AgreementFactory(practice=practice)
+    q1 = quarter_for(Period(2026, 1))
+    worksheet_submit(
+        practice=practice, quarter=q1,
+        entries={home.pk: LineEntry(opening=1, new_permanent=0, temporary=0, moved_out=0, died=0)},
+        by=None, submitted_at=dt.datetime.combine(q1.due_date, dt.time(9), LONDON),
+    )  # fmt: skip
+    f.ResidentFactory(practice=practice, care_home=home, admitted_on=D(2026, 1, 5))
+    f.ResidentFactory(practice=practice, care_home=home, admitted_on=D(2026, 3, 5))
+    f.ResidentFactory(practice=practice, care_home=home, admitted_on=D(2026, 8, 1))
+    f.ResidentFactory(
+        practice=practice, care_home=home, admitted_on=D(2026, 7, 9), kind="temporary"
+    )
+    client.force_login(f.practice_manager(practice))
+    page = client.get(reverse("claims:worksheet", args=[practice.ods_code, "2026-27-Q2"]))
+    text = page.content.decode()
+    assert "filled in from your" in text
+    assert (
+        f"{home.name}: opening carried forward 1, residents on the register at the start of the quarter 2"
+        in text
+    )
+    form = page.context["form"]
+    assert form.initial[f"home-{home.pk}-new_permanent"] == 1
+    assert form.initial[f"home-{home.pk}-temporary"] == 1
+    assert form.initial[f"home-{home.pk}-died"] == 0
