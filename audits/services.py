@@ -108,10 +108,19 @@ def audit_draw(
         ).values_list("practice__ods_code", flat=True)
     )
     for code in drawn:
-        if code not in already:
-            _open_case(
-                practices[code], financial_year, source=AuditCase.Source.DRAWN, by=by, draw=record
-            )
+        if code in already:
+            continue
+        try:
+            with transaction.atomic():  # a colleague's draw or flag at the same moment wins
+                _open_case(
+                    practices[code],
+                    financial_year,
+                    source=AuditCase.Source.DRAWN,
+                    by=by,
+                    draw=record,
+                )
+        except IntegrityError:
+            pass
     audit_record(
         by=by,
         action="audit_draw",
