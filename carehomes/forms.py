@@ -1,7 +1,8 @@
 from django import forms
+from django.conf import settings
 
 from carehomes.models import Alignment, CareHome, Resident
-from carehomes_les.identifiers import normalise_nhs_number, normalise_postcode
+from carehomes_les.identifiers import normalise_postcode, validate_nhs_number
 
 
 class CareHomeForm(forms.ModelForm):
@@ -85,8 +86,11 @@ class ResidentForm(forms.ModelForm):
         self.fields["leaving_reason"].required = False
 
     def clean_nhs_number(self):
-        # Digits only, so the database's own check sees the number as the service will store it.
-        return normalise_nhs_number(self.cleaned_data["nhs_number"])
+        # Checked here as the service will check it, so the problem is named on the field (and the
+        # database's own 10-digit check sees the number as it will be stored).
+        return validate_nhs_number(
+            self.cleaned_data["nhs_number"], allow_test_numbers=not settings.PRODUCTION
+        )
 
 
 class ClinicForm(forms.Form):

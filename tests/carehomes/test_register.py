@@ -183,20 +183,24 @@ def test_manager_adds_a_resident_and_sees_what_is_due(client, aligned):
     assert "Assessed by the lead GP within two weeks of admission" in page
 
 
-def test_manager_form_shows_the_nhs_number_problem_on_the_field(client, aligned):
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [("485 777 3458", "check digit is wrong"), ("485 777 34570", "must be 10 digits")],
+)
+def test_manager_form_shows_the_nhs_number_problem_on_the_field(client, aligned, number, message):
     client.force_login(f.practice_manager(aligned.practice))
     url = reverse("carehomes:resident_create", args=[aligned.practice.ods_code])
     response = client.post(
         url,
         {
             "care_home": aligned.care_home.pk,
-            "nhs_number": "485 777 3458",
+            "nhs_number": number,
             "kind": "permanent",
             "admitted_on": "2026-05-01",
         },
     )
     assert response.status_code == 200
-    assert "check digit is wrong" in response.content.decode()
+    assert message in " ".join(response.context["form"].errors["nhs_number"])
     assert not Resident.objects.exists()
 
 
