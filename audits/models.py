@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from claims.periods import Period
+
 
 class AuditDraw(models.Model):
     """Practices chosen at random for audit in a financial year. The seed, the list of eligible
@@ -35,7 +37,7 @@ class AuditDraw(models.Model):
 
     @property
     def year_label(self) -> str:
-        return f"{self.financial_year}/{(self.financial_year + 1) % 100:02d}"
+        return Period(self.financial_year, 1).financial_year
 
 
 class AuditCase(models.Model):
@@ -116,4 +118,4 @@ class AuditCase(models.Model):
 
     @property
     def year_label(self) -> str:
-        return f"{self.financial_year}/{(self.financial_year + 1) % 100:02d}"
+        return Period(self.financial_year, 1).financial_year

@@ -21,7 +21,7 @@ from audits.models import AuditCase
 from audits.services import FinancialYear
 from carehomes.register import practice_compliance
 from carehomes_les.celery import enqueue_on_commit
-from claims import rules, selectors
+from claims import selectors
 from claims.calculation import line_rows
 from claims.models import Remittance, Worksheet, WorksheetLine
 from claims.views import wording
@@ -129,8 +129,7 @@ def pack_context(case: AuditCase) -> dict:
         "case_history": case_events,
         "built_at": timezone.localtime(),
         "title": f"Audit pack {year.label} for {practice.ods_code}",
-        "money": wording.money,
-        "rules": rules,
+        "reference": f"Audit pack {year.label} · {practice.ods_code}",
     }
 
 

@@ -8,7 +8,6 @@ platform and Python 3 version) and takes the first ``count``."""
 
 from __future__ import annotations
 
-import math
 import random
 import secrets
 from collections.abc import Iterable
@@ -40,8 +39,3 @@ def draw(eligible: Iterable[str], count: int, seed: int) -> list[str]:
     if not 0 <= count <= len(pool):
         raise ValueError(f"Cannot draw {count} of {len(pool)} practices.")
     return random.Random(seed).sample(pool, count)
-
-
-def chance(eligible: int, count: int) -> float:
-    """Each eligible practice's chance of being drawn."""
-    return count / eligible if eligible else math.nan

@@ -16,11 +16,10 @@ from django.utils import timezone
 from audit.services import audit_record
 from audits import selection
 from audits.models import AuditCase, AuditDraw
-from carehomes.models import Alignment, CareHome
-from claims.selectors import agreements_in_force
+from claims.periods import Period
+from claims.selectors import practices_expected
 from notices.models import Notice
 from notices.services import notice_create
-from practices.models import Practice
 
 S = AuditCase.Status
 
@@ -39,20 +38,17 @@ class FinancialYear:
 
     @property
     def label(self) -> str:
-        return f"{self.year}/{(self.year + 1) % 100:02d}"
+        return Period(self.year, 1).financial_year
+
+    @classmethod
+    def containing(cls, day: datetime.date) -> FinancialYear:
+        return cls(Period.containing(day).year)
 
 
 def eligible_practices(commissioner, financial_year: int):
     """The commissioner's practices in the LES that year: an agreement in force and an eligible
     care home aligned on some day of it."""
-    year = FinancialYear(financial_year)
-    aligned = Alignment.objects.covering(year.first_day, year.last_day).filter(
-        care_home__in=CareHome.objects.eligible()
-    )
-    return Practice.objects.filter(
-        pcn__commissioner=commissioner,
-        pk__in=aligned.values("practice_id"),
-    ).filter(pk__in=agreements_in_force(year).values("practice_id"))
+    return practices_expected(FinancialYear(financial_year)).filter(pcn__commissioner=commissioner)
 
 
 def _open_case(practice, financial_year, *, source, by, draw=None, reason="") -> AuditCase:

@@ -25,8 +25,8 @@ from reports.downloads import document_response
 
 
 def audit_years(today=None) -> list[int]:
-    today = today or timezone.localdate()
-    current = today.year if today.month >= 4 else today.year - 1
+    """This financial year and the three before it."""
+    current = services.FinancialYear.containing(today or timezone.localdate()).year
     return [current - offset for offset in range(4)]
 
 

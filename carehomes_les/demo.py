@@ -350,7 +350,7 @@ def _load_outcomes_reports(rng: random.Random, practices, today: datetime.date) 
     count = 0
     year, half = OutcomesPeriod.containing(today)
     for _ in range(3):
-        year, half = (year, 1) if half == 2 else (year - 1, 2)
+        year, half = OutcomesPeriod.before(year, half)
         period = outcomes_period_for(year, half)
         for practice in practices_owing(period).order_by("ods_code"):
             if rng.random() < 0.12:

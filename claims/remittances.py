@@ -101,6 +101,7 @@ def remittance_context(remittance: Remittance) -> dict:
         "total": wording.money(remittance.amount_pence),
         "run_date": wording.day(run.run_date),
         "title": f"Remittance advice {run.reference} for {remittance.practice.ods_code}",
+        "reference": f"{run.reference} · {remittance.practice.ods_code}",
     }
 
 

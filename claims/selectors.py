@@ -46,7 +46,9 @@ def eligible_homes(practice: Practice, quarter: Quarter):
 
 
 def practices_expected(quarter: Quarter):
-    """Practices that owe a worksheet for the quarter: an agreement in force and an eligible aligned home."""
+    """Practices that owe a worksheet for the quarter: an agreement in force and an eligible aligned
+    home on some day of it. Any span with ``first_day`` and ``last_day`` serves: a half-year owes an
+    outcomes report, a financial year can be audited, by the same rule."""
     aligned = Alignment.objects.covering(quarter.first_day, quarter.last_day).filter(
         care_home__in=CareHome.objects.eligible()
     )

@@ -217,7 +217,7 @@ def _outcomes_reminders(today: datetime.date, created: Counter) -> None:
 
     year, half = OutcomesPeriod.containing(today)
     outcomes_period_for(year, half)
-    outcomes_period_for(*((year, 1) if half == 2 else (year - 1, 2)))  # the one before
+    outcomes_period_for(*OutcomesPeriod.before(year, half))
     horizon = today + max(settings.REMINDER_LEAD_DAYS, MIN_LEAD_DAYS) * DAY
     periods = OutcomesPeriod.objects.filter(
         due_date__gte=today - OUTCOMES_LATE_NOTICE_DAYS * DAY, due_date__lte=horizon

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from audit.services import audit_record, snapshot
 from carehomes.models import Alignment
+from claims.periods import Period
 from outcomes.models import Meeting
 from reports.models import Document
 
@@ -123,7 +124,7 @@ def meeting_record(
 
 
 def financial_year_start(day: datetime.date) -> datetime.date:
-    return datetime.date(day.year if day.month >= 4 else day.year - 1, 4, 1)
+    return datetime.date(Period.containing(day).year, 4, 1)
 
 
 def months_between(start: datetime.date, end: datetime.date) -> int:

@@ -86,6 +86,11 @@ class OutcomesPeriod(models.Model):
         year = day.year if day.month >= 4 else day.year - 1
         return year, 1 if 4 <= day.month <= 9 else 2
 
+    @staticmethod
+    def before(year: int, half: int) -> tuple[int, int]:
+        """The half-year before ``(year, half)``."""
+        return (year, 1) if half == 2 else (year - 1, 2)
+
 
 class OutcomesReport(models.Model):
     """A practice's outcomes report for a half-year: emergency admissions from its care homes, the

@@ -11,9 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from carehomes.models import Alignment, CareHome
 from claims.rules import LONDON
-from claims.selectors import agreements_in_force
+from claims.selectors import practices_expected
 from outcomes.models import OutcomesPeriod, OutcomesReport
 from practices.models import Practice
 
@@ -28,14 +27,8 @@ def outcomes_period_for(year: int, half: int) -> OutcomesPeriod:
 
 
 def practices_owing(period: OutcomesPeriod):
-    """Practices that owe a report for the half-year: an agreement in force and an eligible home
-    aligned with them on some day of it (as for a worksheet, SPEC §2)."""
-    aligned = Alignment.objects.covering(period.first_day, period.last_day).filter(
-        care_home__in=CareHome.objects.eligible()
-    )
-    return Practice.objects.filter(pk__in=aligned.values("practice_id")).filter(
-        pk__in=agreements_in_force(period).values("practice_id")
-    )
+    """Practices that owe a report for the half-year: the same rule as a worksheet's (SPEC §2)."""
+    return practices_expected(period)
 
 
 @transaction.atomic

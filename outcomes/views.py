@@ -36,7 +36,7 @@ def recent_periods(today, count: int = 4) -> list[OutcomesPeriod]:
     periods = []
     for _ in range(count):
         periods.append(outcomes_period_for(year, half))
-        year, half = (year, 1) if half == 2 else (year - 1, 2)
+        year, half = OutcomesPeriod.before(year, half)
     return periods
 
 
