@@ -223,3 +223,16 @@ def test_unknown_half_year_is_404(client, practice):
         client.get(reverse("outcomes:report", args=[practice.ods_code, "2026-27-H3"])).status_code
         == 404
     )
+
+
+def test_standing_around_midnight_in_gmt_for_a_due_date_moved_into_winter(practice):
+    period = outcomes_period_for(2026, 2)
+    period.due_date = D(2027, 1, 29)  # an officer moved it: GMT, London time equals UTC
+    on_time = OutcomesReport(
+        period=period, submitted_at=datetime.datetime(2027, 1, 29, 23, 59, tzinfo=datetime.UTC)
+    )
+    late = OutcomesReport(
+        period=period, submitted_at=datetime.datetime(2027, 1, 30, 0, 30, tzinfo=datetime.UTC)
+    )
+    assert standing(period, on_time, D(2027, 2, 5)).label == "Sent on time"
+    assert standing(period, late, D(2027, 2, 5)).label == "Sent 1 day late"
