@@ -64,6 +64,16 @@ class Permission(enum.StrEnum):
     VIEW_NOTICES = "view_notices"
     # Try a failed email again; check now for reminders and late notices due.
     SEND_NOTICES = "send_notices"
+    # The commissioning reports: the dashboard, care-home coverage and its sitrep export, and the
+    # cross-practice checks (the commissioner's staff; administrators across commissioners).
+    VIEW_INSIGHT = "view_insight"
+    # Record a home's coverage (clinical lead, weekly check-in, MDT, out of hours, care plans) and
+    # its acuity tier; set the thresholds of the cross-practice checks.
+    RECORD_COVERAGE = "record_coverage"
+    # What each scheme would pay (this LES, the network DES, an acuity-tiered scheme): a practice
+    # manager for their own practices, the commissioner's staff for any practice, PCN or the whole
+    # commissioner.
+    COMPARE_SCHEMES = "compare_schemes"
     # Users, roles and memberships.
     MANAGE_USERS = "manage_users"
 
@@ -78,6 +88,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.VIEW_COMPLIANCE,
             Permission.SUBMIT_OUTCOMES,
             Permission.RECORD_MEETINGS,
+            Permission.COMPARE_SCHEMES,
         }
     ),
     Role.CONTRACTING_OFFICER: frozenset(
@@ -94,6 +105,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.SEND_NOTICES,
             Permission.VIEW_COMPLIANCE,
             Permission.CONDUCT_AUDITS,
+            Permission.VIEW_INSIGHT,
+            Permission.RECORD_COVERAGE,
+            Permission.COMPARE_SCHEMES,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -103,6 +117,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.VIEW_NOTICES,
             Permission.VIEW_COMPLIANCE,
             Permission.CONDUCT_AUDITS,
+            Permission.VIEW_INSIGHT,
+            Permission.COMPARE_SCHEMES,
         }
     ),
     Role.ADMINISTRATOR: frozenset(
@@ -111,6 +127,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.VIEW_CLAIMS,
             Permission.VIEW_NOTICES,
             Permission.VIEW_COMPLIANCE,
+            Permission.VIEW_INSIGHT,
+            Permission.COMPARE_SCHEMES,
             Permission.MANAGE_USERS,
         }
     ),
@@ -356,6 +374,8 @@ def navigation_for(user, path: str) -> list[dict]:
         ]
     if has_permission(user, Permission.VIEW_CLAIMS):
         items.append(("Outcomes reports", reverse("outcomes:index")))
+    if has_permission(user, Permission.VIEW_INSIGHT):
+        items.append(("Reports", reverse("reports:index")))
     if has_permission(user, Permission.CONDUCT_AUDITS):
         items.append(("Audits", reverse("audits:index")))
     if has_permission(user, Permission.VIEW_NOTICES):

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -34,6 +35,13 @@ class CareHome(models.Model):
     name = models.CharField(max_length=200)
     postcode = models.CharField(max_length=8, validators=[validate_uk_postcode])
     category = models.CharField(max_length=20, choices=Category.choices)
+    acuity_tier = models.CharField(
+        "acuity tier",
+        max_length=10,
+        choices=[("standard", "Standard acuity"), ("higher", "Higher acuity")],
+        default="standard",
+        help_text="Set by officers; used only by the acuity-tiered scheme in the scheme comparison.",
+    )
     nursing = models.BooleanField("nursing home", default=False)
     beds = models.PositiveIntegerField("registered beds")
     commissioner = models.ForeignKey(
@@ -241,3 +249,44 @@ class Clinic(models.Model):
 
     def __str__(self):
         return f"Clinic at {self.care_home.name} on {self.held_on:%-d %b %Y}"
+
+
+class Coverage(models.Model):
+    """How a care home is covered, in the words of NHS England's care-home support letter (seed 004)
+    and its coverage sitrep: a named clinical lead, a weekly check-in of priority residents (which
+    day, by whom), a multidisciplinary team, out-of-hours provision and personalised care plans.
+    Recorded by the commissioner's officers; a home with no row has every gap."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    care_home = models.OneToOneField(CareHome, on_delete=models.CASCADE, related_name="coverage")
+    clinical_lead = models.CharField("named clinical lead", max_length=200, blank=True)
+    check_in_day = models.PositiveSmallIntegerField(
+        "weekly check-in day", choices=Weekday.choices, null=True, blank=True
+    )
+    check_in_by = models.CharField(
+        "weekly check-in by",
+        max_length=200,
+        blank=True,
+        help_text="Who reviews the home's priority residents each week.",
+    )
+    mdt_in_place = models.BooleanField("multidisciplinary team in place", default=False)
+    out_of_hours_provider = models.CharField("out-of-hours provider", max_length=200, blank=True)
+    care_plans_recorded = models.BooleanField("personalised care plans recorded", default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name_plural = "coverage"
+
+    def __str__(self):
+        return f"Coverage of {self.care_home.name}"

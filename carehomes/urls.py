@@ -1,11 +1,18 @@
 from django.urls import path
 
-from carehomes import register_views, views
+from carehomes import coverage_views, register_views, views
 
 app_name = "carehomes"
 urlpatterns = [
     path("care-homes/", views.CareHomeListView.as_view(), name="care_home_list"),
     path("care-homes/new/", views.CareHomeFormView.as_view(), name="care_home_create"),
+    # Coverage of every home (NHS England's sitrep, seed 004): before the CQC-ID patterns.
+    path("care-homes/coverage/", coverage_views.CoverageView.as_view(), name="coverage"),
+    path(
+        "care-homes/coverage/sitrep.csv",
+        coverage_views.CoverageSitrepView.as_view(),
+        name="coverage_sitrep",
+    ),
     path(
         "care-homes/<str:cqc_location_id>/",
         views.CareHomeDetailView.as_view(),
@@ -15,6 +22,11 @@ urlpatterns = [
         "care-homes/<str:cqc_location_id>/edit/",
         views.CareHomeFormView.as_view(),
         name="care_home_edit",
+    ),
+    path(
+        "care-homes/<str:cqc_location_id>/coverage/",
+        coverage_views.CoverageEditView.as_view(),
+        name="coverage_edit",
     ),
     path(
         "care-homes/<str:cqc_location_id>/alignments/new/",

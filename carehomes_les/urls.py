@@ -27,6 +27,7 @@ urlpatterns = [
     path("emails/", include("notices.urls")),
     path("", include("outcomes.urls")),  # /outcomes/ and /practices/<ods_code>/outcomes/…
     path("audits/", include("audits.urls")),
+    path("", include("reports.urls")),  # /reports/… and /practices/<ods_code>/schemes/
     path("admin/", admin.site.urls),
 ]
 

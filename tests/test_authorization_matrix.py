@@ -224,7 +224,11 @@ def _tariff(o):
     return {"year": 2018}
 
 
-SCHEME_WIDE = {_none, _quarter, _tariff}
+def _figure(o):
+    return {"figure": "submissions"}
+
+
+SCHEME_WIDE = {_none, _quarter, _tariff, _figure}
 
 
 def codes(manager, officer, auditor, administrator, anonymous=302):
@@ -332,6 +336,19 @@ MATRIX = {
     "notices:detail": (_notice, REGISTRY_READERS),
     "notices:retry": (_notice, codes(403, 302, 403, 403), "post"),
     "notices:reminders_run": (_none, codes(403, 302, 403, 403), "post"),
+    # Commissioning reports: the commissioner's staff and administrators read; officers record a
+    # home's coverage and set the checks' thresholds. Managers compare schemes for their own practice.
+    "reports:index": (_none, REGISTRY_READERS),
+    "reports:dashboard": (_none, REGISTRY_READERS),
+    "reports:dashboard_csv": (_figure, REGISTRY_READERS),
+    "reports:dashboard_xlsx": (_figure, REGISTRY_READERS),
+    "reports:schemes": (_none, REGISTRY_READERS),
+    "reports:practice_schemes": (_practice, EVERYONE),
+    "reports:checks": (_none, REGISTRY_READERS),
+    "reports:check_thresholds": (_none, OFFICER_ONLY),
+    "carehomes:coverage": (_none, REGISTRY_READERS),
+    "carehomes:coverage_sitrep": (_none, REGISTRY_READERS),
+    "carehomes:coverage_edit": (_home, OFFICER_ONLY),
     "periods:due_date": (_quarter, OFFICER_ONLY),
     "periods:tariff_create": (_none, OFFICER_ONLY),
     "periods:tariff_edit": (_tariff, OFFICER_ONLY),
