@@ -72,7 +72,10 @@ class Figure:
     def display_rows(self) -> list[list[tuple[str, bool]]]:
         """Each cell as (text, numeric) for the page's table."""
         return [
-            [(column.display(value), column.numeric) for column, value in zip(self.columns, row)]
+            [
+                (column.display(value), column.numeric)
+                for column, value in zip(self.columns, row, strict=True)
+            ]
             for row in self.rows
         ]
 
@@ -83,7 +86,8 @@ class Figure:
     def export_rows(self) -> list[list]:
         header = [column.label for column in self.columns]
         return [header] + [
-            [column.export(value) for column, value in zip(self.columns, row)] for row in self.rows
+            [column.export(value) for column, value in zip(self.columns, row, strict=True)]
+            for row in self.rows
         ]
 
     def csv_bytes(self) -> bytes:
@@ -164,10 +168,10 @@ def bar_chart(figure: Figure) -> Chart:
     bars: list[Bar] = []
     categories: list[tuple[float, str]] = []
     y = 24.0
-    for row, row_values in zip(figure.rows, values):
+    for row, row_values in zip(figure.rows, values, strict=True):
         categories.append((y + per_group / 2 + 4, str(row[0])))
         x = float(label_width)
-        for index, (column, value) in enumerate(zip(columns, row_values)):
+        for index, (column, value) in enumerate(zip(columns, row_values, strict=True)):
             width = plot_width * value / top
             colour = PALETTE[index % len(PALETTE)]
             label = f"{row[0]}, {column.label}: {column.display(value)}"
