@@ -1,26 +1,155 @@
-"""Placeholder: being written."""
+"""Care-home coverage (NHS England's care-home support letter and its sitrep, seed 004): the page of
+every home in scope with its gaps, the sitrep CSV of the same rows, and the officers' form for one
+home's coverage. Reads come from ``carehomes.coverage.coverage_rows``, the write from
+``coverage_record`` (docs/adr/0014)."""
 
-from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
 from django.views import View
+from django.views.generic import TemplateView
 
 from accounts.access import Permission
 from accounts.views import AccessMixin
+from carehomes.coverage import coverage_record, coverage_rows
+from carehomes.forms import CoverageForm
+from carehomes.models import Coverage
+from carehomes_les.views import ServiceFormView
+from claims.rules import london_date
+from claims.tables import csv_download
+
+SITREP_HEADER = (
+    "cqc_location_id",
+    "name",
+    "postcode",
+    "category",
+    "beds",
+    "practice_ods_codes",
+    "practice_names",
+    "pcn_codes",
+    "pcn_names",
+    "clinical_lead",
+    "check_in_day",
+    "check_in_by",
+    "mdt_in_place",
+    "out_of_hours_provider",
+    "care_plans_recorded",
+    "gaps",
+)
 
 
-class _Stub(AccessMixin, View):
+def _today():
+    return london_date(timezone.now())
+
+
+class CoverageView(AccessMixin, TemplateView):
+    """Every home in scope, its coverage and its gaps; "only homes with gaps" narrows the table,
+    never the summary line."""
+
+    permission = Permission.VIEW_INSIGHT
+    template_name = "carehomes/coverage.html"
+
+    def get_context_data(self, **kwargs):
+        today = _today()
+        rows = coverage_rows(self.scope, today)
+        with_gaps = [row for row in rows if row.has_gap]
+        gaps_only = self.request.GET.get("gaps") == "only"
+        can_record = self.scope.can(Permission.RECORD_COVERAGE)
+        manageable = (
+            set(self.scope.care_homes_to_manage().values_list("pk", flat=True))
+            if can_record
+            else set()
+        )
+        return super().get_context_data(
+            today=today,
+            rows=with_gaps if gaps_only else rows,
+            home_count=len(rows),
+            gap_count=len(with_gaps),
+            gaps_only=gaps_only,
+            can_record=can_record,
+            manageable=manageable,
+            **kwargs,
+        )
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def sitrep_line(row) -> list:
+    home = row.care_home
+    return [
+        home.cqc_location_id,
+        home.name,
+        home.postcode,
+        home.category,
+        home.beds,
+        "; ".join(p.ods_code for p in row.practices),
+        "; ".join(p.name for p in row.practices),
+        "; ".join(pcn.code for pcn in row.pcns),
+        "; ".join(pcn.name for pcn in row.pcns),
+        row.clinical_lead,
+        row.check_in_day,
+        row.check_in_by,
+        _yes_no(row.mdt_in_place),
+        row.out_of_hours_provider,
+        _yes_no(row.care_plans_recorded),
+        "; ".join(row.gaps),
+    ]
+
+
+class CoverageSitrepView(AccessMixin, View):
+    """The sitrep: every home in scope, one row each, whatever the page's filter. Every text cell
+    is made safe for a spreadsheet (``claims.xlsx.safe_text``, through ``csv_download``)."""
+
     permission = Permission.VIEW_INSIGHT
 
     def get(self, request, **kwargs):
-        return HttpResponse("")
+        today = _today()
+        return csv_download(
+            f"care-home-coverage-{today:%Y-%m-%d}.csv",
+            SITREP_HEADER,
+            (sitrep_line(row) for row in coverage_rows(self.scope, today)),
+        )
 
 
-class CoverageView(_Stub):
-    pass
+class CoverageEditView(ServiceFormView):
+    """An officer records one home's coverage and acuity tier. The home is looked up among those
+    the officer's commissioner keeps, so another commissioner's home is a 404."""
 
+    permission = Permission.RECORD_COVERAGE
+    form_class = CoverageForm
+    submit_label = "Save coverage"
+    template_name = "carehomes/coverage_form.html"
 
-class CoverageSitrepView(_Stub):
-    pass
+    def get_form_kwargs(self):
+        self.care_home = get_object_or_404(
+            self.scope.care_homes_to_manage(), cqc_location_id=self.kwargs["cqc_location_id"]
+        )
+        coverage = Coverage.objects.filter(care_home=self.care_home).first()
+        return {
+            **super().get_form_kwargs(),
+            "instance": coverage or Coverage(care_home=self.care_home),
+            "initial": {"acuity_tier": self.care_home.acuity_tier},
+        }
 
+    @property
+    def success_message(self):
+        return f"Coverage of {self.care_home.name} saved."
 
-class CoverageEditView(_Stub):
-    pass
+    def get_heading(self):
+        return f"Coverage of {self.care_home.name}"
+
+    def perform(self, form):
+        return coverage_record(care_home=self.care_home, by=self.request.user, **form.cleaned_data)
+
+    def get_success_url(self, result=None):
+        return reverse("carehomes:coverage")
+
+    def cancel_url(self):
+        return reverse("carehomes:coverage")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)  # builds the form, and with it the home
+        context["care_home"] = self.care_home
+        return context

@@ -1,7 +1,7 @@
 from django import forms
 from django.conf import settings
 
-from carehomes.models import Alignment, CareHome, Resident
+from carehomes.models import Alignment, CareHome, Coverage, Resident
 from carehomes_les.identifiers import normalise_postcode, validate_nhs_number
 
 
@@ -101,3 +101,51 @@ class ClinicForm(forms.Form):
     def __init__(self, *args, care_homes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["care_home"].queryset = care_homes
+
+
+class CoverageForm(forms.ModelForm):
+    """A home's coverage (NHS England's care-home support letter, seed 004) and its acuity tier.
+    ``carehomes.coverage.coverage_record`` saves it."""
+
+    acuity_tier = forms.ChoiceField(
+        label="Acuity tier",
+        choices=CareHome._meta.get_field("acuity_tier").choices,
+        widget=forms.RadioSelect,
+        help_text="Used only by the acuity-tiered scheme in the scheme comparison.",
+    )
+
+    class Meta:
+        model = Coverage
+        fields = [
+            "clinical_lead",
+            "check_in_day",
+            "check_in_by",
+            "mdt_in_place",
+            "out_of_hours_provider",
+            "care_plans_recorded",
+        ]
+        labels = {
+            "clinical_lead": "Named clinical lead",
+            "check_in_day": "Day of the weekly check-in",
+            "check_in_by": "Weekly check-in by",
+            "mdt_in_place": "A multidisciplinary team (MDT) supports the home",
+            "out_of_hours_provider": "Out-of-hours provider",
+            "care_plans_recorded": "Personalised care plans are recorded for the residents",
+        }
+        help_texts = {
+            "clinical_lead": "The clinician the network named as the home's lead.",
+            "check_in_day": "The day priority residents are reviewed each week.",
+            "check_in_by": "Who reviews the home's priority residents each week, for example "
+            "the PCN's care-home team.",
+            "out_of_hours_provider": "Who covers the home out of hours.",
+            "care_plans_recorded": "Including end of life care plans and preferences.",
+        }
+        error_messages = {
+            "check_in_day": {
+                "invalid_choice": "Choose the day of the week of the weekly check-in.",
+            },
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["check_in_day"].choices = [("", "Not arranged"), *Coverage.Weekday.choices]

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import PracticeMembership, Role, User
-from carehomes.models import Alignment, CareHome
+from carehomes.models import Alignment, CareHome, Coverage
 from carehomes_les.identifiers import nhs_test_number
 from claims import selectors
 from claims.models import Quarter, Worksheet
@@ -233,6 +233,7 @@ def load_demo_data(seed: int = 2019, today: datetime.date | None = None) -> dict
                 for practice in manager_practices:
                     PracticeMembership.objects.create(user=user, practice=practice)
 
+    counts["coverage_records"] = _load_coverage(commissioner)
     if not Worksheet.objects.exists():
         counts["worksheets"] = _load_worksheets(rng, practices, start, today)
         _review_and_pay(commissioner)
@@ -453,4 +454,37 @@ def _load_worksheets(
             )
             count += 1
     quarter_for(period)  # the open quarter, so its due date shows
+    return count
+
+
+# Who covers the demo homes (NHS England's care-home support letter, seed 004).
+OUT_OF_HOURS_PROVIDERS = ["Rotherham GP Out of Hours", "Rotherham Community Health Services"]
+
+
+def _load_coverage(commissioner) -> int:
+    """Coverage for most demo homes, recorded by the officer through the real service, so the
+    coverage page has gaps to highlight: two homes with nothing recorded (every gap), and one
+    each with no clinical lead, a check-in with nobody named, no MDT, and two with no care plans.
+    Nursing homes are put in the higher acuity tier. Homes already recorded are left alone."""
+    from carehomes.coverage import coverage_record
+
+    officer = User.objects.get(username="officer")
+    count = 0
+    homes = CareHome.objects.filter(commissioner=commissioner).order_by("cqc_location_id")
+    recorded = set(Coverage.objects.values_list("care_home_id", flat=True))
+    for index, home in enumerate(homes):
+        if home.pk in recorded or index in (5, 22):
+            continue  # already recorded; or nothing recorded yet (every gap)
+        coverage_record(
+            care_home=home,
+            by=officer,
+            clinical_lead="" if index == 9 else LEAD_GPS[index % len(LEAD_GPS)],
+            check_in_day=index % 5,  # Monday to Friday
+            check_in_by="" if index == 14 else "PCN care home team",
+            mdt_in_place=index != 27,
+            out_of_hours_provider=OUT_OF_HOURS_PROVIDERS[index % 2],
+            care_plans_recorded=index not in (18, 31),
+            acuity_tier="higher" if home.nursing else "standard",
+        )
+        count += 1
     return count

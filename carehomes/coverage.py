@@ -1,0 +1,248 @@
+"""Care-home coverage: what NHS England's care-home support letter (seed 004) asks every home to
+have, which of it each home lacks, and the officers' record of it (docs/adr/0014).
+
+- :func:`coverage_gaps` is the rule: a pure function from a home's facts to its gaps, in words.
+- :func:`coverage_rows` is the read the coverage page and the sitrep export share: every home in
+  the user's scope with its current aligned practices, their PCNs, its coverage and its gaps, in a
+  constant number of queries however many homes there are.
+- :func:`coverage_record` is the write: an upsert of a home's coverage (and its acuity tier) with
+  an audit event of what changed, in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+
+from audit.services import audit_record
+from carehomes.models import Alignment, CareHome, Coverage
+
+# -- the rule ------------------------------------------------------------------------------------
+
+NO_PRACTICE = "No aligned practice"
+NO_CLINICAL_LEAD = "No named clinical lead"
+NO_CHECK_IN = "No weekly check-in"
+NO_MDT = "No MDT"
+NO_OUT_OF_HOURS = "No out-of-hours provider"
+NO_CARE_PLANS = "No personalised care plans recorded"
+GAPS = (NO_PRACTICE, NO_CLINICAL_LEAD, NO_CHECK_IN, NO_MDT, NO_OUT_OF_HOURS, NO_CARE_PLANS)
+
+
+@dataclass(frozen=True)
+class CoverageFacts:
+    """What is known of one home's coverage. The defaults are a home nobody has recorded: it has
+    every gap."""
+
+    aligned_practices: int = 0
+    clinical_lead: str = ""
+    check_in_day: int | None = None
+    check_in_by: str = ""
+    mdt_in_place: bool = False
+    out_of_hours_provider: str = ""
+    care_plans_recorded: bool = False
+
+
+def _blank(text: str) -> bool:
+    return not (text or "").strip()
+
+
+def coverage_gaps(facts: CoverageFacts) -> list[str]:
+    """The home's gaps, in the order of :data:`GAPS`; empty when it is covered.
+
+    A weekly check-in is only in place when both its day and who does it are known: a day with
+    nobody named (or a name with no day) is not a check-in the home can rely on."""
+    gaps = []
+    if facts.aligned_practices < 1:
+        gaps.append(NO_PRACTICE)
+    if _blank(facts.clinical_lead):
+        gaps.append(NO_CLINICAL_LEAD)
+    if facts.check_in_day is None or _blank(facts.check_in_by):
+        gaps.append(NO_CHECK_IN)
+    if not facts.mdt_in_place:
+        gaps.append(NO_MDT)
+    if _blank(facts.out_of_hours_provider):
+        gaps.append(NO_OUT_OF_HOURS)
+    if not facts.care_plans_recorded:
+        gaps.append(NO_CARE_PLANS)
+    return gaps
+
+
+def facts_of(coverage: Coverage | None, *, aligned_practices: int) -> CoverageFacts:
+    if coverage is None:
+        return CoverageFacts(aligned_practices=aligned_practices)
+    return CoverageFacts(
+        aligned_practices=aligned_practices,
+        clinical_lead=coverage.clinical_lead,
+        check_in_day=coverage.check_in_day,
+        check_in_by=coverage.check_in_by,
+        mdt_in_place=coverage.mdt_in_place,
+        out_of_hours_provider=coverage.out_of_hours_provider,
+        care_plans_recorded=coverage.care_plans_recorded,
+    )
+
+
+# -- the read ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """One home on the coverage page and in the sitrep."""
+
+    care_home: CareHome
+    alignments: list[Alignment]  # current on the day, ordered by practice name
+    coverage: Coverage | None  # None: nothing recorded yet
+    gaps: list[str]
+
+    @property
+    def practices(self) -> list:
+        # A practice aligned twice on one day cannot happen (alignments of a pair never overlap).
+        return [alignment.practice for alignment in self.alignments]
+
+    @property
+    def pcns(self) -> list:
+        seen: dict[int, object] = {}
+        for practice in self.practices:
+            seen.setdefault(practice.pcn_id, practice.pcn)
+        return list(seen.values())
+
+    @property
+    def has_gap(self) -> bool:
+        return bool(self.gaps)
+
+    @property
+    def clinical_lead(self) -> str:
+        return self.coverage.clinical_lead if self.coverage else ""
+
+    @property
+    def check_in_day(self) -> str:
+        if self.coverage is None or self.coverage.check_in_day is None:
+            return ""
+        return self.coverage.get_check_in_day_display()
+
+    @property
+    def check_in_by(self) -> str:
+        return self.coverage.check_in_by if self.coverage else ""
+
+    @property
+    def mdt_in_place(self) -> bool:
+        return bool(self.coverage and self.coverage.mdt_in_place)
+
+    @property
+    def out_of_hours_provider(self) -> str:
+        return self.coverage.out_of_hours_provider if self.coverage else ""
+
+    @property
+    def care_plans_recorded(self) -> bool:
+        return bool(self.coverage and self.coverage.care_plans_recorded)
+
+
+def coverage_rows(scope, today: datetime.date) -> list[CoverageRow]:
+    """Every home in ``scope.care_homes()`` (learning disability homes too: they are outside the
+    LES but NHS England's letter covers every care home), by name, with the alignments current on
+    ``today`` (a London date) that the user may see. Two queries, whatever the number of homes."""
+    current = (
+        scope.alignments()
+        .current(today)
+        .select_related("practice__pcn")
+        .order_by("practice__name", "practice__ods_code")
+    )
+    homes = (
+        scope.care_homes()
+        .select_related("coverage")
+        .prefetch_related(Prefetch("alignments", queryset=current, to_attr="current_alignments"))
+        .order_by("name", "cqc_location_id")
+    )
+    rows = []
+    for home in homes:
+        coverage = getattr(home, "coverage", None)  # the reverse one-to-one raises when absent
+        facts = facts_of(coverage, aligned_practices=len(home.current_alignments))
+        rows.append(
+            CoverageRow(
+                care_home=home,
+                alignments=home.current_alignments,
+                coverage=coverage,
+                gaps=coverage_gaps(facts),
+            )
+        )
+    return rows
+
+
+# -- the write -----------------------------------------------------------------------------------
+
+COVERAGE_FIELDS = (
+    "clinical_lead",
+    "check_in_day",
+    "check_in_by",
+    "mdt_in_place",
+    "out_of_hours_provider",
+    "care_plans_recorded",
+)
+TEXT_FIELDS = ("clinical_lead", "check_in_by", "out_of_hours_provider")
+
+
+def _label(name: str) -> str:
+    model = CareHome if name == "acuity_tier" else Coverage
+    return str(model._meta.get_field(name).verbose_name)
+
+
+@transaction.atomic
+def coverage_record(*, care_home: CareHome, by, **fields) -> Coverage:
+    """Record (create or change) ``care_home``'s coverage: any of :data:`COVERAGE_FIELDS` and the
+    home's ``acuity_tier``; fields not given keep their value. One audit event, on the home, holds
+    the before and after of each field that changed. Bad values raise ``ValidationError`` naming
+    the field, and nothing is written."""
+    unknown = set(fields) - set(COVERAGE_FIELDS) - {"acuity_tier"}
+    if unknown:
+        raise TypeError(f"coverage_record() got unknown fields: {', '.join(sorted(unknown))}")
+    # Lock the home: two officers saving the same home at once must not both create its row.
+    home = CareHome.objects.select_for_update().get(pk=care_home.pk)
+    coverage = Coverage.objects.filter(care_home=home).first()
+    creating = coverage is None
+    if creating:
+        coverage = Coverage(care_home=home)
+
+    before = {name: getattr(coverage, name) for name in COVERAGE_FIELDS}
+    before["acuity_tier"] = home.acuity_tier
+    for name, value in fields.items():
+        if name in TEXT_FIELDS:
+            value = (value or "").strip()
+        setattr(home if name == "acuity_tier" else coverage, name, value)
+    errors = {}
+    try:
+        coverage.full_clean(exclude=["care_home", "updated_by"], validate_unique=False)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    try:
+        home._meta.get_field("acuity_tier").clean(home.acuity_tier, home)
+    except ValidationError as error:
+        errors["acuity_tier"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+
+    after = {name: getattr(coverage, name) for name in COVERAGE_FIELDS}
+    after["acuity_tier"] = home.acuity_tier
+    changed = [name for name in after if after[name] != before[name]]
+    if not (creating or changed):
+        return coverage
+
+    coverage.updated_by = by if getattr(by, "pk", None) else None
+    coverage.save()
+    if "acuity_tier" in changed:
+        home.save(update_fields=["acuity_tier"])
+    what = ", ".join(_label(name) for name in changed) or "nothing yet"
+    audit_record(
+        by=by,
+        action="coverage_record",
+        obj=home,
+        summary=f"Coverage of {home.name} ({home.cqc_location_id}) "
+        + ("recorded: " if creating else "changed: ")
+        + what,
+        before={name: before[name] for name in changed},
+        after={name: after[name] for name in changed},
+    )
+    care_home.acuity_tier = home.acuity_tier  # the caller's copy shows what was saved
+    return coverage
