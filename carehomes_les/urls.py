@@ -5,7 +5,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import two_factor
 from accounts import views as account_views
+from carehomes_les.views import AccessibilityStatementView
 
 urlpatterns = [
     path("", account_views.HomeView.as_view(), name="home"),
@@ -17,6 +19,15 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/two-factor/", two_factor.TwoFactorVerifyView.as_view(), name="two_factor_verify"
+    ),
+    path(
+        "accounts/two-factor/set-up/",
+        two_factor.TwoFactorSetupView.as_view(),
+        name="two_factor_setup",
+    ),
+    path("accessibility/", AccessibilityStatementView.as_view(), name="accessibility"),
     path("", include("practices.urls")),
     path("", include("carehomes.urls")),
     path("", include("claims.urls")),

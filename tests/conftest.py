@@ -6,6 +6,14 @@ import pytest
 from tests.celery_worker import celery_worker  # noqa: F401 - the real worker, for tests that ask
 
 
+def pytest_configure(config):
+    from django.test import Client
+
+    from tests.two_factor import force_login_with_two_factor
+
+    Client.force_login = force_login_with_two_factor
+
+
 def pytest_sessionstart(session):
     """In CI (REQUIRE_REAL_SERVICES=1) the suite runs against the real PostgreSQL and Redis or not
     at all: a missing DATABASE_URL must not quietly fall back to the embedded SQLite default."""
@@ -53,6 +61,7 @@ def _migration_seeds(request):
     from django.apps import apps
 
     importlib.import_module("claims.migrations.0002_seed_tariff_and_bands").seed(apps, None)
+    importlib.import_module("reports.migrations.0004_scheme_rates_and_checks").seed(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -252,6 +252,11 @@ MATRIX = {
     "home": (_none, EVERYONE),
     "login": (_none, codes(302, 302, 302, 302, anonymous=200)),
     "logout": (_none, codes(302, 302, 302, 302, anonymous=302), "post"),
+    # Two-factor pages: staff who have already given their code are sent on; a manager has none to
+    # set up (the pages are theirs to open, but nothing requires them).
+    "two_factor_verify": (_none, codes(200, 200, 200, 200)),
+    "two_factor_setup": (_none, codes(200, 302, 302, 302)),
+    "accessibility": (_none, codes(200, 200, 200, 200, anonymous=200)),
     "practices:pcn_list": (_none, REGISTRY_READERS),
     "practices:pcn_create": (_none, OFFICER_ONLY),
     "practices:pcn_detail": (_pcn, REGISTRY_READERS),
