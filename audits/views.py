@@ -85,6 +85,12 @@ class FlagView(ServiceFormView):
             "practices": self.scope.practices().order_by("name"),
         }
 
+    def get_initial(self):
+        """A cross-practice check's "Add to an audit" link pre-fills the form (reports/views/checks.py);
+        the choices still come from the scope, so a practice outside it is simply not selected."""
+        given = {k: self.request.GET.get(k) for k in ("practice", "financial_year", "reason")}
+        return {**super().get_initial(), **{k: v for k, v in given.items() if v}}
+
     def perform(self, form):
         data = form.cleaned_data
         return services.audit_case_flag(
