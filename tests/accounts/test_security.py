@@ -258,3 +258,21 @@ def test_production_settings_pass_check_deploy_with_no_warnings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_demo_code_prints_the_code_the_officers_app_would_show(db, capsys):
+    from django.core.management import call_command
+
+    user = f.officer()
+    call_command("demo_code", user.username)
+    code = capsys.readouterr().out.strip()
+    device = TOTPDevice.objects.get(user=user)
+    assert re.fullmatch(r"\d{6}", code) and device.verify_token(code)
+
+
+def test_demo_code_refuses_a_practice_manager(db):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="not a demo officer"):
+        call_command("demo_code", f.practice_manager(f.PracticeFactory()).username)

@@ -18,3 +18,7 @@ class Command(BaseCommand):
         self.stdout.write("Sign in at http://127.0.0.1:8000/accounts/login/ as:")
         for username, _first, _last, role in DEMO_USERS:
             self.stdout.write(f"  {username:<8} {role.label:<20} password: {DEMO_PASSWORD}")
+        self.stdout.write(
+            "Officers, the auditor and admin then give a two-factor code: "
+            ".venv/bin/python manage.py demo_code <username> prints the one showing now."
+        )
