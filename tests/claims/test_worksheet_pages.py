@@ -149,6 +149,7 @@ def test_quarters_page_due_today_and_one_day_late(client, manager, practice, oak
     rows = page.content.decode()
     assert "Due today" in rows
     clock(at(datetime.date(2019, 10, 15), 0, 30))  # 00:30 BST: still the 14th in UTC
+    client.force_login(manager)  # 31 minutes idle: the session has ended (SESSION_COOKIE_AGE)
     rows = client.get(reverse("claims:practice_quarters", args=[practice.ods_code])).content
     assert b"Due today" not in rows
     assert "1 day late now, heading into 1–7 days late: 5% deducted" in rows.decode()
