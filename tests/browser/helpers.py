@@ -37,6 +37,10 @@ AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["
 
 _axe = Axe()
 
+# How Chromium reports a Content-Security-Policy violation in the console (also "[Report Only]
+# Refused to ...") or as an uncaught error (e.g. "Refused to evaluate a string as JavaScript").
+CSP_VIOLATION = re.compile(r"Refused to |Content[- ]Security[- ]Policy", re.IGNORECASE)
+
 
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "page"
@@ -135,7 +139,9 @@ class ConsoleErrors:
 
 class PageChecker:
     """``check_page("practice list")``: wait for the page to load, save a full-page screenshot to
-    ``test-output/screenshots/<test>/<NN>-<slug>.png`` and assert axe-core finds no violations."""
+    ``test-output/screenshots/<test>/<NN>-<slug>.png``, assert the browser has reported no
+    Content-Security-Policy violation since the test began (whatever ``console_errors.allow``
+    says), then assert axe-core finds no violations."""
 
     def __init__(self, page: Page, test_name: str):
         self.page = page
@@ -143,6 +149,17 @@ class PageChecker:
         shutil.rmtree(self.folder, ignore_errors=True)
         self.count = 0
         self.checked: list[str] = []
+        self.csp_violations: list[str] = []
+        page.on("console", self._on_console)
+        page.on("pageerror", self._on_page_error)
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if CSP_VIOLATION.search(message.text):
+            self.csp_violations.append(f"console.{message.type}: {message.text}")
+
+    def _on_page_error(self, error: Error) -> None:
+        if CSP_VIOLATION.search(error.message):
+            self.csp_violations.append(f"uncaught page error: {error.message}")
 
     def screenshot(self, label: str) -> Path:
         self.count += 1
@@ -155,4 +172,8 @@ class PageChecker:
         self.page.wait_for_load_state("load")
         self.screenshot(label)
         self.checked.append(label)
+        assert not self.csp_violations, (
+            f"Content-Security-Policy violation(s) by {label!r} ({self.page.url}) or earlier:\n- "
+            + "\n- ".join(self.csp_violations)
+        )
         assert_accessible(self.page, label)
