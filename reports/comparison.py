@@ -28,14 +28,11 @@ from claims.rules import Line, Rates
 from claims.selectors import rates_for
 from practices.models import PCN, Practice
 from reports import schemes
-from reports.figures import Column, Figure
+from reports.dashboard import financial_year_label
+from reports.figures import Column, Figure, money
 from reports.models import SchemeRates
 
 _LINE_FIELDS = ("opening", "new_permanent", "temporary", "moved_out", "died")
-
-
-def financial_year_label(year: int) -> str:
-    return Period(year, 1).financial_year
 
 
 def years_with_worksheets(worksheets: QuerySet[Worksheet]) -> list[int]:
@@ -222,12 +219,6 @@ class Comparison:
             ],
             series=(1,),
         )
-
-
-def money(pence: int) -> str:
-    """``1164000`` → ``£11,640.00`` (on the page; the figure's files use pounds without a sign)."""
-    whole, part = divmod(pence, 100)
-    return f"£{whole:,}.{part:02d}"
 
 
 def totals_text(totals: schemes.Totals) -> dict[str, str]:

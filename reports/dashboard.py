@@ -27,8 +27,8 @@ from accounts.access import Scope
 from claims import selectors
 from claims.models import Quarter, Worksheet
 from claims.periods import Period
-from claims.rules import band_for, percentage_of, pounds
-from reports.figures import Column, Figure
+from claims.rules import band_for, percentage_of
+from reports.figures import Column, Figure, money
 
 SPEND_STATUSES = (
     Worksheet.Status.APPROVED,
@@ -38,7 +38,8 @@ SPEND_STATUSES = (
 
 
 def financial_year_label(year: int) -> str:
-    return f"{year}/{(year + 1) % 100:02d}"
+    """``2019`` → ``2019/20``."""
+    return Period(year, 1).financial_year
 
 
 def years_with_claims(scope: Scope) -> list[int]:
@@ -127,9 +128,9 @@ def spend_by_pcn(scope: Scope, year: int) -> Figure:
     if rows:
         largest = max(rows, key=lambda row: row[-1])
         summary = (
-            f"{pounds(grand)} approved for payment in {financial_year_label(year)} across "
+            f"{money(grand)} approved for payment in {financial_year_label(year)} across "
             f"{len(rows)} PCN{'s' if len(rows) != 1 else ''}; the most to {largest[0]} "
-            f"({pounds(largest[-1])})."
+            f"({money(largest[-1])})."
         )
     else:
         summary = f"No claims of {financial_year_label(year)} are approved for payment yet."
@@ -184,11 +185,11 @@ def trends(scope: Scope, year: int | None = None) -> Figure:
     if len(rows) >= 2:
         first, last = rows[0], rows[-1]
         summary = (
-            f"Approved spend went from {pounds(first[-1])} in {first[0]} to {pounds(last[-1])} in "
+            f"Approved spend went from {money(first[-1])} in {first[0]} to {money(last[-1])} in "
             f"{last[0]}; patients claimed for from {first[2]:,} to {last[2]:,}."
         )
     elif rows:
-        summary = f"One financial year so far: {pounds(rows[0][-1])} approved in {rows[0][0]}."
+        summary = f"One financial year so far: {money(rows[0][-1])} approved in {rows[0][0]}."
     else:
         summary = "No claims yet."
     return Figure(
@@ -243,8 +244,8 @@ def deductions_and_waivers(scope: Scope, year: int) -> Figure:
     foregone = sum(row[4] for row in rows)
     summary = (
         f"In {financial_year_label(year)}, {late} claim{'s' if late != 1 else ''} came in late: "
-        f"{pounds(deducted)} deducted, and {waived} deduction{'s' if waived != 1 else ''} waived "
-        f"({pounds(foregone)})."
+        f"{money(deducted)} deducted, and {waived} deduction{'s' if waived != 1 else ''} waived "
+        f"({money(foregone)})."
     )
     return Figure(
         slug="deductions",

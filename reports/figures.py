@@ -17,11 +17,17 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from claims.rules import pounds
 from claims.xlsx import safe_text
 
 # NHS.UK colours, each at least 3:1 against white (WCAG 1.4.11), told apart in the legend by name.
 PALETTE = ("#005eb8", "#007f3b", "#330072", "#d5281b", "#ae2573", "#4c6272", "#003087")
+
+
+def money(pence: int) -> str:
+    """``1164000`` → ``£11,640.00``: money on a page (the files write pounds without a sign)."""
+    sign = "-" if pence < 0 else ""
+    whole, part = divmod(abs(pence), 100)
+    return f"{sign}£{whole:,}.{part:02d}"
 
 
 @dataclass(frozen=True)
@@ -37,7 +43,7 @@ class Column:
         if value is None:
             return "–"
         if self.kind == "money":
-            return pounds(value)
+            return money(value)
         if self.kind == "percent":
             return f"{value}%"
         if self.kind == "count":
@@ -185,6 +191,7 @@ def bar_chart(figure: Figure) -> Chart:
     ticks = [
         (label_width + plot_width * step / 4, kind.display(_tick_value(top * step / 4, kind)))
         for step in range(5)
+        if kind.kind != "count" or (top * step / 4).is_integer()  # no "0.5 worksheets"
     ]
     legend = [(PALETTE[i % len(PALETTE)], c.label) for i, c in enumerate(columns)]
     return Chart(

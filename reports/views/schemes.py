@@ -14,7 +14,7 @@ from accounts.access import Permission
 from accounts.views import AccessMixin
 from claims.periods import Period
 from reports import comparison
-from reports.comparison import financial_year_label
+from reports.dashboard import financial_year_label
 
 BY_PCN, BY_PRACTICE = "pcn", "practice"
 
