@@ -103,7 +103,10 @@ def audit_draw(
             practice__in=practices.values(), financial_year=financial_year
         ).values_list("practice__ods_code", flat=True)
     )
-    for code in drawn:
+    # In code order, not draw order: two draws at once then insert their shared practices in
+    # the same order, so the later one waits for the earlier and skips its cases, rather than
+    # each holding a case the other needs (a deadlock PostgreSQL ends by failing one draw).
+    for code in sorted(drawn):
         if code in already:
             continue
         try:

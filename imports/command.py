@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.template.defaultfilters import filesizeformat
 
 from imports.base import ImportContext, Plan
@@ -48,9 +49,22 @@ class ImportCommand(BaseCommand):
         content = self._read(path)
         context = self.get_context(options)
         dry_run = options["dry_run"]
-        plan = import_file(
-            kind=self.kind, content=content, filename=path.name, context=context, dry_run=dry_run
-        )
+        try:
+            plan = import_file(
+                kind=self.kind,
+                content=content,
+                filename=path.name,
+                context=context,
+                dry_run=dry_run,
+            )
+        except DatabaseError as error:
+            # The import's one transaction was rolled back (or died with the connection): say
+            # that nothing went in, rather than leave the officer to read a traceback.
+            reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise CommandError(
+                f"{path.name}: the database stopped the import ({reason}); nothing was imported. "
+                "Run the command again once the database is available."
+            ) from error
         if not plan.ok:
             raise CommandError(self._problems(plan, path))
         self.stdout.write(self._report(plan, dry_run))

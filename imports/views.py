@@ -3,7 +3,10 @@
 Batches are looked up only through ``self.scope.import_batches()``, so another commissioner's
 upload is a 404. The writes are the services in ``imports/services.py``."""
 
+import logging
+
 from django.contrib import messages
+from django.db import DatabaseError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -24,6 +27,12 @@ from imports.services import (
 )
 
 RECENT_BATCHES = 10
+DATABASE_FAILED = (
+    "The database stopped the import before it finished, so nothing was imported. "
+    "Confirm it again in a few minutes; if it keeps failing, tell the service desk."
+)
+
+logger = logging.getLogger(__name__)
 
 
 class UploadView(AccessMixin, FormView):
@@ -89,6 +98,13 @@ class ConfirmView(BatchMixin, View):
             batch, plan = import_batch_confirm(batches=batches, pk=pk, by=request.user)
         except BatchNotPending as refused:
             return self.render_preview(self.get_batch(), error=str(refused), status=409)
+        except DatabaseError:
+            # The import's transaction was rolled back (or went with the connection): the batch is
+            # still waiting, so the officer sees the preview again and can confirm once more.
+            logger.exception("Import batch %s failed in the database; nothing was imported", pk)
+            batch = self.get_batch()
+            plan = import_batch_preview(batch=batch, user=request.user)
+            return self.render_preview(batch, plan, error=DATABASE_FAILED, status=503)
         if not plan.ok:
             return self.render_preview(
                 batch, plan, error="The file could not be imported: nothing was changed."
