@@ -7,6 +7,7 @@ from django.urls import include, path
 
 from accounts import two_factor
 from accounts import views as account_views
+from accounts.forms import SignInForm
 from carehomes_les.views import AccessibilityStatementView
 
 urlpatterns = [
@@ -14,7 +15,9 @@ urlpatterns = [
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(
-            template_name="registration/login.html", redirect_authenticated_user=True
+            template_name="registration/login.html",
+            redirect_authenticated_user=True,
+            authentication_form=SignInForm,
         ),
         name="login",
     ),

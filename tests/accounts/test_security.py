@@ -278,3 +278,8 @@ def test_demo_code_refuses_a_practice_manager(db):
 
     with pytest.raises(CommandError, match="not a demo officer"):
         call_command("demo_code", f.practice_manager(f.PracticeFactory()).username)
+
+
+def test_sign_in_page_does_not_move_focus_on_its_own(client, db):
+    html = client.get(reverse("login")).content.decode()
+    assert 'name="username"' in html and "autofocus" not in html
