@@ -17,6 +17,7 @@ from django.db.models import F, QuerySet, Sum
 from claims import selectors
 from claims.models import Quarter, Worksheet
 from claims.rules import Release, pounds
+from claims.xlsx import safe_text
 from practices.models import Practice
 
 COLUMNS = [
@@ -110,7 +111,9 @@ def write_claims_csv(
     writer.writerow(COLUMNS)
     count = 0
     for row in claim_rows(quarter, practices):
-        writer.writerow(row)
+        # Its text is codes and words of the service today; neutralised like every export all the
+        # same, so a column added later cannot carry a formula into a spreadsheet.
+        writer.writerow([safe_text(cell) for cell in row])
         count += 1
     out.write(buffer.getvalue())
     return count

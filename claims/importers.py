@@ -171,8 +171,13 @@ class WorksheetsImporter(Importer):
         practice_ods = cells.identifier("practice_ods", validate_practice_ods)
         period = _period(cells)
         cqc_location_id = cells.identifier("cqc_location_id", validate_cqc_location_id)
-        opening = cells.whole_number("opening", minimum=0) if row["opening"] else None
-        counts = {name: cells.whole_number(name, minimum=0) for name in COUNTS}
+        # The web form's and the upload's limit: a payment too large to store stays out.
+        from claims.forms import MAX_COUNT  # here: claims.forms imports this module's registry
+
+        opening = (
+            cells.whole_number("opening", minimum=0, maximum=MAX_COUNT) if row["opening"] else None
+        )
+        counts = {name: cells.whole_number(name, minimum=0, maximum=MAX_COUNT) for name in COUNTS}
         submitted_at = _moment(cells, period, now)
         return WorksheetRow(
             row=row,
@@ -377,10 +382,16 @@ def _period(cells: Cells) -> Period | None:
         cells.problem("quarter", "is blank: it is required.")
         return None
     try:
-        return Period.parse(value)
+        period = Period.parse(value)
     except ValueError as error:
         cells.problem("quarter", str(error))
         return None
+    try:  # the quarters of years 0 and 9999 run off the calendar
+        period.previous().first_day, period.next().last_day  # noqa: B018
+    except ValueError:
+        cells.problem("quarter", f"{value!r} is not a quarter of the LES: its dates do not exist.")
+        return None
+    return period
 
 
 def _moment(cells: Cells, period: Period | None, now: datetime.datetime):
@@ -404,7 +415,11 @@ def _moment(cells: Cells, period: Period | None, now: datetime.datetime):
     if moment > now:
         cells.problem("submitted_at", f"{value} is in the future.")
         return None
-    if period is not None and moment.astimezone(LONDON).date() < period.first_day:
+    try:
+        day = moment.astimezone(LONDON).date()
+    except OverflowError:  # the first moments of year 1, east of London
+        day = datetime.date.min
+    if period is not None and day < period.first_day:
         cells.problem(
             "submitted_at",
             f"{value} is before {period.label} began ({period.first_day:%-d %B %Y}): a worksheet "

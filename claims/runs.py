@@ -136,7 +136,7 @@ def finance_export(run: PaymentRun) -> str:
     ):
         references[claim.practice_id].append(claim.reference)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out)  # "\r\n": a name holding a carriage return is then quoted
     writer.writerow(FINANCE_COLUMNS)
     for remittance in run.remittances.select_related("practice"):
         writer.writerow(

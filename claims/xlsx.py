@@ -42,6 +42,17 @@ def safe_text(value):
     return value
 
 
+def xlsx_text(value):
+    """A cell an ``.xlsx`` file can hold, shown as text: without the control characters XML cannot
+    carry (openpyxl refuses them; a name imported from a CSV may have one), then neutralised. In
+    that order, so ``"\x01=1+1"`` cannot lose its first character and become a formula."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    if isinstance(value, str):
+        return safe_text(ILLEGAL_CHARACTERS_RE.sub("", value))
+    return value
+
+
 def filename(practice: Practice, quarter: Quarter) -> str:
     """``worksheet-C87001-2019-20-Q2.xlsx``: the ODS code and quarter are validated identifiers."""
     return f"worksheet-{practice.ods_code}-{quarter.slug}.xlsx"
@@ -84,12 +95,12 @@ def worksheet_workbook(
     for home, opening, counts in rows:
         sheet.append(
             [
-                safe_text(practice.ods_code),
-                safe_text(quarter.label),
-                safe_text(home.cqc_location_id),
+                xlsx_text(practice.ods_code),
+                xlsx_text(quarter.label),
+                xlsx_text(home.cqc_location_id),
                 opening,
                 *counts,
-                safe_text(submitted_at),
+                xlsx_text(submitted_at),
             ]
         )
     for cell in sheet[1]:
@@ -120,11 +131,11 @@ def worksheet_workbook(
     for home in sorted(homes, key=lambda h: h.name):
         names.append(
             [
-                safe_text(home.cqc_location_id),
-                safe_text(home.name),
-                safe_text(home.postcode),
+                xlsx_text(home.cqc_location_id),
+                xlsx_text(home.name),
+                xlsx_text(home.postcode),
                 home.beds,
-                safe_text(notes.get(home.pk, "")),
+                xlsx_text(notes.get(home.pk, "")),
             ]
         )
     for cell in names[1]:
@@ -252,11 +263,7 @@ def read_worksheet_file(
 
 
 def _figure(cells: Cells, column: str) -> int | None:
-    number = cells.whole_number(column, minimum=0)
-    if number is not None and number > MAX_COUNT:
-        cells.problem(column, f"{number} is too large: it must be at most {MAX_COUNT}.")
-        return None
-    return number
+    return cells.whole_number(column, minimum=0, maximum=MAX_COUNT)
 
 
 def _check_quarter(cells: Cells, period: Period) -> None:

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from practices.models import Commissioner
 
 WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+INTEGER_MAX = 2_147_483_647  # the largest the database's integer columns hold
+MAX_DIGITS = 30  # a longer number is only described, never converted or shown
 
 
 class Action(enum.StrEnum):
@@ -196,7 +198,7 @@ class Cells:
             )
             return None
 
-    def whole_number(self, column: str, *, minimum: int) -> int | None:
+    def whole_number(self, column: str, *, minimum: int, maximum: int = INTEGER_MAX) -> int | None:
         value = self.row[column]
         if not WHOLE_NUMBER.fullmatch(value):
             reason = (
@@ -204,9 +206,21 @@ class Cells:
             )
             self.problem(column, reason)
             return None
+        digits = value.lstrip("+-").lstrip("0")
+        if len(digits) > MAX_DIGITS:
+            # Not even converted: Python refuses a number of more than 4,300 digits.
+            shown = f"A {len(digits)}-digit number"
+            if value.startswith("-"):
+                self.problem(column, f"{shown} is too small: it must be at least {minimum}.")
+            else:
+                self.problem(column, f"{shown} is too large: it must be at most {maximum}.")
+            return None
         number = int(value)
         if number < minimum:
             self.problem(column, f"{number} is too small: it must be at least {minimum}.")
+            return None
+        if number > maximum:
+            self.problem(column, f"{number} is too large: it must be at most {maximum}.")
             return None
         return number
 

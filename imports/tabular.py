@@ -21,6 +21,13 @@ ZIP_SIGNATURE = b"PK\x03\x04"
 # stops a zip bomb. Registry sheets compress about 10:1; 20× the upload limit leaves room.
 UNCOMPRESSED_RATIO = 20
 MAX_ZIP_MEMBERS = 1000
+# Rows and cells a file may spread into. A sheet's XML can claim rows and columns it does not hold
+# (a declared dimension of A1:XFD1048576, a row numbered 1,048,576 after row 1), which openpyxl fills
+# with blanks: a few kilobytes would become billions of cells. A national file has a few thousand
+# rows; these bounds are far above that and far below what would exhaust a worker's memory.
+MAX_ROWS = 200_000
+MAX_CELLS = 5_000_000
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 
 
 @dataclass(frozen=True, order=True)
@@ -197,6 +204,9 @@ def _records(content: bytes, filename: str) -> list[list]:
 
 
 def _csv_records(content: bytes) -> list[list]:
+    save_as = "In Excel, save it as 'CSV UTF-8 (comma delimited)'."
+    if content.startswith(UTF16_MARKS):
+        raise _file_error(f"The file is UTF-16 text ('Unicode Text'), not UTF-8. {save_as}")
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -205,9 +215,18 @@ def _csv_records(content: bytes) -> list[list]:
             f"The file is not UTF-8 text (line {line} has the byte {content[error.start]:#04x}). "
             "In Excel, save it as 'CSV UTF-8 (comma delimited)'."
         ) from None
+    nul = text.find("\x00")
+    if nul != -1:
+        # No text file holds a NUL (nor can the database store one): most likely UTF-16 without
+        # its byte order mark, or not a text file at all.
+        line = text.count("\n", 0, nul) + 1
+        raise _file_error(
+            f"Line {line} of the file holds a NUL character, which a CSV file never does: it may "
+            f"be UTF-16 text or not text at all. {save_as}"
+        )
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        return list(reader)
+        return _bounded(reader)
     except csv.Error as error:
         raise _file_error(f"The CSV cannot be read at line {reader.line_num}: {error}.") from None
 
@@ -232,7 +251,11 @@ def _xlsx_records(content: bytes) -> list[list]:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         if not workbook.worksheets:
             raise _file_error("The workbook has no worksheet.")
-        return [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        sheet = workbook.worksheets[0]
+        # The declared dimension is the file's claim, not its content: without it openpyxl sizes
+        # each row by its own last cell (see MAX_ROWS).
+        sheet.reset_dimensions()
+        return _bounded(sheet.iter_rows(values_only=True))
     except TableError:
         raise
     except Exception:  # noqa: BLE001 — any parse failure of an uploaded workbook is the file's fault
@@ -240,6 +263,26 @@ def _xlsx_records(content: bytes) -> list[list]:
     finally:
         if workbook is not None:
             workbook.close()
+
+
+def _bounded(records: Iterable[Sequence]) -> list[list]:
+    """The records as lists without their trailing blank cells, refusing a file that spreads into
+    more than ``MAX_ROWS`` rows or ``MAX_CELLS`` cells before it has taken the memory to hold them."""
+    rows: list[list] = []
+    cells = 0
+    for record in records:
+        cells += len(record)
+        if len(rows) >= MAX_ROWS or cells > MAX_CELLS:
+            size = f"{MAX_ROWS:,} rows" if len(rows) >= MAX_ROWS else f"{MAX_CELLS:,} cells"
+            raise _file_error(
+                f"The file has more than {size}, far more than a registry file needs (a sheet may "
+                "reach far beyond its data): save the data alone as a new workbook, or as CSV UTF-8."
+            )
+        row = list(record)
+        while row and (row[-1] is None or row[-1] == ""):
+            row.pop()
+        rows.append(row)
+    return rows
 
 
 def _file_error(reason: str) -> TableError:

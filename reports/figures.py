@@ -17,7 +17,7 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from claims.xlsx import safe_text
+from claims.xlsx import safe_text, xlsx_text
 
 # NHS.UK colours, each at least 3:1 against white (WCAG 1.4.11), told apart in the legend by name.
 PALETTE = ("#005eb8", "#007f3b", "#330072", "#d5281b", "#ae2573", "#4c6272", "#003087")
@@ -111,7 +111,7 @@ class Figure:
         sheet = book.active
         sheet.title = safe_text(self.title[:31]).replace("/", "-").replace(":", " ")
         for row in self.export_rows():
-            sheet.append([float(c) if isinstance(c, Decimal) else c for c in row])
+            sheet.append([float(c) if isinstance(c, Decimal) else xlsx_text(c) for c in row])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for index, column in enumerate(self.columns, start=1):
