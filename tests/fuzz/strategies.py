@@ -255,10 +255,10 @@ def tables(draw, columns: tuple[str, ...], good_rows: st.SearchStrategy[list[dic
 CSV_ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "latin-1", "cp1252", "utf-32")
 
 
-def csv_bytes(rows, *, encoding="utf-8", newline="\r\n") -> bytes:
+def csv_bytes(rows, *, encoding="utf-8", newline="\r\n", errors="replace") -> bytes:
     out = io.StringIO()
     csv.writer(out, lineterminator=newline).writerows(rows)
-    return out.getvalue().encode(encoding, errors="replace")
+    return out.getvalue().encode(encoding, errors=errors)
 
 
 def _xlsx_value(value, typed: bool):
@@ -313,6 +313,16 @@ def tabular_files(draw, columns: tuple[str, ...], good_rows: st.SearchStrategy[l
             content = content[:at] + b"\x00" + content[at:]
             encoding += " with a NUL"
         name = draw(st.sampled_from(["file.csv", "FILE.CSV", "registry export.csv"]))
+        try:
+            csv_bytes(table, encoding=encoding.split()[0], newline=newline, errors="strict")
+        except UnicodeEncodeError:
+            # Characters the encoding lacks were written as "?": the file says "?", and an
+            # accepted file must have written that.
+            text = content.decode(encoding.split()[0])
+            try:
+                rows = list(csv.reader(io.StringIO(text, newline="")))[1:]
+            except csv.Error:  # a cell past the CSV field limit: the file is refused anyway
+                pass
         return Upload(name, content, f"csv {encoding} {newline!r}: {how}", header, rows, "csv")
     typed, formulas = draw(st.booleans()), draw(st.booleans())
     layout = draw(st.sampled_from(["one sheet", "several sheets", "empty first sheet"]))
