@@ -28,6 +28,9 @@ PRODUCTION = APP_ENV == "production"
 
 _INSECURE_KEY = "django-insecure-embedded-default-for-make-run-and-make-test-only"
 SECRET_KEY = env("SECRET_KEY", "" if PRODUCTION else _INSECURE_KEY)
+# Rotation (docs/operations.md): the old key moves here, comma-separated, so sessions and signed
+# links made with it stay valid until they expire; remove it after SESSION_ABSOLUTE_SECONDS.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -41,6 +44,10 @@ if PRODUCTION:
         problems.append(
             "SECRET_KEY must be set to a random string of at least 50 characters "
             "(python -c 'import secrets; print(secrets.token_urlsafe(64))')."
+        )
+    if any(len(key) < 50 for key in SECRET_KEY_FALLBACKS):
+        problems.append(
+            "SECRET_KEY_FALLBACKS must list only old keys of at least 50 characters (or be unset)."
         )
     if not DATABASE_URL.startswith(("postgres://", "postgresql://")):
         problems.append(
@@ -131,10 +138,19 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # Concurrent writers on the embedded default (two officers closing one run) must wait their
+    # turn, not fail with "database is locked": every transaction takes SQLite's write lock when it
+    # begins (IMMEDIATE), a waiting writer retries for up to 20 s, and WAL lets readers carry on
+    # while one writes (ADR 0020).
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env("SQLITE_PATH", str(VAR_DIR / "db.sqlite3")),
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
