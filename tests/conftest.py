@@ -1,3 +1,4 @@
+import contextlib
 import importlib
 import os
 
@@ -12,6 +13,43 @@ def pytest_configure(config):
     from tests.two_factor import force_login_with_two_factor
 
     Client.force_login = force_login_with_two_factor
+    _allow_history_truncate_in_the_flush_only()
+
+
+HISTORY_TRUNCATE_GUC = "les.allow_history_truncate"
+
+
+@contextlib.contextmanager
+def history_truncate_allowed(aliases):
+    """audit/migrations/0003 refuses TRUNCATE of history tables unless the session variable
+    ``les.allow_history_truncate`` is ``on``. Django's flush after a transactional test empties every
+    table with TRUNCATE, so the variable is on for that flush and reset straight after: the only
+    place anything sets it (ADR 0020)."""
+    from django.db import connections
+
+    postgres = [connections[a] for a in aliases if connections[a].vendor == "postgresql"]
+    for conn in postgres:
+        with conn.cursor() as cursor:
+            cursor.execute(f"SET {HISTORY_TRUNCATE_GUC} = 'on'")
+    try:
+        yield
+    finally:
+        for conn in postgres:
+            if conn.connection is not None and conn.is_usable():
+                with conn.cursor() as cursor:
+                    cursor.execute(f"RESET {HISTORY_TRUNCATE_GUC}")
+
+
+def _allow_history_truncate_in_the_flush_only():
+    from django.test import TransactionTestCase
+
+    flush = TransactionTestCase._fixture_teardown
+
+    def _fixture_teardown(self):
+        with history_truncate_allowed(self._databases_names(include_mirrors=False)):
+            return flush(self)
+
+    TransactionTestCase._fixture_teardown = _fixture_teardown
 
 
 def pytest_sessionstart(session):
