@@ -12,13 +12,15 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/carehomes_les
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: help install run test lint format migrations-check check browser vendor-assets lock worker worker-pdf beat clean
+.PHONY: help install run test lint format migrations-check check browser vendor-assets lock worker worker-pdf beat backup restore clean
 
 help:
 	@echo "make run    install, migrate, load demo data, serve on http://$(HOST):$(PORT) (SQLite, in-process tasks)"
 	@echo "make test   install and run the whole test suite against PostgreSQL and Redis on 127.0.0.1"
 	@echo "make lint   ruff, formatting, makemigrations --check and manage.py check"
 	@echo "make lock   regenerate requirements.lock from pyproject.toml"
+	@echo "make backup one checked archive of the database and private files in var/backups (docs/operations.md)"
+	@echo "make restore ARCHIVE=var/backups/….tar [FORCE=1]   verify the checksums, then restore it"
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +76,14 @@ worker-pdf: install
 
 beat: install
 	$(BIN)/celery -A carehomes_les beat --loglevel=info
+
+# Backups (docs/operations.md): DATABASE_URL must point at PostgreSQL.
+backup:
+	scripts/backup.sh
+
+restore:
+	@test -n "$(ARCHIVE)" || { echo "Name the archive: make restore ARCHIVE=var/backups/carehomes-les-….tar [FORCE=1]" >&2; exit 2; }
+	FORCE="$(FORCE)" scripts/restore.sh "$(ARCHIVE)"
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
