@@ -124,19 +124,40 @@ def test_close_of_a_day_is_midnight_at_its_end_in_london():
 
 
 @pytest.mark.parametrize(
-    ("moment", "expected"),
+    ("moment", "day", "expected"),
     [
-        (london(2019, 6, 30, 23, 30), True),  # 22:30 UTC
-        (london(2019, 7, 1, 0, 30), False),  # 23:30 UTC on the 30th, but the 1st in London
-        (london(2019, 12, 31, 23, 30), True),
-        (london(2020, 1, 1, 0, 30), False),
-        (None, False),
+        (london(2019, 6, 30, 23, 30), datetime.date(2019, 6, 30), True),  # 22:30 UTC
+        (london(2019, 7, 1, 0, 30), datetime.date(2019, 6, 30), False),  # 23:30 UTC on the 30th
+        (london(2019, 12, 31, 23, 30), datetime.date(2019, 12, 31), True),
+        (london(2020, 1, 1, 0, 30), datetime.date(2019, 12, 31), False),
+        (None, datetime.date(2019, 12, 31), False),
     ],
 )
-def test_happened_by_reads_the_london_calendar(moment, expected):
-    day = datetime.date(2019, 6, 30) if moment is None or moment.month in (6, 7) else None
-    day = day or datetime.date(2019, 12, 31)
+def test_happened_by_reads_the_london_calendar(moment, day, expected):
     assert accruals.happened_by(moment, day) is expected
+
+
+@pytest.mark.parametrize(
+    ("status", "approved_at", "paid_at", "expected"),
+    [
+        ("submitted", None, None, IN_REVIEW),
+        ("queried", None, None, IN_REVIEW),
+        ("awaiting_finance", None, None, IN_REVIEW),
+        ("approved", london(2019, 6, 30, 23, 30), None, APPROVED),
+        ("approved", london(2019, 7, 1, 0, 30), None, IN_REVIEW),
+        ("scheduled", london(2019, 6, 1, 9), None, APPROVED),
+        ("paid", london(2019, 6, 1, 9), london(2019, 7, 1, 0, 30), APPROVED),
+        ("paid", london(2019, 6, 1, 9), london(2019, 6, 30, 23, 30), None),
+        ("rejected", None, None, None),
+    ],
+)
+def test_claim_category_at_the_close_of_30_june_2019(status, approved_at, paid_at, expected):
+    day = datetime.date(2019, 6, 30)
+    kwargs = {"status": status, "approved_at": approved_at, "paid_at": paid_at, "day": day}
+    assert accruals.claim_category(first_submitted_at=london(2019, 5, 1, 9), **kwargs) == expected
+    # Not yet submitted at the close: nothing, whatever happened later.
+    late = london(2019, 7, 1, 0, 30)
+    assert accruals.claim_category(first_submitted_at=late, **kwargs) is None
 
 
 def test_ended_periods_count_a_quarter_ending_on_the_day():
