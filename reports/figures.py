@@ -74,6 +74,9 @@ class Figure:
     series: tuple[int, ...] = ()
     stacked: bool = False
     note: str = ""
+    # A closing "Total" row (same columns): shown under the table and written last in the files,
+    # never drawn in the chart.
+    totals: tuple | None = None
 
     def display_rows(self) -> list[list[tuple[str, bool]]]:
         """Each cell as (text, numeric) for the page's table."""
@@ -85,15 +88,24 @@ class Figure:
             for row in self.rows
         ]
 
+    def display_totals(self) -> list[tuple[str, bool]]:
+        if self.totals is None:
+            return []
+        return [
+            (column.display(value) if value is not None else "", column.numeric)
+            for column, value in zip(self.columns, self.totals, strict=True)
+        ]
+
     @property
     def filename(self) -> str:
         return self.slug
 
     def export_rows(self) -> list[list]:
         header = [column.label for column in self.columns]
+        rows = self.rows + ([self.totals] if self.totals is not None else [])
         return [header] + [
             [column.export(value) for column, value in zip(self.columns, row, strict=True)]
-            for row in self.rows
+            for row in rows
         ]
 
     def csv_bytes(self) -> bytes:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports.views import checks, dashboard, schemes
+from reports.views import accruals, checks, dashboard, schemes
 
 app_name = "reports"
 urlpatterns = [
@@ -25,6 +25,18 @@ urlpatterns = [
         "practices/<str:ods_code>/schemes/",
         schemes.PracticeSchemesView.as_view(),
         name="practice_schemes",
+    ),
+    # What the commissioner owes practices and has not paid, at the close of a date (ADR 0023).
+    path("reports/accruals/", accruals.AccrualsView.as_view(), name="accruals"),
+    path(
+        "reports/accruals/<slug:figure>.csv",
+        accruals.AccrualsExportView.as_view(file_format="csv"),
+        name="accruals_csv",
+    ),
+    path(
+        "reports/accruals/<slug:figure>.xlsx",
+        accruals.AccrualsExportView.as_view(file_format="xlsx"),
+        name="accruals_xlsx",
     ),
     path("reports/checks/", checks.ChecksView.as_view(), name="checks"),
     path(

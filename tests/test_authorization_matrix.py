@@ -228,7 +228,11 @@ def _figure(o):
     return {"figure": "submissions"}
 
 
-SCHEME_WIDE = {_none, _quarter, _tariff, _figure}
+def _accruals_figure(o):
+    return {"figure": "by-practice"}
+
+
+SCHEME_WIDE = {_none, _quarter, _tariff, _figure, _accruals_figure}
 
 
 def codes(manager, officer, auditor, administrator, anonymous=302):
@@ -350,6 +354,11 @@ MATRIX = {
     "reports:schemes": (_none, REGISTRY_READERS),
     "reports:practice_schemes": (_practice, EVERYONE),
     "reports:checks": (_none, REGISTRY_READERS),
+    # Accruals: each page and download holds only the user's commissioner's practices (tested in
+    # tests/reports/test_accruals.py); a practice manager may not open them at all.
+    "reports:accruals": (_none, REGISTRY_READERS),
+    "reports:accruals_csv": (_accruals_figure, REGISTRY_READERS),
+    "reports:accruals_xlsx": (_accruals_figure, REGISTRY_READERS),
     "reports:check_thresholds": (_none, OFFICER_ONLY),
     "carehomes:coverage": (_none, REGISTRY_READERS),
     "carehomes:coverage_sitrep": (_none, REGISTRY_READERS),
@@ -430,3 +439,16 @@ def test_commissioner_staff_get_404_on_another_commissioners_pages(client, world
     build, _expected, *method = MATRIX[name]
     response = _request(client, world, role, name, build(world.foreign), *method)
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("role", ["officer", "auditor"])
+def test_accruals_never_show_another_commissioners_practices(client, world, role):
+    """The accruals pages take no object in their URL, so the 404 tests above cannot reach them:
+    the claim each practice has in review must be listed for their own commissioner only."""
+    client.force_login(world.users[role])
+    page = client.get(reverse("reports:accruals")).content.decode()
+    download = client.get(reverse("reports:accruals_csv", args=["lines"])).content.decode()
+    for text in (page, download):
+        assert world.own["practice"].ods_code in text
+        assert world.neighbour["practice"].ods_code in text
+        assert world.foreign["practice"].ods_code not in text

@@ -43,6 +43,12 @@ class ReportsIndexView(AccessMixin, TemplateView):
                     "plans; the sitrep export.",
                 ),
                 (
+                    reverse("reports:accruals"),
+                    "Accruals",
+                    "What the commissioner owes practices and has not paid at the close of a "
+                    "date: approved, in review, and estimated for worksheets not yet submitted.",
+                ),
+                (
                     reverse("reports:checks"),
                     "Cross-practice checks",
                     "Homes with more patients than beds, quarters that jump, openings that fall "

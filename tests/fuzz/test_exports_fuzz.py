@@ -9,7 +9,7 @@ every cell is checked: text that a spreadsheet would run starts with an apostrop
 
 The exports: the review queue CSV (claims/tables.py), the payment run's finance CSV, the
 ``export_claims`` CSV (claims/exports.py), the worksheet XLSX download (claims/xlsx.py), the
-dashboard figures as CSV and XLSX (reports/figures.py) and the coverage sitrep CSV
+dashboard and accruals figures as CSV and XLSX (reports/figures.py) and the coverage sitrep CSV
 (carehomes/coverage_views.py)."""
 
 from __future__ import annotations
@@ -278,6 +278,41 @@ def test_dashboard_figures_csv_and_xlsx_neutralise_every_text_cell(
             xlsx_response.content, {book.active.title: tuple(range(2, width + 1))}
         )
         if slug == "spend-by-pcn":
+            assert rows[1][0] == neutralised(text["pcn"])
+            assert in_xlsx(text["pcn"], texts_found)
+
+
+# The accruals' text columns, by figure; every other column is a number (or empty, in a total row).
+ACCRUAL_TEXT_COLUMNS = {
+    "categories": 1,
+    "by-pcn": 1,
+    "by-practice": 2,
+    "lines": None,  # Category, Practice, ODS code, PCN, Quarter, Status | Accrued | Basis
+}
+
+
+@pytest.mark.parametrize("slug", list(ACCRUAL_TEXT_COLUMNS))
+@fuzz(10)
+@given(text=texts)
+def test_accruals_csv_and_xlsx_neutralise_every_text_cell(
+    client, commissioner, officers, slug, text
+):
+    with example_savepoint():
+        build(commissioner, officers, text)  # the claim is approved, in a run not yet paid
+        client.force_login(officers[0])
+        csv_response = client.get(reverse("reports:accruals_csv", args=[slug]))
+        xlsx_response = client.get(reverse("reports:accruals_xlsx", args=[slug]))
+        assert csv_response.status_code == xlsx_response.status_code == 200
+        rows = csv_cells(csv_response.content)
+        texts_found = assert_xlsx_safe(xlsx_response.content, {})
+        if slug == "lines":
+            assert_csv_safe(rows, ("Accrued",))
+            assert rows[1][1] == neutralised(text["practice"])
+            assert rows[1][3] == neutralised(text["pcn"])
+            assert in_xlsx(text["practice"], texts_found)
+        else:
+            assert_csv_safe(rows, tuple(rows[0][ACCRUAL_TEXT_COLUMNS[slug] :]))
+        if slug == "by-pcn":
             assert rows[1][0] == neutralised(text["pcn"])
             assert in_xlsx(text["pcn"], texts_found)
 
