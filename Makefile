@@ -67,15 +67,16 @@ lock: install
 vendor-assets:
 	scripts/vendor_assets.sh
 
+# The same start scripts as docker-compose.yml (bin/), with this checkout's environment.
 # A worker for emails and reminders; PDF workers take the `pdf` queue and recycle their processes.
 worker: install
-	$(BIN)/celery -A carehomes_les worker --queues celery --loglevel=info
+	PATH="$(CURDIR)/$(BIN):$$PATH" bin/worker
 
 worker-pdf: install
-	$(BIN)/celery -A carehomes_les worker --queues pdf --concurrency 2 --loglevel=info
+	PATH="$(CURDIR)/$(BIN):$$PATH" bin/worker-pdf
 
 beat: install
-	$(BIN)/celery -A carehomes_les beat --loglevel=info
+	PATH="$(CURDIR)/$(BIN):$$PATH" bin/beat
 
 # Backups (docs/operations.md): DATABASE_URL must point at PostgreSQL.
 backup:

@@ -8,6 +8,7 @@ from django.urls import include, path
 from accounts import two_factor
 from accounts import views as account_views
 from accounts.forms import SignInForm
+from carehomes_les import health
 from carehomes_les.views import AccessibilityStatementView
 
 urlpatterns = [
@@ -31,6 +32,9 @@ urlpatterns = [
         name="two_factor_setup",
     ),
     path("accessibility/", AccessibilityStatementView.as_view(), name="accessibility"),
+    # Answered by carehomes_les.health.HealthMiddleware before any other middleware; named here.
+    path(health.HEALTHZ.lstrip("/"), health.healthz, name="healthz"),
+    path(health.READYZ.lstrip("/"), health.readyz, name="readyz"),
     path("", include("practices.urls")),
     path("", include("carehomes.urls")),
     path("", include("claims.urls")),

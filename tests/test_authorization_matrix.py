@@ -261,6 +261,9 @@ MATRIX = {
     "two_factor_verify": (_none, codes(200, 200, 200, 200)),
     "two_factor_setup": (_none, codes(200, 302, 302, 302)),
     "accessibility": (_none, codes(200, 200, 200, 200, anonymous=200)),
+    # Probes for the platform: no sign-in, no data in the answer (carehomes_les/health.py).
+    "healthz": (_none, codes(200, 200, 200, 200, anonymous=200)),
+    "readyz": (_none, codes(200, 200, 200, 200, anonymous=200)),
     "practices:pcn_list": (_none, REGISTRY_READERS),
     "practices:pcn_create": (_none, OFFICER_ONLY),
     "practices:pcn_detail": (_pcn, REGISTRY_READERS),
