@@ -95,6 +95,7 @@ class OpeningCorrectionForm(forms.Form):
         )
         if self.home_name:
             field.label += f" ({self.home_name})"
+        self._bound_fields_cache.pop("beds_confirmed", None)  # bound before the label changed
 
 
 class PaymentRunForm(forms.Form):

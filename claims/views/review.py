@@ -284,7 +284,8 @@ class ClaimActionView(AccessMixin, View):
         raise NotImplementedError
 
     def refused(self, form, refusal: ValidationError) -> None:
-        """What the form shows besides the refusal (a box to confirm a warning, say)."""
+        """Show the service's refusal on the form, for the page's error summary."""
+        form.add_error(None, refusal.messages)
 
     def post(self, request, pk, **kwargs):
         claim = get_object_or_404(self.scope.worksheets(), pk=pk)
@@ -293,7 +294,6 @@ class ClaimActionView(AccessMixin, View):
             try:
                 message = self.perform(claim, form)
             except ValidationError as refused:
-                form.add_error(None, refused.messages)
                 self.refused(form, refused)
             else:
                 messages.success(request, message)
@@ -412,5 +412,8 @@ class OpeningCorrectView(ClaimActionView):
         return message
 
     def refused(self, form, refusal):
-        if getattr(refusal, "code", None) == "beds_warning":
+        if getattr(refusal, "code", None) == "beds_warning":  # a warning to confirm, beside its box
             form.ask_to_confirm_beds()
+            form.add_error("beds_confirmed", refusal.messages)
+        else:
+            super().refused(form, refusal)
