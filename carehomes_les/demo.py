@@ -4,8 +4,10 @@ About 30 practices in 6 PCNs, 36 elderly and EMI homes (about 1,450 residents' w
 taken up) plus a few learning-disability homes, and one sign-in per role. Deterministic: the same
 seed gives the same registry, and loading twice changes nothing."""
 
+import contextlib
 import datetime
 import random
+from unittest import mock
 
 from django.db import transaction
 from django.utils import timezone
@@ -380,26 +382,55 @@ def _load_outcomes_reports(rng: random.Random, practices, today: datetime.date) 
     return count
 
 
+@contextlib.contextmanager
+def _on(moment: datetime.datetime):
+    """Replay an officer's action at the moment it happened in the demo's story: the services
+    stamp their rows and history with ``timezone.now()``, and the demo's history must read in
+    order (submitted, checked, approved, then paid in a run dated after the approval)."""
+    with mock.patch("django.utils.timezone.now", return_value=moment.astimezone(datetime.UTC)):
+        yield
+
+
 def _review_and_pay(commissioner) -> None:
     """The officers' side of the history: every claim but the latest quarter's checked by one officer
-    and approved by the other, then paid quarter by quarter in dated runs; the latest quarter's
-    claims wait in the review queue."""
+    and approved by the other (a day or two after it was submitted), then paid quarter by quarter in
+    runs dated 30 days after the due date, closed two days before; a claim submitted too late for its
+    quarter's run is approved after it. The latest quarter's claims wait in the review queue."""
     checker, approver = User.objects.get(username="officer"), User.objects.get(username="finance")
     director = User.objects.get(username="director")
     quarters = list(
         Quarter.objects.filter(worksheets__isnull=False).distinct().order_by("year", "number")
     )
+    day = datetime.timedelta(days=1)
     for quarter in quarters[:-1]:
+        run_date = quarter.due_date + 30 * day
+        closing = datetime.datetime.combine(run_date - 2 * day, datetime.time(10), LONDON)
+        before_run, after_run = [], []
         for claim in Worksheet.objects.filter(quarter=quarter).order_by("practice__ods_code"):
-            claim = claim_approve(claim=claim_check(claim=claim, by=checker), by=approver)
-            if claim.status == Worksheet.Status.AWAITING_FINANCE:
-                claim_finance_approve(claim=claim, by=director)
-        run = payment_run_create(
-            commissioner=commissioner,
-            run_date=quarter.due_date + datetime.timedelta(days=30),
-            by=checker,
-        )
-        payment_run_mark_paid(run=payment_run_close(run=run, by=checker), by=checker)
+            submitted = timezone.localtime(claim.submitted_at, LONDON).date()
+            checked = datetime.datetime.combine(
+                max(submitted, quarter.due_date + day) + day, datetime.time(10, 30), LONDON
+            )
+            (before_run if checked + 2 * day < closing else after_run).append((claim, checked))
+        for claim, checked in before_run:
+            _review(claim, checked, checker=checker, approver=approver, director=director)
+        with _on(closing):
+            run = payment_run_create(commissioner=commissioner, run_date=run_date, by=checker)
+            run = payment_run_close(run=run, by=checker)
+        with _on(datetime.datetime.combine(run_date, datetime.time(9), LONDON)):
+            payment_run_mark_paid(run=run, by=checker)
+        for claim, checked in after_run:
+            _review(claim, checked, checker=checker, approver=approver, director=director)
+
+
+def _review(claim, checked: datetime.datetime, *, checker, approver, director) -> None:
+    with _on(checked):
+        claim = claim_check(claim=claim, by=checker)
+    with _on(checked + datetime.timedelta(days=1, hours=3)):
+        claim = claim_approve(claim=claim, by=approver)
+    if claim.status == Worksheet.Status.AWAITING_FINANCE:
+        with _on(checked + datetime.timedelta(days=2)):
+            claim_finance_approve(claim=claim, by=director)
 
 
 # How late the demo practices were, in days after the due date (most on time; a few in each band).

@@ -49,7 +49,12 @@ def line_rows(lines, rates: rules.Rates) -> list[LineRow]:
         if line.beds_warning_confirmed:
             beds = (
                 f"Closing {line.closing} is above the home's {line.care_home.beds} registered "
-                "beds: confirmed by the practice."
+                "beds: confirmed by "
+                + (
+                    "the officer who corrected the opening."
+                    if line.opening_source == line.OpeningSource.CORRECTED
+                    else "the practice."
+                )
             )
         rows.append(
             LineRow(

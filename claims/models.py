@@ -128,6 +128,13 @@ class LatenessBand(models.Model):
         )
 
 
+# Statuses in the order of review (claims/review.py), as the check constraints name them.
+UNDER_REVIEW = ["submitted", "queried"]  # no check or approval stands
+CHECKED_ONWARDS = ["checked", "awaiting_finance", "approved", "scheduled", "paid"]
+APPROVED_ONWARDS = ["awaiting_finance", "approved", "scheduled", "paid"]
+FINAL_ONWARDS = ["approved", "scheduled", "paid"]  # finally approved: due into a run, or in one
+
+
 class Worksheet(models.Model):
     """A practice's quarterly LES data worksheet (spec 4.1): one line for every eligible care home
     aligned with the practice in the quarter. Once submitted it is the practice's **claim** for the
@@ -181,6 +188,12 @@ class Worksheet(models.Model):
     finance_approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    approved_net_pence = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="The net payment the approver approved. A change to the figures sends the claim "
+        "back to review, so an approved claim is always paid the amount two officers saw.",
+    )
     query_message = models.TextField(blank=True)
     rejection_reason = models.TextField(blank=True)
     counter_fraud_referral = models.BooleanField(default=False)
@@ -225,6 +238,47 @@ class Worksheet(models.Model):
                 | Q(approved_by__isnull=True)
                 | ~Q(checked_by=F("approved_by")),
                 name="worksheet_two_people_check_and_approve",
+            ),
+            # Four-eyes as an invariant (docs/adr/0021): whatever code or SQL writes the row, a
+            # claim past its check names its checker; past its approval, two different people and
+            # the net they approved, which must still be the net it will be paid.
+            models.CheckConstraint(
+                condition=~Q(status__in=UNDER_REVIEW)
+                | Q(
+                    checked_by__isnull=True,
+                    checked_at__isnull=True,
+                    approved_by__isnull=True,
+                    approved_at__isnull=True,
+                    finance_approved_by__isnull=True,
+                    approved_net_pence__isnull=True,
+                ),
+                name="worksheet_unreviewed_has_no_checks",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=CHECKED_ONWARDS)
+                | Q(checked_by__isnull=False, checked_at__isnull=False),
+                name="worksheet_checked_has_checker",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=APPROVED_ONWARDS)
+                | Q(
+                    checked_by__isnull=False,
+                    approved_by__isnull=False,
+                    approved_net_pence__isnull=False,
+                    approved_net_pence=F("net_pence"),
+                )
+                & ~Q(approved_by=F("checked_by")),
+                name="worksheet_approved_by_another_at_its_net",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=FINAL_ONWARDS) | Q(approved_at__isnull=False),
+                name="worksheet_approved_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(finance_approved_by__isnull=True)
+                | ~Q(finance_approved_by=F("checked_by"))
+                & ~Q(finance_approved_by=F("approved_by")),
+                name="worksheet_finance_approver_is_a_third_person",
             ),
         ]
 

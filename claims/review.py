@@ -1,16 +1,27 @@
-"""The claim lifecycle (SPEC §7): check, approve, query, resubmit, reject and waive.
+"""The claim lifecycle (SPEC §7): check, approve, query, resubmit, reject, waive and correct.
 
 One service per action, each atomic, each taking the claim's row lock first so two officers acting at
 once are served one after the other, and each writing its history row (an audit event with the
 figures before and after) in the same transaction. Who may call which is the access rule's business
 (``accounts/access.py``); the rules of the lifecycle itself (two different people, the finance
-threshold, which status allows what) are enforced here.
+threshold, which status allows what, the practice's agreement) are enforced here, below every view.
 
     submitted ──check──▶ checked ──approve──▶ approved ──(run closes)──▶ scheduled ──▶ paid
-        ▲  │                │        └─(net above threshold)─▶ awaiting_finance ──finance approve──▶ approved
-        │  └─query─▶ queried ◀─query─┘
-        └─resubmit──┘
-    any open status ──reject──▶ rejected
+      ▲ ▲ ▲  │              │        └─(net above threshold)─▶ awaiting_finance ──finance approve──▶ approved
+      │ │ │  └─query─▶ queried ◀─query─┘
+      │ │ └─resubmit──┘
+      │ └──── a waiver or an opening correction (on this claim, or carried forward from an earlier
+      │       one) while checked, awaiting finance or approved: back to review, checks cleared
+      └────── any open status ──reject──▶ rejected
+
+Four-eyes is an invariant (docs/adr/0021): a claim is paid only at the net that one officer checked
+and another approved. Any change to its figures or deduction after the check sends it back to
+``submitted`` with every check and approval cleared, the change and its reason in its history, and
+the practice told; rejected, scheduled and paid claims refuse changes (their figures are final).
+The database holds the same line: check constraints on ``Worksheet`` refuse an approved claim without
+two different people, or whose net is not the net they approved (``approved_net_pence``). Checking
+and approving also refuse a claim for a quarter that starts after the practice's agreement ended
+(``selectors.agreement_refusal``).
 """
 
 from __future__ import annotations
@@ -36,6 +47,9 @@ from claims.services import (
 
 S = Worksheet.Status
 OPEN = (S.SUBMITTED, S.CHECKED, S.AWAITING_FINANCE)  # under review: may be queried or rejected
+REVIEWED = (S.CHECKED, S.AWAITING_FINANCE, S.APPROVED)  # a change to the figures undoes these
+LOCKED_FOR_CHANGE = (S.SCHEDULED, S.PAID)  # in a payment run: the money is committed
+FINAL = (*LOCKED_FOR_CHANGE, S.REJECTED)  # figures that no service changes
 
 
 class TransitionRefused(ValidationError):
@@ -56,7 +70,61 @@ def _figures(claim: Worksheet) -> dict:
         "net_pence": claim.net_pence,
         "release": claim.release,
         "waived": claim.waived,
+        "checked_by": claim.checked_by_id,
+        "approved_by": claim.approved_by_id,
+        "finance_approved_by": claim.finance_approved_by_id,
+        "approved_net_pence": claim.approved_net_pence,
     }
+
+
+REVIEW_FIELDS = [
+    "checked_by",
+    "checked_at",
+    "approved_by",
+    "approved_at",
+    "finance_approved_by",
+    "approved_net_pence",
+]
+
+
+def _clear_review(claim: Worksheet) -> None:
+    for name in REVIEW_FIELDS:
+        setattr(claim, name, None)
+
+
+def _back_to_review(claim: Worksheet) -> bool:
+    """A change to the figures of a checked or approved claim undoes the check and the approvals:
+    two officers must see the new figures. Returns whether the claim went back (it was reviewed)."""
+    if claim.status not in REVIEWED:
+        return False
+    claim.status = S.SUBMITTED
+    _clear_review(claim)
+    return True
+
+
+BACK_TO_REVIEW = "; back in review: it needs a fresh check and approval"
+
+
+def _refuse_final(claim: Worksheet, change: str) -> None:
+    """Rejected, scheduled and paid claims keep their figures, whatever the URL or caller."""
+    if claim.status in LOCKED_FOR_CHANGE:
+        raise TransitionRefused(
+            f"{claim.reference} is already in a payment run, so its figures are final and "
+            f"{change} is not possible: correct it with a recovery or an adjustment instead.",
+            code="final",
+        )
+    if claim.status == S.REJECTED:
+        raise TransitionRefused(
+            f"{claim.reference} was rejected, so its figures are final and {change} is not "
+            "possible.",
+            code="final",
+        )
+
+
+def _require_agreement(claim: Worksheet) -> None:
+    refusal = selectors.agreement_refusal(claim)
+    if refusal:
+        raise TransitionRefused(refusal, code="agreement")
 
 
 def _require(claim: Worksheet, allowed, action: str) -> None:
@@ -83,6 +151,7 @@ def claim_check(*, claim: Worksheet, by) -> Worksheet:
     """The first tier: an officer has checked the figures against the evidence."""
     claim = _locked(claim)
     _require(claim, [S.SUBMITTED], "checked")
+    _require_agreement(claim)
     before = _figures(claim)
     claim.status, claim.checked_by, claim.checked_at = S.CHECKED, by, timezone.now()
     claim.save(update_fields=["status", "checked_by", "checked_at"])
@@ -100,15 +169,16 @@ def claim_approve(*, claim: Worksheet, by) -> Worksheet:
         raise TransitionRefused(
             "You checked this claim: a different officer must approve it.", code="same_person"
         )
+    _require_agreement(claim)
     before = _figures(claim)
-    claim.approved_by = by
+    claim.approved_by, claim.approved_net_pence = by, claim.net_pence
     if claim.net_pence > ApprovalPolicy.current().finance_threshold_pence:
         claim.status = S.AWAITING_FINANCE
         summary = "approved; above the finance threshold, so a finance approver must also approve"
     else:
         claim.status, claim.approved_at = S.APPROVED, timezone.now()
         summary = "approved"
-    claim.save(update_fields=["status", "approved_by", "approved_at"])
+    claim.save(update_fields=["status", "approved_by", "approved_at", "approved_net_pence"])
     _record(claim, before, by=by, action="claim_approve", summary=summary)
     return claim
 
@@ -124,6 +194,7 @@ def claim_finance_approve(*, claim: Worksheet, by) -> Worksheet:
             "You have already checked or approved this claim: another finance approver must approve it.",
             code="same_person",
         )
+    _require_agreement(claim)
     before = _figures(claim)
     claim.status, claim.finance_approved_by, claim.approved_at = S.APPROVED, by, timezone.now()
     claim.save(update_fields=["status", "finance_approved_by", "approved_at"])
@@ -140,8 +211,8 @@ def claim_query(*, claim: Worksheet, by, message: str) -> Worksheet:
     _require(claim, OPEN, "queried")
     before = _figures(claim)
     claim.status, claim.query_message = S.QUERIED, message.strip()
-    claim.checked_by = claim.checked_at = claim.approved_by = None
-    claim.save(update_fields=["status", "query_message", "checked_by", "checked_at", "approved_by"])
+    _clear_review(claim)
+    claim.save(update_fields=["status", "query_message", *REVIEW_FIELDS])
     event = _record(
         claim, before, by=by, action="claim_query", summary="queried", reason=claim.query_message
     )
@@ -203,7 +274,7 @@ def claim_waive(*, claim: Worksheet, by, reason: str) -> Worksheet:
             "Write the exceptional circumstances behind the waiver.", code="reason"
         )
     claim = _locked(claim)
-    _require(claim, [*OPEN, S.QUERIED, S.APPROVED], "waived")
+    _refuse_final(claim, "a waiver")
     if claim.waived:
         raise TransitionRefused("The deduction on this claim has already been waived.")
     if claim.days_late == 0:
@@ -216,14 +287,32 @@ def claim_waive(*, claim: Worksheet, by, reason: str) -> Worksheet:
         timezone.now(),
     )
     _set_payment(claim, _reprice(claim))
+    returned = _back_to_review(claim)
     claim.save()
-    _record(
+    event = _record(
         claim,
         before,
         by=by,
         action="claim_waive",
-        summary="deduction waived",
+        summary="deduction waived" + (BACK_TO_REVIEW if returned else ""),
         reason=claim.waiver_reason,
+    )
+    practice_notify(
+        event=event,
+        claim=claim,
+        subject=f"Lateness deduction waived on your {claim.quarter.label} Care Home LES claim",
+        body=(
+            f"The contracting team waived the lateness deduction on the {claim.quarter.label} "
+            f"worksheet of {claim.practice.name} ({claim.reference}) for exceptional "
+            f"circumstances:\n\n{claim.waiver_reason}\n\nNet payment now "
+            f"{rules.pounds(claim.net_pence)}."
+            + (
+                " The claim is back in review: two officers check and approve the new amount "
+                "before it is paid."
+                if returned
+                else ""
+            )
+        ),
     )
     return claim
 
@@ -292,29 +381,36 @@ def worksheet_resubmit(
 
 # -- openings -------------------------------------------------------------------------------------
 
-LOCKED_FOR_CHANGE = (S.SCHEDULED, S.PAID)
 
-
-def _carry_forward(line: WorksheetLine, *, by, reason: str) -> list[Worksheet]:
+def _carry_forward(
+    line: WorksheetLine, *, by, reason: str, returned: list[Worksheet] | None = None
+) -> list[Worksheet]:
     """After ``line``'s closing changed, give each later line carried from it the new opening and
-    reprice its claim, quarter after quarter. Returns the claims recalculated."""
+    reprice its claim, quarter after quarter; a checked or approved claim goes back to review, each
+    with its own history row. A later claim in a payment run refuses the whole change; the chain
+    stops at a rejected claim (its figures are final, and the quarters after it carry from its
+    closing, which has not changed). Returns the claims recalculated; adds those sent back to
+    review to ``returned``."""
     changed = []
     while True:
         following = (
             WorksheetLine.objects.select_for_update()
-            .select_related("worksheet__practice", "worksheet__quarter")
+            .select_related("worksheet__practice", "worksheet__quarter", "care_home")
             .filter(carried_from=line)
             .first()
         )
         if following is None or following.opening_source == WorksheetLine.OpeningSource.CORRECTED:
             return changed  # an officer's own correction further on stands
         claim = following.worksheet
+        if following.opening == line.closing:
+            return changed
         if claim.status in LOCKED_FOR_CHANGE:
             raise TransitionRefused(
                 f"{claim.reference} is already in a payment run, so its opening cannot follow this "
-                "change: correct it with a recovery or an adjustment instead."
+                "change: correct it with a recovery or an adjustment instead.",
+                code="final",
             )
-        if following.opening == line.closing:
+        if claim.status == S.REJECTED:
             return changed
         if line.closing + following.new_permanent < following.moved_out + following.died:
             raise TransitionRefused(
@@ -325,50 +421,79 @@ def _carry_forward(line: WorksheetLine, *, by, reason: str) -> list[Worksheet]:
         following.opening = line.closing
         following.save(update_fields=["opening"])
         _set_payment(claim, _reprice(claim))
+        back = _back_to_review(claim)
         claim.save()
+        if back and returned is not None:
+            returned.append(claim)
         _record(
             claim,
             before,
             by=by,
             action="claim_recalculate",
-            summary=f"opening at {following.care_home.name} carried forward as {line.closing}",
+            summary=f"opening at {following.care_home.name} carried forward as {line.closing}"
+            + (BACK_TO_REVIEW if back else ""),
             reason=reason,
         )
         changed.append(claim)
         line = following
 
 
+def beds_warning(line: WorksheetLine, opening: int) -> str:
+    """The warning an officer must confirm before correcting an opening above the home's registered
+    beds, or leaving a closing above them (SPEC §4: a warning, not an error, as for the practice)."""
+    beds = line.care_home.beds
+    figures = dataclasses.replace(line.figures, opening=opening)
+    if opening > beds or figures.closing > beds:
+        return (
+            f"An opening of {opening} gives {line.care_home.name} "
+            f"{max(opening, figures.closing)} patients, more than its {beds} registered beds: "
+            "confirm the figure is right to correct it."
+        )
+    return ""
+
+
 @transaction.atomic
-def opening_correct(*, line: WorksheetLine, opening: int, by, reason: str) -> list[Worksheet]:
+def opening_correct(
+    *, line: WorksheetLine, opening: int, by, reason: str, beds_confirmed: bool = False
+) -> list[Worksheet]:
     """An officer corrects a carried-forward opening, with a reason. The claim is repriced and every
-    later quarter carried from it is recalculated. Returns every claim whose figures changed."""
+    later quarter carried from it is recalculated; any of them checked or approved goes back to
+    review. Returns every claim whose figures changed."""
     if not reason.strip():
         raise TransitionRefused("Give the reason for correcting the opening.", code="reason")
     if opening < 0:
         raise TransitionRefused("An opening is a whole number, 0 or more.")
     line = WorksheetLine.objects.select_for_update().select_related("care_home").get(pk=line.pk)
     claim = _locked(line.worksheet)
-    if claim.status in LOCKED_FOR_CHANGE:
-        raise TransitionRefused("This claim is already in a payment run: its figures are final.")
+    _refuse_final(claim, "an opening correction")
     if opening + line.new_permanent < line.moved_out + line.died:
         raise TransitionRefused(
             f"With an opening of {opening}, {line.care_home.name} would have more leavers than patients."
         )
+    warning = beds_warning(line, opening)
+    if warning and not beds_confirmed:
+        raise TransitionRefused(warning, code="beds_warning")
     before = _figures(claim)
     was = line.opening
     line.opening, line.opening_source = opening, WorksheetLine.OpeningSource.CORRECTED
-    line.save(update_fields=["opening", "opening_source"])
+    line.beds_warning_confirmed = line.closing > line.care_home.beds
+    line.save(update_fields=["opening", "opening_source", "beds_warning_confirmed"])
     _set_payment(claim, _reprice(claim))
+    returned = _back_to_review(claim)
     claim.save()
     event = _record(
         claim,
         {**before, "opening": was, "care_home": line.care_home.name},
         by=by,
         action="opening_correct",
-        summary=f"opening at {line.care_home.name} corrected from {was} to {opening}",
+        summary=f"opening at {line.care_home.name} corrected from {was} to {opening}"
+        + (" (above the home's registered beds: confirmed)" if warning else "")
+        + (BACK_TO_REVIEW if returned else ""),
         reason=reason.strip(),
     )
-    changed = [claim, *_carry_forward(line, by=by, reason=reason.strip())]
+    sent_back = [claim] if returned else []
+    changed = [claim, *_carry_forward(line, by=by, reason=reason.strip(), returned=sent_back)]
+    in_review = [c.reference for c in sent_back]
     practice_notify(
         event=event,
         claim=claim,
@@ -378,6 +503,12 @@ def opening_correct(*, line: WorksheetLine, opening: int, by, reason: str) -> li
             f"{claim.quarter.label} worksheet of {claim.practice.name} from {was} to {opening}.\n\n"
             f"Reason: {reason.strip()}\n\nClaims recalculated: "
             + ", ".join(f"{c.reference} (net {rules.pounds(c.net_pence)})" for c in changed)
+            + (
+                "\n\nBack in review (two officers check and approve the new amounts before they "
+                "are paid): " + ", ".join(in_review)
+                if in_review
+                else ""
+            )
         ),
     )
     return changed

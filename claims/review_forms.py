@@ -49,7 +49,8 @@ class WaiveForm(forms.Form):
     reason = _reason(
         "Exceptional circumstances",
         "Removes the lateness deduction and the deferral. The reason, who granted the waiver and "
-        "when are kept and shown on the remittance and in the audit pack.",
+        "when are kept and shown on the remittance and in the audit pack. A claim already checked "
+        "or approved goes back to review for a fresh check and approval.",
         required_message="Write the exceptional circumstances behind the waiver",
     )
 
@@ -75,11 +76,26 @@ class OpeningCorrectionForm(forms.Form):
         required_message="Give the reason for correcting the opening",
     )
 
+    beds_confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, home_name: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        self.home_name = home_name
         if home_name:  # several of these on one page: each label names its home
             self.fields["opening"].label = f"Corrected opening at {home_name}"
             self.fields["reason"].label = f"Reason for correcting the opening at {home_name}"
+
+    def ask_to_confirm_beds(self) -> None:
+        """After the beds warning (SPEC §4), show the box the officer ticks to confirm, as the
+        practice does on its worksheet."""
+        field = self.fields["beds_confirmed"]
+        field.widget = forms.CheckboxInput()
+        field.label = (
+            "I confirm this opening is right, although it is above the home's registered beds"
+        )
+        if self.home_name:
+            field.label += f" ({self.home_name})"
+        self._bound_fields_cache.pop("beds_confirmed", None)  # bound before the label changed
 
 
 class PaymentRunForm(forms.Form):

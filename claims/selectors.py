@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from carehomes.models import Alignment, CareHome
 from claims.models import LatenessBand, Quarter, Tariff, Worksheet, WorksheetLine
@@ -33,6 +33,39 @@ def agreements_in_force(quarter: Quarter):
     return Agreement.objects.filter(
         Q(starts_on__isnull=True) | Q(starts_on__lte=quarter.last_day)
     ).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=quarter.first_day))
+
+
+def agreement_refusal(claim: Worksheet) -> str | None:
+    """Why the claim cannot be checked, approved or paid because of the practice's agreement (SPEC
+    §2: no claim for a quarter that starts after the agreement's end), or ``None`` when an agreement
+    is in force on some day of its quarter. The one rule, by :func:`agreements_in_force`, that
+    submission, review and payment runs all apply."""
+    quarter = claim.quarter
+    agreements = Agreement.objects.filter(practice_id=claim.practice_id)
+    if agreements_in_force(quarter).filter(practice_id=claim.practice_id).exists():
+        return None
+    ended = agreements.filter(ends_on__lt=quarter.first_day).order_by("-ends_on").first()
+    if ended is not None:
+        return (
+            f"The practice's agreement ended on {ended.ends_on:%-d %B %Y}; no claim is paid for a "
+            "quarter starting after it."
+        )
+    return (
+        f"The practice has no LES agreement in force in {quarter.label}; no claim is paid for it."
+    )
+
+
+def claims_covered_by_agreement(claims: QuerySet[Worksheet]) -> QuerySet[Worksheet]:
+    """The claims whose practice has an agreement in force on some day of the claim's quarter: the
+    queryset form of :func:`agreement_refusal` (``None``), for a payment run to filter what it
+    takes. One condition per quarter the claims span, each from :func:`agreements_in_force`."""
+    covered = Q(pk__in=[])
+    for quarter in Quarter.objects.filter(pk__in=claims.values("quarter_id")):
+        covered |= Q(
+            quarter=quarter,
+            practice_id__in=agreements_in_force(quarter).values("practice_id"),
+        )
+    return claims.filter(covered)
 
 
 def eligible_homes(practice: Practice, quarter: Quarter):

@@ -72,7 +72,7 @@ from django.contrib.auth import (  # noqa: E402
 )
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.db.models import Count, Sum  # noqa: E402
+from django.db.models import Count, F, Sum  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import PracticeMembership, Role, User  # noqa: E402
@@ -232,6 +232,7 @@ def pay_in_bulk(commissioners, quarters) -> None:
                 "checked_at": approved_at,
                 "approved_by": approver,
                 "approved_at": approved_at,
+                "approved_net_pence": F("net_pence"),  # the check constraints' four-eyes
             }
             claims.filter(net_pence=0).update(status=S.APPROVED, **reviewed)
             claims.filter(net_pence__gt=0).update(status=S.PAID, payment_run=run, **reviewed)

@@ -283,6 +283,10 @@ class ClaimActionView(AccessMixin, View):
     def perform(self, claim: Worksheet, form) -> str:
         raise NotImplementedError
 
+    def refused(self, form, refusal: ValidationError) -> None:
+        """Show the service's refusal on the form, for the page's error summary."""
+        form.add_error(None, refusal.messages)
+
     def post(self, request, pk, **kwargs):
         claim = get_object_or_404(self.scope.worksheets(), pk=pk)
         form = self.get_form()
@@ -290,7 +294,7 @@ class ClaimActionView(AccessMixin, View):
             try:
                 message = self.perform(claim, form)
             except ValidationError as refused:
-                form.add_error(None, refused.messages)
+                self.refused(form, refused)
             else:
                 messages.success(request, message)
                 return HttpResponseRedirect(reverse("review:claim", args=[claim.pk]))
@@ -358,13 +362,17 @@ class ClaimWaiveView(ClaimActionView):
     form_class = WaiveForm
 
     def perform(self, claim, form):
+        before = claim.status
         claim = review.claim_waive(
             claim=claim, by=self.request.user, reason=form.cleaned_data["reason"]
         )
-        return (
+        message = (
             f"Deduction on claim {claim.reference} waived: net payment now "
             f"{wording.money(claim.net_pence)}."
         )
+        if before in review.REVIEWED:
+            message += " The claim is back in review: it needs a fresh check and approval."
+        return message
 
 
 class OpeningCorrectView(ClaimActionView):
@@ -382,17 +390,30 @@ class OpeningCorrectView(ClaimActionView):
         )
 
     def perform(self, claim, form):
+        before = claim.status
         changed = review.opening_correct(
             line=self.line,
             opening=form.cleaned_data["opening"],
             by=self.request.user,
             reason=form.cleaned_data["reason"],
+            beds_confirmed=form.cleaned_data["beds_confirmed"],
         )
         message = (
             f"Opening at {self.line.care_home.name} corrected to {form.cleaned_data['opening']}: "
             f"net payment now {wording.money(changed[0].net_pence)}."
         )
+        if before in review.REVIEWED:
+            message += " The claim is back in review: it needs a fresh check and approval."
         later = [c.reference for c in changed[1:]]
         if later:
-            message += f" Recalculated as a result: {', '.join(later)}."
+            message += (
+                f" Recalculated as a result (and back in review if checked): {', '.join(later)}."
+            )
         return message
+
+    def refused(self, form, refusal):
+        if getattr(refusal, "code", None) == "beds_warning":  # a warning to confirm, beside its box
+            form.ask_to_confirm_beds()
+            form.add_error("beds_confirmed", refusal.messages)
+        else:
+            super().refused(form, refusal)

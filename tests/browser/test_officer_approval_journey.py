@@ -182,8 +182,14 @@ def test_officers_check_approve_query_waive_and_run_payments(
     )
     page.get_by_role("button", name="Waive the deduction").click()
     expect(page.get_by_role("alert")).to_contain_text("net payment now £300.00")
+    # The waiver changed an approved amount: the claim is back in review (ADR 0021).
+    expect(page.get_by_role("alert")).to_contain_text("The claim is back in review")
+    expect(page.locator(".nhsuk-tag")).to_have_text("Submitted")
     expect(main).to_contain_text("The practice's server failed")
     check_page("deduction waived")
+    page.get_by_role("button", name="Mark as checked").click()
+    expect(page.get_by_role("alert")).to_contain_text("checked. A different officer must")
+    claim_approve(claim=rawmarsh, by=approver)  # Alex approves the new amount
 
     # Chris creates the payment run (meeting the missing-date error), previews and closes it.
     page.get_by_role("banner").get_by_role("link", name="Payment runs").click()

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from claims.models import Worksheet
 from claims.periods import Period
-from claims.review import claim_waive
+from claims.review import claim_approve, claim_check, claim_reject, claim_waive
 from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
 from reports import dashboard
@@ -63,11 +63,19 @@ def _submit(practice, home, period, *, days_late, opening, new=0, temporary=0):
     )
 
 
+def _decide(claim, status, checker, approver):
+    """Take the claim to ``status`` through the review services (two officers approve)."""
+    if status == "approved":
+        claim_approve(claim=claim_check(claim=claim, by=checker), by=approver)
+    elif status == "rejected":
+        claim_reject(claim=claim, by=checker, reason="Not aligned in the quarter")
+
+
 def build_claims(commissioner, pcns, practices_per_pcn, seed=7):
     """Practices in each PCN claiming 2018/19 Q4 and 2019/20 Q1–Q2 with mixed lateness and status;
     one practice per PCN never sends Q2. Deterministic for a seed."""
     rng = random.Random(seed)
-    officer = f.officer(commissioner)
+    officer, approver = f.officer(commissioner), f.officer(commissioner)
     late = 0
     for pcn in pcns:
         for index in range(practices_per_pcn):
@@ -91,7 +99,7 @@ def build_claims(commissioner, pcns, practices_per_pcn, seed=7):
                 if claim.days_late and late % 3 == 1:  # every third late claim is waived
                     claim_waive(claim=claim, by=officer, reason="Clinical system outage")
                 status = rng.choice(["submitted", "approved", "approved", "rejected"])
-                Worksheet.objects.filter(pk=claim.pk).update(status=status)
+                _decide(claim, status, officer, approver)
 
 
 @pytest.fixture
@@ -250,8 +258,9 @@ def test_figure_csv_neutralises_a_pcn_name_that_looks_like_a_formula(client, com
     pcn = f.PCNFactory(commissioner=commissioner, name='=HYPERLINK("http://x")')
     practice, home = _practice(commissioner, pcn)
     claim = _submit(practice, home, Period(2019, 1), days_late=0, opening=4)
-    Worksheet.objects.filter(pk=claim.pk).update(status="approved")
-    client.force_login(f.officer(commissioner))
+    officer = f.officer(commissioner)
+    _decide(claim, "approved", officer, f.officer(commissioner))
+    client.force_login(officer)
     rows = _csv_rows(client.get(reverse("reports:dashboard_csv", args=["spend-by-pcn"])))
     assert rows[1][0] == '\'=HYPERLINK("http://x")'
     response = client.get(reverse("reports:dashboard_xlsx", args=["spend-by-pcn"]))
