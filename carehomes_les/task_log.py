@@ -6,7 +6,8 @@
 * ``task_postrun``: logs the task line (name, id, outcome, duration, request id) and forgets the
   id, so the next task a worker process runs does not inherit it.
 * ``setup_logging``: a worker or beat configures logging from ``settings.LOGGING`` rather than
-  Celery's own root logger set-up, so its lines are JSON on stdout like the web's.
+  Celery's own root logger set-up, so its lines are JSON on stdout like the web's; Celery's own
+  loggers keep the level given by ``--loglevel``.
 
 Connected by importing this module (``carehomes_les/celery.py`` does).
 """
@@ -34,10 +35,14 @@ _STARTED = "_log_started"
 
 
 @signals.setup_logging.connect
-def configure_worker_logging(**kwargs):
+def configure_worker_logging(loglevel=None, **kwargs):
     from django.conf import settings
 
     logging.config.dictConfig(settings.LOGGING)
+    if loglevel:
+        # Celery's own lines (connected, ready, task received/succeeded) follow the worker's
+        # --loglevel, as they did before; LOG_LEVEL governs the rest.
+        logging.getLogger("celery").setLevel(loglevel)
 
 
 @signals.before_task_publish.connect
