@@ -10,6 +10,10 @@ from celery import Celery
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
+# Connects the signals that carry the request id across the broker, log a line per task and
+# give a worker settings.LOGGING (JSON on stdout) rather than Celery's own logging set-up.
+from carehomes_les import task_log  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "carehomes_les.settings")
 
 app = Celery("carehomes_les")

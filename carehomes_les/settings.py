@@ -11,12 +11,15 @@ Two modes:
 Every variable is listed in the README's configuration table.
 """
 
+import logging
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from carehomes_les.env import env, env_bool, env_int, env_list
+from carehomes_les.error_reporting import init_error_reporting
+from carehomes_les.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("VAR_DIR", str(BASE_DIR / "var")))
@@ -98,6 +101,8 @@ MIDDLEWARE = [
     # First: /healthz and /readyz are answered before sessions, sign-in, CSRF or the HTTPS redirect
     # (carehomes_les/health.py).
     "carehomes_les.health.HealthMiddleware",
+    # Then: the request id (X-Request-ID) and the one log line per request (carehomes_les/logging.py).
+    "carehomes_les.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -301,9 +306,30 @@ if PRODUCTION:
     SECURE_REFERRER_POLICY = "same-origin"
     CSRF_COOKIE_HTTPONLY = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "WARNING")},
-}
+# Logs (carehomes_les/logging.py, ADR 0019): one JSON object a line on stdout in production, a
+# readable line on the embedded default; a line per request and per task, with the request id.
+LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'text', not {LOG_FORMAT!r}.")
+LOG_LEVEL = env("LOG_LEVEL", "WARNING").upper()
+if LOG_LEVEL not in logging.getLevelNamesMapping():
+    raise ImproperlyConfigured(
+        f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {LOG_LEVEL!r}."
+    )
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+logging.captureWarnings(True)  # Python's warnings become log records (JSON), not bare stderr text
+
+# The optional error reporter (Sentry or compatible), off unless SENTRY_DSN is set.
+SENTRY_DSN = env("SENTRY_DSN", "")
+if SENTRY_DSN:
+    try:
+        _sample_rate = float(env("SENTRY_TRACES_SAMPLE_RATE", "0"))
+    except ValueError:
+        _sample_rate = -1.0
+    if not 0 <= _sample_rate <= 1:
+        raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1.")
+    init_error_reporting(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", APP_ENV),
+        traces_sample_rate=_sample_rate,
+    )
