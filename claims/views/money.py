@@ -5,6 +5,8 @@ commissioner's adjustment or run is a 404."""
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
@@ -64,12 +66,17 @@ class AdjustmentRaiseView(ServiceFormView):
     submit_label = "Raise adjustment"
     success_message = "Adjustment raised. A different officer must approve it."
 
-    def dispatch(self, request, *args, **kwargs):
-        self.audit_case = None
-        wanted = request.GET.get("audit_case", "")
-        if wanted.isdigit() and request.user.is_authenticated:
-            self.audit_case = get_object_or_404(self.scope.audit_cases(), pk=int(wanted))
-        return super().dispatch(request, *args, **kwargs)
+    @cached_property
+    def audit_case(self) -> AuditCase | None:
+        """The case in ``?audit_case=``: another commissioner's is a 404."""
+        wanted = self.request.GET.get("audit_case", "")
+        if not wanted.isdigit():
+            return None
+        return get_object_or_404(self.scope.audit_cases(), pk=int(wanted))
+
+    def get(self, request, *args, **kwargs):
+        self.audit_case  # noqa: B018 - a foreign case is a 404 before anything is drawn
+        return super().get(request, *args, **kwargs)
 
     def paid_claims(self):
         claims = self.scope.worksheets().filter(status=Worksheet.Status.PAID)
