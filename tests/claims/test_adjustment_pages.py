@@ -250,3 +250,29 @@ def test_finance_details_saved_with_history(client, people):
     assert (
         response.status_code == 200 and "Enter a valid email address" in response.content.decode()
     )
+
+
+def test_audit_pack_and_dashboard_show_adjustments_as_their_own_lines(people, paid):
+    from accounts.access import scope_for
+    from audits.packs import pack_html
+    from reports.dashboard import adjustments
+
+    case = AuditCase.objects.create(
+        practice=paid.practice, financial_year=2019, source="flagged", flag_reason="x"
+    )
+    adjustment = adjustment_raise(
+        claim=paid, amount_pence=-4_550, reason="audit_finding", explanation="Found at audit",
+        by=people["one"], audit_case=case,
+    )  # fmt: skip
+    pending = adjustment_raise(
+        claim=paid, amount_pence=999, reason="other", explanation="Still pending", by=people["one"]
+    )
+    html = pack_html(case)
+    assert f"Recovery {adjustment.reference}" in html and "-£45.50" in html
+    assert pending.reference in html  # the pack lists every adjustment, with its status
+    figure = adjustments(scope_for(people["one"]), 2019)
+    assert figure.rows[0] == ("2019/20 Q1", 0, 0, 0, 0)  # nothing approved yet
+    adjustment_approve(adjustment=adjustment, by=people["two"])
+    figure = adjustments(scope_for(people["one"]), 2019)
+    assert figure.rows[0] == ("2019/20 Q1", 1, 4_550, 0, 0)
+    assert "£45.50 is being recovered" in figure.summary
