@@ -403,3 +403,37 @@ def test_export_payments_of_the_demo_data_reconciles_to_every_runs_totals(db):
         remittances = Remittance.objects.filter(payment_run=run)
         assert pence == sum(r.amount_pence + r.carried_pence for r in remittances), run.reference
     assert Remittance.objects.filter(carried_pence__lt=0).exists()  # the demo's recovery carries
+
+
+@pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "postgresql",
+    reason="row locks are PostgreSQL's; CI runs on PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_closing_at_once_net_an_adjustment_and_a_balance_once(people, pay):
+    from tests.claims.test_payment_runs import _at_once
+
+    paid = pay()
+    recovery(people, paid, -100_000)
+    close(people, D(2019, 9, 1))  # £1,000 owed, carried
+    other = pay(opening=3)  # another practice's claim was paid meanwhile in its own run
+    recovery(people, other, 500)
+    runs = [
+        payment_run_authorise(
+            run=PaymentRun.objects.create(
+                commissioner=people["commissioner"], reference=ref, run_date=D(2019, 10, 1)
+            ),
+            by=people["finance"],
+        )
+        for ref in ("PR-A", "PR-B")
+    ]
+    outcomes = _at_once(
+        *(lambda run=run: payment_run_close(run=run, by=people["second"]) for run in runs)
+    )
+    assert sum(isinstance(o, PaymentRun) for o in outcomes) == 1
+    assert sum(isinstance(o, ValidationError) for o in outcomes) == 1
+    assert Adjustment.objects.filter(payment_run__isnull=False).count() == 2
+    brought = Remittance.objects.filter(
+        brought_forward_pence__lt=0, payment_run__reference__in=["PR-A", "PR-B"]
+    )
+    assert list(brought.values_list("brought_forward_pence", flat=True)) == [-100_000]
