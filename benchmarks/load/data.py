@@ -228,6 +228,7 @@ def pay_in_bulk(commissioners, quarters) -> None:
                     closed_by=checker,
                     closed_at=paid_at,
                     paid_at=paid_at,
+                    payment_reference=f"BACS-{c.code}-{paid_at:%Y%m%d}",
                 )
                 for c in commissioners
             ]
