@@ -46,8 +46,11 @@ class Permission(enum.StrEnum):
     MANAGE_PERIODS = "manage_periods"
     # Check, query, reject and approve claims; waive deductions; correct openings.
     REVIEW_CLAIMS = "review_claims"
-    # Create, close and mark paid payment runs; download the finance export.
+    # Create, authorise, close and mark paid payment runs; download the finance export; keep the
+    # commissioner's cost centre and ledger code.
     RUN_PAYMENTS = "run_payments"
+    # Raise, approve, refuse and cancel adjustments (recoveries and underpayments) of paid claims.
+    ADJUST_PAYMENTS = "adjust_payments"
     # Send the practice's half-yearly outcomes report.
     SUBMIT_OUTCOMES = "submit_outcomes"
     # Record the bi-monthly meetings with the homes' managers, with their signed attendance sheets.
@@ -101,6 +104,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.MANAGE_PERIODS,
             Permission.REVIEW_CLAIMS,
             Permission.RUN_PAYMENTS,
+            Permission.ADJUST_PAYMENTS,
             Permission.VIEW_NOTICES,
             Permission.SEND_NOTICES,
             Permission.VIEW_COMPLIANCE,
@@ -272,6 +276,15 @@ class Scope:
         return Remittance.objects.filter(practice__in=self.practices()).select_related(
             "practice", "payment_run"
         )
+
+    def adjustments(self):
+        """Recoveries and underpayments of the practices in scope."""
+        from claims.models import Adjustment
+
+        return Adjustment.objects.filter(practice__in=self.practices()).select_related(
+            "practice", "claim__quarter", "claim__practice", "payment_run", "audit_case",
+            "raised_by", "approved_by", "finance_approved_by", "ended_by",
+        )  # fmt: skip
 
     def residents(self):
         """The care-home register, with NHS numbers: a practice manager's own practices only.

@@ -23,7 +23,7 @@ from carehomes.register import practice_compliance
 from carehomes_les.celery import enqueue_on_commit
 from claims import selectors
 from claims.calculation import line_rows
-from claims.models import Remittance, Worksheet, WorksheetLine
+from claims.models import Adjustment, Remittance, Worksheet, WorksheetLine
 from claims.views import wording
 from outcomes.models import Meeting, OutcomesReport
 from outcomes.services import standing
@@ -93,6 +93,11 @@ def pack_context(case: AuditCase) -> dict:
         .defer("advice__content")
         .order_by("payment_run__run_date")
     )
+    adjustments = list(
+        Adjustment.objects.filter(practice=practice, claim__quarter__year=case.financial_year)
+        .select_related("claim__quarter", "claim__practice", "payment_run", "raised_by")
+        .order_by("raised_at", "pk")
+    )
     reports = list(
         OutcomesReport.objects.filter(practice=practice, period__year=case.financial_year)
         .select_related("period")
@@ -122,6 +127,7 @@ def pack_context(case: AuditCase) -> dict:
         "worksheets": worksheets,
         "paid_total": wording.money(sum(r.amount_pence for r in remittances)),
         "remittances": [(r, wording.money(r.amount_pence)) for r in remittances],
+        "adjustments": [(a, wording.money(a.amount_pence)) for a in adjustments],
         "reports": [(r, standing(r.period, r, today)) for r in reports],
         "meetings": meetings,
         "compliance": practice_compliance(practice, today),

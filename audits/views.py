@@ -155,7 +155,13 @@ class CaseMixin(AccessMixin):
         return render(
             self.request,
             "audits/case.html",
-            {"case": case, "forms": forms, "history": history, "failed": bool(failed)},
+            {
+                "case": case,
+                "forms": forms,
+                "history": history,
+                "failed": bool(failed),
+                "can_adjust": self.scope.can(Permission.ADJUST_PAYMENTS),
+            },
         )
 
 

@@ -70,7 +70,7 @@ from claims.periods import Period  # noqa: E402
 from claims.remittances import remittance_build, remittance_html, remittances_progress  # noqa: E402
 from claims.review import claim_approve, claim_check  # noqa: E402
 from claims.rules import LONDON  # noqa: E402
-from claims.runs import payment_run_close, payment_run_create  # noqa: E402
+from claims.runs import payment_run_authorise, payment_run_close, payment_run_create  # noqa: E402
 from claims.services import LineEntry, quarter_for, worksheet_submit  # noqa: E402
 from practices.models import PCN, Agreement, Commissioner, Practice, PracticeContact  # noqa: E402
 from reports.pdf import STYLESHEET, render_pdf, static_file  # noqa: E402
@@ -184,7 +184,12 @@ def commissioner_with_claims(
 
 def close_run(commissioner, officer) -> PaymentRun:
     run = payment_run_create(commissioner=commissioner, run_date=RUN_DATE, by=officer)
-    return payment_run_close(run=run, by=officer)
+    # The second person: a finance approver authorises the run before it is closed.
+    director = User.objects.create(
+        username=f"bench-director-{run.pk}", role=Role.CONTRACTING_OFFICER,
+        commissioner=commissioner, is_finance_approver=True,
+    )  # fmt: skip
+    return payment_run_close(run=payment_run_authorise(run=run, by=director), by=officer)
 
 
 # -- 1. one remittance ---------------------------------------------------------------------------

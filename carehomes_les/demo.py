@@ -16,11 +16,17 @@ from accounts.models import PracticeMembership, Role, User
 from carehomes.models import Alignment, CareHome, Coverage
 from carehomes_les.identifiers import nhs_test_number
 from claims import selectors
-from claims.models import Quarter, Worksheet
+from claims.adjustments import adjustment_approve, adjustment_finance_approve, adjustment_raise
+from claims.models import Adjustment, Quarter, Worksheet
 from claims.periods import Period
 from claims.review import claim_approve, claim_check, claim_finance_approve
 from claims.rules import LONDON
-from claims.runs import payment_run_close, payment_run_create, payment_run_mark_paid
+from claims.runs import (
+    payment_run_authorise,
+    payment_run_close,
+    payment_run_create,
+    payment_run_mark_paid,
+)
 from claims.services import LineEntry, quarter_for, worksheet_submit
 from notices.reminders import reminders_run
 from practices.models import PCN, Agreement, Commissioner, Practice, PracticeContact
@@ -144,7 +150,13 @@ def load_demo_data(seed: int = 2019, today: datetime.date | None = None) -> dict
     today = today or timezone.localdate()
     start = scheme_start(today)
     commissioner, _ = Commissioner.objects.get_or_create(
-        code="03L", defaults={"name": "NHS Rotherham CCG"}
+        code="03L",
+        defaults={
+            "name": "NHS Rotherham CCG",
+            "contact_email": "care-home-les.payments@rotherham.example.nhs.uk",
+            "cost_centre": "7720",
+            "gl_code": "52150",
+        },
     )
     counts = {
         "pcns": 0,
@@ -166,7 +178,11 @@ def load_demo_data(seed: int = 2019, today: datetime.date | None = None) -> dict
             index = p_index * 5 + n
             practice, created = Practice.objects.get_or_create(
                 ods_code=f"C87{index + 1:03d}",
-                defaults={"name": f"{PLACES[index]} Medical Centre", "pcn": pcn},
+                defaults={
+                    "name": f"{PLACES[index]} Medical Centre",
+                    "pcn": pcn,
+                    "supplier_number": f"SUP{404100 + index + 1}",
+                },
             )
             if created:
                 counts["practices"] += 1
@@ -238,7 +254,7 @@ def load_demo_data(seed: int = 2019, today: datetime.date | None = None) -> dict
     counts["coverage_records"] = _load_coverage(commissioner)
     if not Worksheet.objects.exists():
         counts["worksheets"] = _load_worksheets(rng, practices, start, today)
-        _review_and_pay(commissioner)
+        _review_and_pay(commissioner, today)
         counts["residents"] = _load_register(rng, manager_practices, today)
         counts["outcomes_reports"] = _load_outcomes_reports(rng, practices, today)
         counts["meetings"] = _load_meetings(manager_practices, today)
@@ -391,18 +407,21 @@ def _on(moment: datetime.datetime):
         yield
 
 
-def _review_and_pay(commissioner) -> None:
+def _review_and_pay(commissioner, today: datetime.date) -> None:
     """The officers' side of the history: every claim but the latest quarter's checked by one officer
     and approved by the other (a day or two after it was submitted), then paid quarter by quarter in
-    runs dated 30 days after the due date, closed two days before; a claim submitted too late for its
-    quarter's run is approved after it. The latest quarter's claims wait in the review queue."""
+    runs dated 30 days after the due date, each prepared by one officer and authorised by the director
+    (a finance approver) two days before; a claim submitted too late for its quarter's run is
+    approved after it. The latest quarter's claims wait in the review queue. After the second run an
+    audit finds an overpayment: a recovery larger than the practice's next claim, so its next run
+    pays it nothing and carries the rest; and an underpayment is put right for another practice."""
     checker, approver = User.objects.get(username="officer"), User.objects.get(username="finance")
     director = User.objects.get(username="director")
     quarters = list(
         Quarter.objects.filter(worksheets__isnull=False).distinct().order_by("year", "number")
     )
     day = datetime.timedelta(days=1)
-    for quarter in quarters[:-1]:
+    for index, quarter in enumerate(quarters[:-1]):
         run_date = quarter.due_date + 30 * day
         closing = datetime.datetime.combine(run_date - 2 * day, datetime.time(10), LONDON)
         before_run, after_run = [], []
@@ -414,11 +433,17 @@ def _review_and_pay(commissioner) -> None:
             (before_run if checked + 2 * day < closing else after_run).append((claim, checked))
         for claim, checked in before_run:
             _review(claim, checked, checker=checker, approver=approver, director=director)
+        if index == 2:
+            with _on(closing - day):
+                _adjust(checker, approver, director)
         with _on(closing):
             run = payment_run_create(commissioner=commissioner, run_date=run_date, by=checker)
-            run = payment_run_close(run=run, by=checker)
-        with _on(datetime.datetime.combine(run_date, datetime.time(9), LONDON)):
-            payment_run_mark_paid(run=run, by=checker)
+            run = payment_run_close(run=payment_run_authorise(run=run, by=director), by=checker)
+        if run_date <= today:
+            with _on(datetime.datetime.combine(run_date, datetime.time(9), LONDON)):
+                payment_run_mark_paid(
+                    run=run, by=approver, payment_reference=f"BACS-{run_date:%Y%m%d}"
+                )
         for claim, checked in after_run:
             _review(claim, checked, checker=checker, approver=approver, director=director)
 
@@ -431,6 +456,39 @@ def _review(claim, checked: datetime.datetime, *, checker, approver, director) -
     if claim.status == Worksheet.Status.AWAITING_FINANCE:
         with _on(checked + datetime.timedelta(days=2)):
             claim_finance_approve(claim=claim, by=director)
+
+
+def _adjust(raiser, approver, director) -> None:
+    paid = Worksheet.objects.filter(status=Worksheet.Status.PAID).order_by(
+        "quarter__year", "quarter__number", "practice__ods_code"
+    )
+    overpaid = paid.filter(practice__ods_code="C87003").first()
+    underpaid = paid.filter(practice__ods_code="C87007").first()
+    adjustments = []
+    if overpaid is not None:
+        adjustments.append(
+            adjustment_raise(
+                claim=overpaid,
+                amount_pence=-2 * overpaid.net_pence,
+                reason=Adjustment.Reason.AUDIT_FINDING,
+                explanation="Residents counted at two homes in the quarter; paid twice.",
+                by=raiser,
+            )
+        )
+    if underpaid is not None:
+        adjustments.append(
+            adjustment_raise(
+                claim=underpaid,
+                amount_pence=6000,
+                reason=Adjustment.Reason.CORRECTED_FIGURES,
+                explanation="A temporary resident left off the worksheet.",
+                by=raiser,
+            )
+        )
+    for adjustment in adjustments:
+        adjustment = adjustment_approve(adjustment=adjustment, by=approver)
+        if adjustment.status == Adjustment.Status.AWAITING_FINANCE:
+            adjustment_finance_approve(adjustment=adjustment, by=director)
 
 
 # How late the demo practices were, in days after the due date (most on time; a few in each band).

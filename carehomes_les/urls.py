@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("claims.urls")),
     path("claims/", include("claims.review_urls")),
     path("", include("claims.runs_urls")),  # /payment-runs/… and /practices/<ods_code>/payments/
+    path("adjustments/", include("claims.adjustments_urls")),
     path("imports/", include("imports.urls")),
     path("periods/", include("claims.periods_urls")),
     path("emails/", include("notices.urls")),

@@ -398,7 +398,23 @@ class PaymentRun(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Two people (docs/adr/0022): one officer prepares the run, another (a finance approver above
+    # the threshold) authorises exactly what it would pay; closing refuses if that has changed.
+    authorised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    authorised_at = models.DateTimeField(null=True, blank=True)
+    authorised_total_pence = models.PositiveIntegerField(null=True, blank=True)
+    authorised_items = models.JSONField(
+        default=list, blank=True, help_text="The claims and adjustments authorised, by reference."
+    )
     paid_at = models.DateTimeField(null=True, blank=True)
+    paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    payment_reference = models.CharField(
+        max_length=60, blank=True, help_text="The finance system's reference for the payment."
+    )
 
     class Meta:
         ordering = ["-run_date", "-pk"]
@@ -406,6 +422,16 @@ class PaymentRun(models.Model):
             models.CheckConstraint(
                 condition=Q(status="open") | Q(closed_at__isnull=False),
                 name="payment_run_closed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="paid") | ~Q(payment_reference=""),
+                name="payment_run_paid_has_reference",
+            ),
+            models.CheckConstraint(
+                condition=Q(authorised_by__isnull=True)
+                | Q(created_by__isnull=True)
+                | ~Q(authorised_by=F("created_by")),
+                name="payment_run_two_people_prepare_and_authorise",
             ),
         ]
 
@@ -421,7 +447,13 @@ class Remittance(models.Model):
         PaymentRun, on_delete=models.PROTECT, related_name="remittances"
     )
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="remittances")
-    amount_pence = models.PositiveIntegerField()
+    amount_pence = models.PositiveIntegerField(help_text="Paid: 0 when the practice owes money.")
+    brought_forward_pence = models.IntegerField(
+        default=0, help_text="Money owed from the practice's last run (0 or negative), netted here."
+    )
+    carried_pence = models.IntegerField(
+        default=0, help_text="Money still owed after this run (0 or negative), netted in the next."
+    )
     advice = models.OneToOneField(
         "reports.Document",
         on_delete=models.PROTECT,
@@ -438,7 +470,12 @@ class Remittance(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["payment_run", "practice"], name="remittance_one_per_practice"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(brought_forward_pence__lte=0, carried_pence__lte=0)
+                & (Q(amount_pence=0) | Q(carried_pence=0)),
+                name="remittance_pays_or_carries",
+            ),
         ]
 
     def __str__(self):
@@ -447,3 +484,106 @@ class Remittance(models.Model):
     @property
     def advice_filename(self) -> str:
         return f"remittance-advice-{self.payment_run.reference}-{self.practice.ods_code}.pdf"
+
+
+class Adjustment(models.Model):
+    """Money put right after a claim was paid (docs/adr/0022): a **recovery** (negative: the practice
+    was overpaid, say an audit found it) or an **underpayment** (positive). Raised by one officer,
+    approved by a different one (and by a finance approver too when its size is above the
+    threshold), then netted against the practice's claims in the commissioner's next payment run."""
+
+    class Status(models.TextChoices):
+        RAISED = "raised", "Raised"  # waiting for a second officer
+        AWAITING_FINANCE = "awaiting_finance", "Awaiting finance approval"
+        APPROVED = "approved", "Approved"  # due into the next payment run
+        REFUSED = "refused", "Refused"
+        CANCELLED = "cancelled", "Cancelled"
+        SCHEDULED = "scheduled", "Scheduled"  # netted in a closed payment run
+        PAID = "paid", "Paid"
+
+    class Reason(models.TextChoices):
+        AUDIT_FINDING = "audit_finding", "Audit finding"
+        CORRECTED_FIGURES = "corrected_figures", "Corrected figures"
+        DUPLICATE_PAYMENT = "duplicate_payment", "Duplicate payment"
+        OTHER = "other", "Other"
+
+    claim = models.ForeignKey(
+        Worksheet,
+        on_delete=models.PROTECT,
+        related_name="adjustments",
+        help_text="The paid claim put right.",
+    )
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="adjustments")
+    amount_pence = models.IntegerField(help_text="Negative: a recovery; positive: an underpayment.")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    explanation = models.TextField()
+    audit_case = models.ForeignKey(
+        "audits.AuditCase",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="adjustments",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RAISED)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    raised_at = models.DateTimeField()
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(
+        null=True, blank=True, help_text="Final approval: due into the next payment run from here."
+    )
+    finance_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_reason = models.TextField(blank=True, help_text="Why it was refused or cancelled.")
+    payment_run = models.ForeignKey(
+        PaymentRun,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="adjustments",
+        help_text="The one run that nets it.",
+    )
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount_pence=0), name="adjustment_not_zero"),
+            models.CheckConstraint(condition=~Q(explanation=""), name="adjustment_explained"),
+            models.CheckConstraint(
+                condition=Q(approved_by__isnull=True) | ~Q(approved_by=F("raised_by")),
+                name="adjustment_two_people_raise_and_approve",
+            ),
+            models.CheckConstraint(
+                condition=Q(finance_approved_by__isnull=True)
+                | ~Q(finance_approved_by=F("raised_by")),
+                name="adjustment_finance_not_the_raiser",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["scheduled", "paid"]) | Q(payment_run__isnull=False),
+                name="adjustment_scheduled_has_run",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["refused", "cancelled"]) | ~Q(ended_reason=""),
+                name="adjustment_ended_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind.capitalize()} {self.reference}: {rules.pounds(self.amount_pence)}"
+
+    @property
+    def reference(self) -> str:
+        """``ADJ-12``: on the run page, the remittance and the finance export."""
+        return f"ADJ-{self.pk}"
+
+    @property
+    def kind(self) -> str:
+        return "recovery" if self.amount_pence < 0 else "underpayment"

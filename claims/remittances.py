@@ -80,19 +80,36 @@ def remittance_context(remittance: Remittance) -> dict:
                 "lines": line_rows(claim.lines.all(), selectors.rates_for(claim.quarter)),
                 "gross": wording.money(claim.gross_pence),
                 "deduction_percent": wording.percent_text(claim.deduction_percent),
+                "band": band.label,
                 "deduction_amount": wording.money(claim.deduction_pence),
                 "net": wording.money(claim.net_pence),
                 "first_submitted": wording.day(timezone.localtime(claim.first_submitted_at).date()),
                 **_claim_notes(claim, band),
             }
         )
-    total = sum(claim.net_pence for claim in claims)
-    if total != remittance.amount_pence:
+    adjustments = list(
+        run.adjustments.filter(practice_id=remittance.practice_id)
+        .select_related("claim__quarter", "claim__practice")
+        .order_by("pk")
+    )
+    netted = (
+        sum(claim.net_pence for claim in claims)
+        + sum(a.amount_pence for a in adjustments)
+        + remittance.brought_forward_pence
+    )
+    if netted != remittance.amount_pence + remittance.carried_pence:
         raise BuildFailed(
-            f"The claims in {run.reference} for {remittance.practice.ods_code} total "
-            f"{rules.pounds(total)}, not the remittance's {rules.pounds(remittance.amount_pence)}."
+            f"The claims and adjustments in {run.reference} for {remittance.practice.ods_code} "
+            f"total {rules.pounds(netted)}, not the remittance's "
+            f"{rules.pounds(remittance.amount_pence + remittance.carried_pence)}."
         )
     return {
+        "adjustments": [
+            {"adjustment": a, "amount": wording.money(a.amount_pence)} for a in adjustments
+        ],
+        "claims_total": wording.money(sum(claim.net_pence for claim in claims)),
+        "brought_forward": wording.money(remittance.brought_forward_pence),
+        "carried": wording.money(-remittance.carried_pence),
         "remittance": remittance,
         "run": run,
         "commissioner": run.commissioner,
@@ -131,10 +148,22 @@ def _email(remittance: Remittance) -> None:
                 "",
                 f"{run.commissioner.name} is paying you {wording.money(remittance.amount_pence)} "
                 f"for the Care Home Local Enhanced Service in payment run {run.reference} "
-                f"dated {wording.day(run.run_date)}.",
+                f"dated {wording.day(run.run_date)}."
+                + (
+                    f" After recoveries you still owe {wording.money(-remittance.carried_pence)}: "
+                    "it will be taken from your next payment."
+                    if remittance.carried_pence
+                    else ""
+                ),
                 "",
                 "The remittance advice attached lists each claim by quarter and care home, with "
-                "its counts, rates, any lateness deduction and the net amount.",
+                "its counts, rates, any lateness deduction and the net amount, and any "
+                "adjustment of an earlier payment.",
+                *(
+                    ["", f"Questions about this payment: {run.commissioner.contact_email}"]
+                    if run.commissioner.contact_email
+                    else []
+                ),
             ]
         ),
     )

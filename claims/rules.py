@@ -253,3 +253,22 @@ def pounds(amount: Pence) -> str:
     sign = "-" if amount < 0 else ""
     whole, pence = divmod(abs(amount), 100)
     return f"{sign}{whole}.{pence:02d}"
+
+
+# -- netting adjustments and carrying a balance (docs/adr/0022) --------------------------------
+
+
+def net_practice(
+    claim_pence: Sequence[Pence], adjustment_pence: Sequence[Pence], brought_forward_pence: Pence
+) -> tuple[Pence, Pence]:
+    """What one practice is paid in a run, and what it carries to the next: its claims' nets, its
+    adjustments (negative for a recovery, positive for an underpayment) and the balance brought
+    forward from its last run (0, or negative: money it still owes) are netted. A positive total is
+    paid and nothing is carried; a negative total pays nothing and is carried, whole, to the next
+    run. ``payable + carried`` always equals the sum of everything netted."""
+    if any(amount < 0 for amount in claim_pence):
+        raise ValueError("A claim's net payment is never negative.")
+    if brought_forward_pence > 0:
+        raise ValueError("Only money owed (a negative balance) is carried forward.")
+    total = sum(claim_pence, 0) + sum(adjustment_pence, 0) + brought_forward_pence
+    return (total, 0) if total >= 0 else (0, total)

@@ -11,6 +11,7 @@ import csv
 import datetime
 import io
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,10 +19,13 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from audit.services import audit_record
-from claims.models import PaymentRun, Remittance, Worksheet
+from claims import rules
+from claims.models import Adjustment, ApprovalPolicy, PaymentRun, Remittance, Worksheet
 from claims.remittances import remittances_queue
 from claims.rules import Release, pounds
-from practices.models import Commissioner
+from claims.selectors import claims_covered_by_agreement
+from claims.views import wording
+from practices.models import Commissioner, Practice
 
 S = Worksheet.Status
 
@@ -81,23 +85,251 @@ def payment_run_create(*, commissioner: Commissioner, run_date: datetime.date, b
     return run
 
 
+# -- what a run pays: claims and adjustments netted per practice (docs/adr/0022) -------------------
+
+
+def adjustments_due(run: PaymentRun) -> QuerySet[Adjustment]:
+    """The commissioner's approved adjustments not yet netted in a run: all go into the next run."""
+    return (
+        Adjustment.objects.filter(
+            status=Adjustment.Status.APPROVED,
+            payment_run__isnull=True,
+            practice__pcn__commissioner_id=run.commissioner_id,
+        )
+        .select_related("practice", "claim__quarter", "claim__practice")
+        .order_by("practice__ods_code", "pk")
+    )
+
+
+def balances_owed(commissioner_id, *, besides: PaymentRun | None = None) -> dict[int, Remittance]:
+    """Each practice's last remittance in the commissioner's closed runs, where it carried money
+    owed (a negative balance) forward: that balance is netted in the practice's next run."""
+    latest: dict[int, Remittance] = {}
+    remittances = (
+        Remittance.objects.filter(payment_run__commissioner_id=commissioner_id)
+        .exclude(payment_run__status=PaymentRun.Status.OPEN)
+        .select_related("payment_run", "practice")
+        .order_by("payment_run__closed_at", "payment_run__pk")
+    )
+    if besides is not None:
+        remittances = remittances.exclude(payment_run=besides)
+    for remittance in remittances:
+        latest[remittance.practice_id] = remittance
+    return {p: r for p, r in latest.items() if r.carried_pence}
+
+
+@dataclass
+class PracticeLines:
+    """One practice's part of a run: its claims, its adjustments, the balance it brought forward,
+    and what :func:`claims.rules.net_practice` makes of them."""
+
+    practice: Practice
+    claims: list[Worksheet] = field(default_factory=list)
+    adjustments: list[Adjustment] = field(default_factory=list)
+    brought_forward: Remittance | None = None  # the remittance that carried the balance
+    remittance: Remittance | None = None  # once closed
+
+    @property
+    def brought_forward_pence(self) -> int:
+        if self.remittance is not None:
+            return self.remittance.brought_forward_pence
+        return self.brought_forward.carried_pence if self.brought_forward else 0
+
+    @property
+    def netted(self) -> tuple[int, int]:
+        return rules.net_practice(
+            [c.net_pence for c in self.claims],
+            [a.amount_pence for a in self.adjustments],
+            self.brought_forward_pence,
+        )
+
+    @property
+    def payable_pence(self) -> int:
+        return self.netted[0]
+
+    @property
+    def carried_pence(self) -> int:
+        return self.netted[1]
+
+    @property
+    def items(self) -> list[str]:
+        keys = [c.reference for c in self.claims] + [a.reference for a in self.adjustments]
+        if self.brought_forward_pence:
+            keys.append(f"BF-{self.practice.ods_code}:{self.brought_forward_pence}")
+        return keys
+
+
+@dataclass
+class RunPlan:
+    """What a run would pay if closed now (or, once closed, what it paid)."""
+
+    practices: list[PracticeLines]
+    left_out: list[Worksheet] = field(default_factory=list)  # outside the practice's agreement
+
+    @property
+    def total_pence(self) -> int:
+        return sum(p.payable_pence for p in self.practices)
+
+    @property
+    def carried_pence(self) -> int:
+        return sum(p.carried_pence for p in self.practices)
+
+    @property
+    def items(self) -> list[str]:
+        return sorted(key for p in self.practices for key in p.items)
+
+    @property
+    def claims(self) -> list[Worksheet]:
+        return [c for p in self.practices for c in p.claims]
+
+    @property
+    def adjustments(self) -> list[Adjustment]:
+        return [a for p in self.practices for a in p.adjustments]
+
+
+def _plan(claims, adjustments, balances: dict[int, Remittance], left_out=()) -> RunPlan:
+    lines: dict[int, PracticeLines] = {}
+
+    def line(practice) -> PracticeLines:
+        return lines.setdefault(practice.pk, PracticeLines(practice))
+
+    for claim in claims:
+        line(claim.practice).claims.append(claim)
+    for adjustment in adjustments:
+        line(adjustment.practice).adjustments.append(adjustment)
+    for remittance in balances.values():
+        line(remittance.practice).brought_forward = remittance
+    return RunPlan(sorted(lines.values(), key=lambda p: p.practice.ods_code), list(left_out))
+
+
+def run_plan(run: PaymentRun, *, lock: bool = False) -> RunPlan:
+    """An open run: what closing it now would take. With ``lock``, the claims and adjustments are
+    locked (``SELECT … FOR UPDATE``) until the caller's transaction ends."""
+    due = claims_due(run)
+    adjustments = adjustments_due(run)
+    if lock:
+        due = due.select_for_update(of=("self",))
+        adjustments = adjustments.select_for_update(of=("self",))
+    due = list(due)
+    covered = set(
+        claims_covered_by_agreement(
+            Worksheet.objects.filter(pk__in=[c.pk for c in due])
+        ).values_list("pk", flat=True)
+    )
+    left_out = [c for c in due if c.pk not in covered]
+    claims = [c for c in due if c.pk in covered]
+    return _plan(
+        claims, list(adjustments), balances_owed(run.commissioner_id, besides=run), left_out
+    )
+
+
+def run_paid(run: PaymentRun) -> RunPlan:
+    """A closed run: what it took, per remittance."""
+    plan = _plan(
+        run.claims.select_related("practice", "quarter").order_by(
+            "practice__ods_code", "quarter__year", "quarter__number"
+        ),
+        run.adjustments.select_related("practice", "claim__quarter", "claim__practice"),
+        {},
+    )
+    by_practice = {p.practice.pk: p for p in plan.practices}
+    for remittance in run.remittances.select_related("practice"):
+        lines = by_practice.setdefault(remittance.practice_id, PracticeLines(remittance.practice))
+        lines.remittance = remittance
+    plan.practices = sorted(by_practice.values(), key=lambda p: p.practice.ods_code)
+    return plan
+
+
+def _left_out_text(left_out: list[Worksheet]) -> str:
+    if not left_out:
+        return ""
+    return (
+        "Left out, for a quarter outside the practice's LES agreement: "
+        + ", ".join(c.reference for c in left_out)
+        + "."
+    )
+
+
 @transaction.atomic
-def payment_run_close(*, run: PaymentRun, by) -> PaymentRun:
-    """Take every claim due into the run, total them per practice into remittances, and close it."""
+def payment_run_authorise(*, run: PaymentRun, by) -> PaymentRun:
+    """The second person: an officer other than the one who prepared the run authorises exactly what
+    it would pay now; above the finance threshold they must be a finance approver."""
     run = PaymentRun.objects.select_for_update().get(pk=run.pk)
     if run.status != PaymentRun.Status.OPEN:
         raise ValidationError(f"{run.reference} is already {run.get_status_display().lower()}.")
+    if by is None or (run.created_by_id is not None and run.created_by_id == by.pk):
+        raise ValidationError("You prepared this run: a different officer must authorise it.")
+    plan = run_plan(run)
+    threshold = ApprovalPolicy.current().finance_threshold_pence
+    if plan.total_pence > threshold and not getattr(by, "is_finance_approver", False):
+        raise ValidationError(
+            f"The run pays {wording.money(plan.total_pence)}, above the finance threshold of "
+            f"{wording.money(threshold)}: a finance approver must authorise it."
+        )
+    before = {"authorised_total_pence": run.authorised_total_pence, "items": run.authorised_items}
+    run.authorised_by, run.authorised_at = by, timezone.now()
+    run.authorised_total_pence, run.authorised_items = plan.total_pence, plan.items
+    run.save(
+        update_fields=[
+            "authorised_by",
+            "authorised_at",
+            "authorised_total_pence",
+            "authorised_items",
+        ]
+    )
+    audit_record(
+        by=by,
+        action="payment_run_authorise",
+        obj=run,
+        summary=f"{run.reference} authorised: {wording.money(plan.total_pence)}, "
+        f"{len(plan.claims)} claims, {len(plan.adjustments)} adjustments",
+        before=before,
+        after={"authorised_total_pence": plan.total_pence, "items": plan.items},
+    )
+    run.left_out = plan.left_out
+    return run
+
+
+@transaction.atomic
+def payment_run_close(*, run: PaymentRun, by) -> PaymentRun:
+    """Take every claim and adjustment due into the run, net them per practice into remittances
+    (carrying money owed forward), and close it. Only what was authorised is closed: if the due set
+    has changed since, the run must be authorised again."""
+    # One close per commissioner at a time: a balance carried forward is netted once.
+    Commissioner.objects.select_for_update().filter(pk=run.commissioner_id).first()
+    run = PaymentRun.objects.select_for_update().get(pk=run.pk)
+    if run.status != PaymentRun.Status.OPEN:
+        raise ValidationError(f"{run.reference} is already {run.get_status_display().lower()}.")
+    if run.authorised_at is None:
+        raise ValidationError(
+            f"{run.reference} has not been authorised: a second officer must authorise it "
+            "before it is closed."
+        )
     # Lock the claims; a claim another run took meanwhile no longer matches (no run yet) and is left.
-    taken = list(claims_due(run).select_for_update(of=("self",)))
-    Worksheet.objects.filter(pk__in=[c.pk for c in taken], payment_run__isnull=True).update(
+    plan = run_plan(run, lock=True)
+    if plan.items != sorted(run.authorised_items) or plan.total_pence != run.authorised_total_pence:
+        raise ValidationError(
+            f"What the run would pay has changed since it was authorised "
+            f"({wording.money(run.authorised_total_pence or 0)} authorised, "
+            f"{wording.money(plan.total_pence)} now): it must be authorised again."
+        )
+    Worksheet.objects.filter(pk__in=[c.pk for c in plan.claims], payment_run__isnull=True).update(
         payment_run=run, status=S.SCHEDULED
     )
-    taken = list(run.claims.select_related("practice", "quarter"))  # exactly what this run holds
-    totals: dict[int, int] = defaultdict(int)
-    for claim in taken:
-        totals[claim.practice_id] += claim.net_pence
+    Adjustment.objects.filter(
+        pk__in=[a.pk for a in plan.adjustments], payment_run__isnull=True
+    ).update(payment_run=run, status=Adjustment.Status.SCHEDULED)
     Remittance.objects.bulk_create(
-        [Remittance(payment_run=run, practice_id=p, amount_pence=a) for p, a in totals.items()]
+        [
+            Remittance(
+                payment_run=run,
+                practice=p.practice,
+                amount_pence=p.payable_pence,
+                brought_forward_pence=p.brought_forward_pence,
+                carried_pence=p.carried_pence,
+            )
+            for p in plan.practices
+        ]
     )
     run.status, run.closed_by, run.closed_at = PaymentRun.Status.CLOSED, by, timezone.now()
     run.save(update_fields=["status", "closed_by", "closed_at"])
@@ -105,23 +337,55 @@ def payment_run_close(*, run: PaymentRun, by) -> PaymentRun:
         by=by,
         action="payment_run_close",
         obj=run,
-        summary=f"{run.reference} closed: {len(taken)} claims, {len(totals)} practices, "
-        f"{pounds(sum(totals.values()))}",
-        after={"claims": [c.reference for c in taken], "total_pence": sum(totals.values())},
+        summary=f"{run.reference} closed: {len(plan.claims)} claims, "
+        f"{len(plan.adjustments)} adjustments, {len(plan.practices)} practices, "
+        f"{pounds(plan.total_pence)} paid, {pounds(-plan.carried_pence)} carried forward. "
+        + _left_out_text(plan.left_out),
+        after={
+            "claims": [c.reference for c in plan.claims],
+            "adjustments": [a.reference for a in plan.adjustments],
+            "left_out": [c.reference for c in plan.left_out],
+            "total_pence": plan.total_pence,
+            "carried_pence": plan.carried_pence,
+        },
     )
     remittances_queue(run)  # the advice PDFs and emails, built by workers once this commits
+    run.left_out = plan.left_out
     return run
 
 
 @transaction.atomic
-def payment_run_mark_paid(*, run: PaymentRun, by) -> PaymentRun:
+def payment_run_mark_paid(
+    *, run: PaymentRun, by, payment_reference: str, today: datetime.date | None = None
+) -> PaymentRun:
+    """Finance have paid: record their payment reference. Not before the run's payment date
+    (the Europe/London calendar date)."""
     run = PaymentRun.objects.select_for_update().get(pk=run.pk)
     if run.status != PaymentRun.Status.CLOSED:
         raise ValidationError("Only a closed payment run can be marked paid.")
+    payment_reference = (payment_reference or "").strip()
+    if not payment_reference:
+        raise ValidationError("Enter the finance system's payment reference.")
+    if len(payment_reference) > 60:
+        raise ValidationError("The payment reference can be at most 60 characters.")
+    today = today or rules.london_date(timezone.now())
+    if today < run.run_date:
+        raise ValidationError(
+            f"{run.reference} pays on {wording.day(run.run_date)}: it cannot be marked paid "
+            "before then."
+        )
     run.claims.filter(status=S.SCHEDULED).update(status=S.PAID)
-    run.status, run.paid_at = PaymentRun.Status.PAID, timezone.now()
-    run.save(update_fields=["status", "paid_at"])
-    audit_record(by=by, action="payment_run_mark_paid", obj=run, summary=f"{run.reference} paid")
+    run.adjustments.filter(status=Adjustment.Status.SCHEDULED).update(status=Adjustment.Status.PAID)
+    run.status, run.paid_at, run.paid_by = PaymentRun.Status.PAID, timezone.now(), by
+    run.payment_reference = payment_reference
+    run.save(update_fields=["status", "paid_at", "paid_by", "payment_reference"])
+    audit_record(
+        by=by,
+        action="payment_run_mark_paid",
+        obj=run,
+        summary=f"{run.reference} paid: finance reference {payment_reference}",
+        after={"payment_reference": payment_reference},
+    )
     return run
 
 

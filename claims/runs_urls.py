@@ -3,14 +3,38 @@ practice's page sits with the practice's other pages: ``/practices/<ods_code>/pa
 
 from django.urls import path
 
-from claims.views import runs
+from claims.views import money, runs
 
 app_name = "payment_runs"
 urlpatterns = [
     path("payment-runs/", runs.PaymentRunListView.as_view(), name="list"),
     path("payment-runs/new/", runs.PaymentRunCreateView.as_view(), name="create"),
     path("payment-runs/<int:pk>/", runs.PaymentRunView.as_view(), name="run"),
+    path("payment-runs/money-owed/", money.MoneyOwedView.as_view(), name="money_owed"),
+    path(
+        "payment-runs/money-owed/invoice-requests.csv",
+        money.InvoiceRequestsView.as_view(),
+        name="invoice_requests",
+    ),
+    path(
+        "payment-runs/finance-details/", money.FinanceDetailsView.as_view(), name="finance_details"
+    ),
+    path(
+        "payment-runs/<int:pk>/authorise/",
+        runs.PaymentRunAuthoriseView.as_view(),
+        name="authorise",
+    ),
     path("payment-runs/<int:pk>/close/", runs.PaymentRunCloseView.as_view(), name="close"),
+    path(
+        "payment-runs/<int:pk>/payments.csv",
+        money.PaymentsExportView.as_view(kind="csv"),
+        name="payments_csv",
+    ),
+    path(
+        "payment-runs/<int:pk>/payments.xlsx",
+        money.PaymentsExportView.as_view(kind="xlsx"),
+        name="payments_xlsx",
+    ),
     path(
         "payment-runs/<int:pk>/mark-paid/", runs.PaymentRunMarkPaidView.as_view(), name="mark_paid"
     ),

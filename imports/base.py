@@ -279,6 +279,7 @@ class Importer:
     label: str = ""  # "Practices", for the upload form
     noun: str = ""  # "practice": what one row is
     columns: tuple[str, ...] = ()
+    optional_columns: tuple[str, ...] = ()  # may be in the header too (see ``read_table``)
     help_text: str = ""
 
     @property
@@ -290,11 +291,11 @@ class Importer:
 
     def plan_file(self, content: bytes, filename: str, *, context: ImportContext) -> Plan:
         try:
-            table = read_table(content, filename, self.columns)
+            table = read_table(content, filename, self.columns, self.optional_columns)
         except TableError as error:
             return Plan(self.noun, problems=error.problems)
         plan = self.plan(table.rows, context=context)
-        order = {column: i for i, column in enumerate(self.columns)}
+        order = {column: i for i, column in enumerate(self.columns + self.optional_columns)}
         plan.problems = sorted(
             table.problems + plan.problems,
             key=lambda p: (p.row or 0, order.get(p.column, -1)),

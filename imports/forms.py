@@ -41,7 +41,12 @@ class UploadForm(forms.Form):
         upload.seek(0)
         cleaned["content"] = upload.read()
         try:
-            read_table(cleaned["content"], upload.name, IMPORTERS[kind].columns)
+            read_table(
+                cleaned["content"],
+                upload.name,
+                IMPORTERS[kind].columns,
+                IMPORTERS[kind].optional_columns,
+            )
         except TableError as error:
             messages = [
                 f"The header row: {p.reason}" if p.row == 1 and not p.column else str(p)
@@ -62,7 +67,7 @@ def _kind_with_header(content: bytes, filename: str, *, besides: str):
         if kind == besides:
             continue
         try:
-            read_table(content, filename, importer.columns)
+            read_table(content, filename, importer.columns, importer.optional_columns)
         except TableError:
             continue
         return importer

@@ -72,13 +72,17 @@ class Table:
     problems: list[RowProblem]  # rows with values beyond the header's columns
 
 
-def read_table(content: bytes, filename: str, columns: Sequence[str]) -> Table:
-    """The data rows of ``content``, whose header must name exactly ``columns`` (in any order).
+def read_table(
+    content: bytes, filename: str, columns: Sequence[str], optional: Sequence[str] = ()
+) -> Table:
+    """The data rows of ``content``, whose header must name exactly ``columns`` (in any order),
+    and may also name any of the ``optional`` columns (a row's cells then hold them; an optional
+    column the file lacks is not in its cells at all, so "absent" and "blank" differ).
 
     Entirely blank rows are skipped (spreadsheets often end with some); row numbers still count
     them, so a reported row is the row the officer sees."""
     records = _records(content, filename)
-    header_index = _header(records[0] if records else None, columns)
+    header_index = _header(records[0] if records else None, columns, optional)
     rows, problems = [], []
     for number, record in enumerate(records[1:], start=2):
         cells = [cell_text(value) for value in record]
@@ -122,8 +126,9 @@ def cell_text(value) -> str:
 # -- the header ---------------------------------------------------------------------------------
 
 
-def _header(record: list | None, columns: Sequence[str]) -> dict[int, str]:
-    """Position → column name, after checking the header names exactly ``columns``."""
+def _header(record: list | None, columns: Sequence[str], optional=()) -> dict[int, str]:
+    """Position → column name, after checking the header names exactly ``columns`` (and perhaps
+    some of ``optional``)."""
     expected = ", ".join(columns)
     if record is None:
         raise TableError(
@@ -146,7 +151,7 @@ def _header(record: list | None, columns: Sequence[str]) -> dict[int, str]:
         else:
             seen[name] = i
     missing = [c for c in columns if c not in seen]
-    unexpected = [n for n in seen if n not in columns]
+    unexpected = [n for n in seen if n not in columns and n not in optional]
     if missing:
         problems.append(
             RowProblem(

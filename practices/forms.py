@@ -14,7 +14,7 @@ class PCNForm(forms.ModelForm):
 class PracticeForm(forms.ModelForm):
     class Meta:
         model = Practice
-        fields = ["ods_code", "name", "pcn"]
+        fields = ["ods_code", "name", "pcn", "supplier_number"]
         help_texts = {"ods_code": "A capital letter and 5 digits, for example C87001."}
 
     def __init__(self, *args, pcns, **kwargs):

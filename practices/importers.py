@@ -37,6 +37,7 @@ class PracticeRow(ParsedRow):
     commissioner_code: str
     commissioner_name: str
     emails: tuple[str, ...]  # lower-case, sorted, without repeats
+    supplier_number: str | None = None  # None: the file has no supplier_number column
 
 
 class PracticesImporter(Importer):
@@ -52,9 +53,13 @@ class PracticesImporter(Importer):
         "commissioner_name",
         "email",
     )
+    # Not in SPEC §10: the finance system's supplier number (docs/adr/0022). A file without the
+    # column leaves practices' supplier numbers as they are.
+    optional_columns = ("supplier_number",)
     help_text = (
         "One row per practice. email holds one or more addresses separated by semicolons; "
-        "they replace the practice's contact list."
+        "they replace the practice's contact list. An optional supplier_number column sets the "
+        "practice's supplier number in the finance system."
     )
 
     def plan(self, rows: list[Row], *, context: ImportContext) -> Plan:
@@ -100,6 +105,11 @@ class PracticesImporter(Importer):
             commissioner_code=cells.identifier("commissioner_code", validate_commissioner_code),
             commissioner_name=cells.text("commissioner_name"),
             emails=_emails(cells),
+            supplier_number=(
+                cells.text("supplier_number", required=False, max_length=20)
+                if "supplier_number" in row.cells
+                else None
+            ),
             failed=frozenset(cells.failed),  # last: after every cell is read
         )
 
@@ -195,7 +205,12 @@ class PracticesImporter(Importer):
             pcn = pcn_objects[p.pcn_code]
             description = f"{p.name} ({p.ods_code}) in {p.pcn_name}"
             if current is None:
-                practice = Practice(ods_code=p.ods_code, name=p.name, pcn=pcn)
+                practice = Practice(
+                    ods_code=p.ods_code,
+                    name=p.name,
+                    pcn=pcn,
+                    supplier_number=p.supplier_number or "",
+                )
                 plan.changes.append(
                     Change(
                         Action.CREATE,
@@ -222,6 +237,11 @@ class PracticesImporter(Importer):
                     ("name", current.name, p.name),
                     ("PCN", current.pcn.code, p.pcn_code),
                     ("email", "; ".join(current_emails), "; ".join(p.emails)),
+                    *(
+                        [("supplier_number", current.supplier_number, p.supplier_number)]
+                        if p.supplier_number is not None
+                        else []
+                    ),
                 ]
             )
             if not fields:
@@ -239,6 +259,11 @@ class PracticesImporter(Importer):
                         emails=p.emails if p.emails != current_emails else None,
                         name=p.name,
                         pcn=pcn,
+                        **(
+                            {"supplier_number": p.supplier_number}
+                            if p.supplier_number is not None
+                            else {}
+                        ),
                     ),
                 )
             )

@@ -33,6 +33,12 @@ class Commissioner(models.Model):
 
     code = models.CharField(max_length=3, unique=True, validators=[validate_commissioner_code])
     name = models.CharField(max_length=200)
+    # For the remittance advice and the finance hand-off (docs/adr/0022); kept by officers.
+    contact_email = models.EmailField(
+        blank=True, help_text="Where practices write about payments; named on every remittance."
+    )
+    cost_centre = models.CharField(max_length=20, blank=True)
+    gl_code = models.CharField("general-ledger code", max_length=20, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -86,6 +92,9 @@ class Practice(models.Model):
     name = models.CharField(max_length=200)
     pcn = models.ForeignKey(
         PCN, on_delete=models.PROTECT, related_name="practices", verbose_name="PCN"
+    )
+    supplier_number = models.CharField(
+        max_length=20, blank=True, help_text="The practice's supplier number in the finance system."
     )
 
     objects = PracticeQuerySet.as_manager()

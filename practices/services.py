@@ -6,7 +6,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from audit.services import audit_record, save_audited
-from practices.models import PCN, Agreement, AgreementVariation, Practice, PracticeContact
+from practices.models import (
+    PCN,
+    Agreement,
+    AgreementVariation,
+    Commissioner,
+    Practice,
+    PracticeContact,
+)
 
 
 @transaction.atomic
@@ -67,3 +74,9 @@ def agreement_give_notice(
 def agreement_variation_save(*, variation: AgreementVariation, by) -> AgreementVariation:
     """Offer a variation, or record that the practice signed it. Unsigned, the old terms stand."""
     return save_audited(instance=variation, by=by, action="agreement_variation_save")
+
+
+@transaction.atomic
+def commissioner_finance_save(*, commissioner: Commissioner, by) -> Commissioner:
+    """The commissioner's payments contact, cost centre and ledger code (docs/adr/0022)."""
+    return save_audited(instance=commissioner, by=by, action="commissioner_finance_save")

@@ -264,9 +264,58 @@ def deductions_and_waivers(scope: Scope, year: int) -> Figure:
     )
 
 
+def adjustments(scope: Scope, year: int) -> Figure:
+    """Per quarter of the claims put right: recoveries and underpayments approved (or netted in a
+    run), their number and amount (docs/adr/0022). Refused, cancelled and pending ones are left
+    out, as claims not yet approved are left out of spend."""
+    from claims.models import Adjustment
+
+    quarters = _quarters(year)
+    rows_by_quarter: dict[int, list[int]] = {n: [0, 0, 0, 0] for n in quarters}
+    decided = (Adjustment.Status.APPROVED, Adjustment.Status.SCHEDULED, Adjustment.Status.PAID)
+    for number, amount in (
+        scope.adjustments()
+        .filter(claim__quarter__year=year, status__in=decided)
+        .values_list("claim__quarter__number", "amount_pence")
+    ):
+        entry = rows_by_quarter.setdefault(number, [0, 0, 0, 0])
+        if amount < 0:
+            entry[0] += 1
+            entry[1] += -amount
+        else:
+            entry[2] += 1
+            entry[3] += amount
+    rows = [
+        (quarters[n].label if n in quarters else Period(year, n).label, *entry)
+        for n, entry in sorted(rows_by_quarter.items())
+    ]
+    recovered = sum(row[2] for row in rows)
+    underpaid = sum(row[4] for row in rows)
+    summary = (
+        f"For {financial_year_label(year)}'s claims, {money(recovered)} is being recovered from "
+        f"practices and {money(underpaid)} of underpayments put right."
+    )
+    return Figure(
+        slug="adjustments",
+        title="Adjustments: recoveries and underpayments",
+        summary=summary,
+        columns=(
+            Column("Quarter", "text"),
+            Column("Recoveries"),
+            Column("Recovered", "money"),
+            Column("Underpayments"),
+            Column("Underpaid", "money"),
+        ),
+        rows=rows,
+        series=(2, 4),
+        note="By the quarter of the claim put right; approved adjustments only.",
+    )
+
+
 FIGURES: dict[str, Callable[[Scope, int], Figure]] = {
     "submissions": submissions,
     "spend-by-pcn": spend_by_pcn,
     "deductions": deductions_and_waivers,
     "trends": trends,
+    "adjustments": adjustments,
 }

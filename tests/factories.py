@@ -138,3 +138,12 @@ class ResidentFactory(factory.django.DjangoModelFactory):
     nhs_number = factory.Sequence(lambda n: nhs_test_number(n))
     kind = Resident.Kind.PERMANENT
     admitted_on = datetime.date(2026, 1, 5)
+
+
+def authorised(run, by=None):
+    """An open payment run authorised by a second officer (a finance approver), as closing it
+    requires (docs/adr/0022)."""
+    from claims.runs import payment_run_authorise
+
+    by = by or officer(run.commissioner, is_finance_approver=True)
+    return payment_run_authorise(run=run, by=by)

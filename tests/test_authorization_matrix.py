@@ -14,7 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audits.models import AuditCase, AuditDraw
-from claims.models import Remittance
+from claims.models import Adjustment, Remittance
 from claims.periods import Period
 from claims.rules import LONDON
 from claims.runs import payment_run_close, payment_run_create
@@ -66,7 +66,8 @@ def _organisation(commissioner):
     # A closed run (it took nothing: the claim is not approved), so its export can be downloaded.
     run_date = datetime.date(2019, 8, 1) + datetime.timedelta(days=practice.pk)
     run = payment_run_close(
-        run=payment_run_create(commissioner=commissioner, run_date=run_date, by=None), by=None
+        run=f.authorised(payment_run_create(commissioner=commissioner, run_date=run_date, by=None)),
+        by=None,
     )
     # A remittance with its advice built, and an email to the practice.
     advice = Document.of(kind=Document.Kind.REMITTANCE_ADVICE, filename="a.pdf", content=b"%PDF-")
@@ -100,7 +101,19 @@ def _organisation(commissioner):
         commissioner=commissioner, financial_year=2026, seed=1, eligible=[practice.ods_code],
         count=1, asked_for="1", drawn=[practice.ods_code],
     )  # fmt: skip
+    # A recovery raised by another officer, waiting for approval (set up directly: the claim is
+    # not paid, which the service would require).
+    adjustment = Adjustment.objects.create(
+        claim=claim,
+        practice=practice,
+        amount_pence=-1000,
+        reason=Adjustment.Reason.AUDIT_FINDING,
+        explanation="Matrix",
+        raised_by=f.officer(commissioner),
+        raised_at=datetime.datetime(2019, 9, 1, 12, tzinfo=LONDON),
+    )
     return {
+        "adjustment": adjustment,
         "audit_case": audit_case,
         "draw": draw,
         "meeting": meeting,
@@ -181,6 +194,10 @@ def _line(o):
 
 def _run(o):
     return {"pk": o["run"].pk}
+
+
+def _adjustment(o):
+    return {"pk": o["adjustment"].pk}
 
 
 def _remittance(o):
@@ -316,9 +333,25 @@ MATRIX = {
     "payment_runs:list": (_none, REGISTRY_READERS),
     "payment_runs:create": (_none, OFFICER_ONLY),
     "payment_runs:run": (_run, REGISTRY_READERS),
+    "payment_runs:authorise": (_run, OFFICER_ONLY, "post"),  # already closed: refused
     "payment_runs:close": (_run, OFFICER_ONLY, "post"),  # already closed: refused
-    "payment_runs:mark_paid": (_run, codes(403, 302, 403, 403), "post"),
+    "payment_runs:mark_paid": (_run, OFFICER_ONLY, "post"),  # no payment reference: refused
     "payment_runs:finance_export": (_run, OFFICER_ONLY),
+    "payment_runs:payments_csv": (_run, OFFICER_ONLY),
+    "payment_runs:payments_xlsx": (_run, OFFICER_ONLY),
+    "payment_runs:money_owed": (_none, REGISTRY_READERS),
+    "payment_runs:invoice_requests": (_none, OFFICER_ONLY),
+    "payment_runs:finance_details": (_none, OFFICER_ONLY),
+    # Adjustments of paid claims: read with the claims; officers raise and decide them. Approving
+    # succeeds (302: raised by another officer); the others, without a reason or in the wrong
+    # status, re-render the page with the refusal (200).
+    "adjustments:list": (_none, REGISTRY_READERS),
+    "adjustments:raise": (_none, OFFICER_ONLY),
+    "adjustments:detail": (_adjustment, REGISTRY_READERS),
+    "adjustments:approve": (_adjustment, codes(403, 302, 403, 403), "post"),
+    "adjustments:finance_approve": (_adjustment, OFFICER_ONLY, "post"),
+    "adjustments:refuse": (_adjustment, OFFICER_ONLY, "post"),
+    "adjustments:cancel": (_adjustment, OFFICER_ONLY, "post"),
     "payment_runs:practice_payments": (_practice, EVERYONE),
     "payment_runs:remittance_advice": (_remittance, EVERYONE),
     "payment_runs:remittances_progress": (_run, REGISTRY_READERS),

@@ -82,7 +82,12 @@ from claims.models import PaymentRun, Quarter, Remittance, Worksheet  # noqa: E4
 from claims.periods import Period  # noqa: E402
 from claims.review import claim_approve, claim_check, claim_finance_approve  # noqa: E402
 from claims.rules import LONDON  # noqa: E402
-from claims.runs import payment_run_close, payment_run_create, payment_run_mark_paid  # noqa: E402
+from claims.runs import (  # noqa: E402
+    payment_run_authorise,
+    payment_run_close,
+    payment_run_create,
+    payment_run_mark_paid,
+)
 from claims.services import quarter_for  # noqa: E402
 from practices.models import Commissioner, Practice  # noqa: E402
 
@@ -187,7 +192,11 @@ def review_and_pay_through_services(commissioner, people, quarters) -> None:
             run_date=quarter.due_date + datetime.timedelta(days=30),
             by=checker,
         )
-        payment_run_mark_paid(run=payment_run_close(run=run, by=checker), by=checker)
+        payment_run_mark_paid(
+            run=payment_run_close(run=payment_run_authorise(run=run, by=finance), by=checker),
+            by=checker,
+            payment_reference=f"BACS-{run.reference}",
+        )
 
 
 @transaction.atomic
@@ -219,6 +228,7 @@ def pay_in_bulk(commissioners, quarters) -> None:
                     closed_by=checker,
                     closed_at=paid_at,
                     paid_at=paid_at,
+                    payment_reference=f"BACS-{c.code}-{paid_at:%Y%m%d}",
                 )
                 for c in commissioners
             ]

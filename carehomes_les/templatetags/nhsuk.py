@@ -312,3 +312,11 @@ def nhsuk_table_caption(context, table) -> str:
 def nhsuk_first_enabled(form):
     """The form's first visible field a user can act on: where errors of no field send focus."""
     return next((f for f in form.visible_fields() if not f.field.disabled), None)
+
+
+@register.filter
+def money(pence) -> str:
+    """Integer pence as the pages show money: ``-12345`` → ``-£123.45``."""
+    from claims.views.wording import money as in_words
+
+    return in_words(int(pence or 0))

@@ -22,24 +22,31 @@ from django_tables2 import SingleTableView
 from accounts.access import Permission
 from accounts.views import AccessMixin
 from carehomes_les.views import ServiceFormView
-from claims.models import PaymentRun, Remittance, Worksheet
+from claims.models import Adjustment, PaymentRun, Remittance, Worksheet
+from claims.money_forms import MarkPaidForm
 from claims.remittances import remittances_progress, remittances_queue
 from claims.review_forms import ActionForm, PaymentRunForm
 from claims.rules import Release
 from claims.runs import (
     FINANCE_COLUMNS,
-    claims_due,
+    RunPlan,
     deferral_served,
     finance_export,
+    payment_run_authorise,
     payment_run_close,
     payment_run_create,
     payment_run_mark_paid,
+    run_paid,
+    run_plan,
 )
 from claims.tables import ClaimTable, PaymentRunTable, csv_download
 from claims.views import wording
 from reports.downloads import document_response
 
 S = Worksheet.Status
+A = Adjustment.Status
+# Adjustments a practice sees: approved ones (raised ones may yet be refused).
+PRACTICE_SEES = (A.APPROVED, A.SCHEDULED, A.PAID)
 
 
 # -- when a claim is paid ----------------------------------------------------------------------
@@ -112,7 +119,7 @@ class PaymentRunCreateView(ServiceFormView):
     form_class = PaymentRunForm
     heading = "Create a payment run"
     submit_label = "Create payment run"
-    success_message = "Payment run created. Close it to take the claims due."
+    success_message = "Payment run created. Another officer must authorise it before it is closed."
 
     def perform(self, form):
         return payment_run_create(
@@ -130,9 +137,15 @@ class PaymentRunCreateView(ServiceFormView):
 
 @dataclass
 class PracticeTotal:
+    """One practice's row on the run page: its claims, adjustments and balance brought forward,
+    what it is paid and what it carries forward."""
+
     practice: object
     claims: list = field(default_factory=list)
+    adjustments: list = field(default_factory=list)
     amount_pence: int = 0
+    brought_forward_pence: int = 0
+    carried_pence: int = 0
     remittance: Remittance | None = None
     email: object = None  # the remittance's notices.Notice, once written
 
@@ -140,57 +153,77 @@ class PracticeTotal:
     def amount(self) -> str:
         return wording.money(self.amount_pence)
 
+    @property
+    def brought_forward(self) -> str:
+        return wording.money(self.brought_forward_pence)
 
-def _per_practice(claims) -> list[PracticeTotal]:
-    totals: dict[int, PracticeTotal] = {}
-    for claim in claims:
-        row = totals.setdefault(claim.practice_id, PracticeTotal(claim.practice))
-        row.claims.append(claim)
-        row.amount_pence += claim.net_pence
-    return sorted(totals.values(), key=lambda t: t.practice.ods_code)
+    @property
+    def carried(self) -> str:
+        return wording.money(self.carried_pence)
+
+
+def _totals(plan: RunPlan, emails=None) -> list[PracticeTotal]:
+    emails = emails or {}
+    rows = []
+    for lines in plan.practices:
+        remittance = lines.remittance
+        rows.append(
+            PracticeTotal(
+                lines.practice,
+                lines.claims,
+                lines.adjustments,
+                remittance.amount_pence if remittance else lines.payable_pence,
+                lines.brought_forward_pence,
+                remittance.carried_pence if remittance else lines.carried_pence,
+                remittance=remittance,
+                email=emails.get(remittance.pk) if remittance else None,
+            )
+        )
+    return rows
 
 
 class RunMixin(AccessMixin):
     def get_run(self) -> PaymentRun:
         return get_object_or_404(
-            self.scope.payment_runs().select_related("created_by", "closed_by"),
+            self.scope.payment_runs().select_related(
+                "created_by", "closed_by", "authorised_by", "paid_by"
+            ),
             pk=self.kwargs["pk"],
         )
 
-    def run_page(self, run: PaymentRun, *, failed: ActionForm | None = None):
+    def run_page(self, run: PaymentRun, *, failed: ActionForm | None = None, paid_form=None):
         can_run = self.scope.can(Permission.RUN_PAYMENTS)
         context = {"run": run, "can_run": can_run, "failed_form": failed}
         if run.status == PaymentRun.Status.OPEN:
-            due = list(claims_due(run, self.scope.worksheets()))
-            context.update(claims=due, totals=_per_practice(due))
+            plan = run_plan(run)
+            totals = _totals(plan)
+            authorised_now = bool(run.authorised_at) and (
+                plan.items == sorted(run.authorised_items)
+                and plan.total_pence == run.authorised_total_pence
+            )
+            context.update(
+                left_out=plan.left_out,
+                authorised_now=authorised_now,
+                authorised_total=wording.money(run.authorised_total_pence or 0),
+                can_authorise=can_run and run.created_by_id != self.request.user.pk,
+            )
         else:
-            taken = list(
-                self.scope.worksheets()
-                .filter(payment_run=run)
-                .order_by("practice__ods_code", "quarter__year", "quarter__number")
-            )
-            by_practice = {t.practice.pk: t for t in _per_practice(taken)}
-            remittances = list(
-                self.scope.remittances().filter(payment_run=run).order_by("practice__ods_code")
-            )
+            plan = run_paid(run)
             emails = {
                 n.remittance_id: n for n in self.scope.notices().filter(remittance__payment_run=run)
             }
-            context.update(
-                claims=taken,
-                totals=[
-                    PracticeTotal(
-                        r.practice,
-                        by_practice[r.practice_id].claims if r.practice_id in by_practice else [],
-                        r.amount_pence,
-                        remittance=r,
-                        email=emails.get(r.pk),
-                    )
-                    for r in remittances
-                ],
-                progress=remittances_progress(run),
-            )
-        context["total"] = wording.money(sum(t.amount_pence for t in context["totals"]))
+            totals = _totals(plan, emails)
+            context.update(progress=remittances_progress(run))
+        context.update(
+            claims=plan.claims,
+            adjustments=plan.adjustments,
+            totals=totals,
+            carried_total=wording.money(sum(t.carried_pence for t in totals)),
+            any_carried=any(t.carried_pence for t in totals),
+            any_brought_forward=any(t.brought_forward_pence for t in totals),
+            paid_form=paid_form or MarkPaidForm(),
+        )
+        context["total"] = wording.money(sum(t.amount_pence for t in totals))
         table = ClaimTable(context["claims"], orderable=False, exclude=("pcn", "release"))
         table.caption = (
             "Claims due into the run"
@@ -230,20 +263,71 @@ class PaymentRunActionView(RunMixin, View):
         return HttpResponseRedirect(reverse("payment_runs:run", args=[run.pk]))
 
 
-class PaymentRunCloseView(PaymentRunActionView):
+def _left_out(run) -> str:
+    left_out = getattr(run, "left_out", [])
+    if not left_out:
+        return ""
+    return (
+        " Left out, for a quarter that starts after the practice's LES agreement ended: "
+        + ", ".join(c.reference for c in left_out)
+        + "."
+    )
+
+
+class PaymentRunAuthoriseView(PaymentRunActionView):
+    """The second person: authorises what the run would pay if closed now."""
+
     def perform(self, run):
-        run = payment_run_close(run=run, by=self.request.user)
-        remittances = run.remittances.aggregate(practices=Count("pk"), total=Sum("amount_pence"))
+        run = payment_run_authorise(run=run, by=self.request.user)
         return (
-            f"{run.reference} closed: {run.claims.count()} claims for "
-            f"{remittances['practices']} practices, {wording.money(remittances['total'] or 0)}."
+            f"{run.reference} authorised to pay {wording.money(run.authorised_total_pence)}. "
+            "It can now be closed." + _left_out(run)
         )
 
 
-class PaymentRunMarkPaidView(PaymentRunActionView):
+class PaymentRunCloseView(PaymentRunActionView):
     def perform(self, run):
-        run = payment_run_mark_paid(run=run, by=self.request.user)
-        return f"{run.reference} marked as paid."
+        run = payment_run_close(run=run, by=self.request.user)
+        remittances = run.remittances.aggregate(
+            practices=Count("pk"), total=Sum("amount_pence"), carried=Sum("carried_pence")
+        )
+        message = (
+            f"{run.reference} closed: {run.claims.count()} claims for "
+            f"{remittances['practices']} practices, {wording.money(remittances['total'] or 0)}."
+        )
+        if adjustments := run.adjustments.count():
+            message += f" {adjustments} adjustment{'s' if adjustments != 1 else ''} netted."
+        if remittances["carried"]:
+            message += (
+                f" {wording.money(-remittances['carried'])} owed by practices is carried to the "
+                "next run."
+            )
+        return message + _left_out(run)
+
+
+class PaymentRunMarkPaidView(RunMixin, View):
+    """Record finance's payment reference; refused before the run's payment date."""
+
+    permission = Permission.RUN_PAYMENTS
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        run = self.get_run()
+        form = MarkPaidForm(request.POST)
+        if form.is_valid() or run.status != PaymentRun.Status.CLOSED:
+            form.errors.clear()  # the service says what is wrong first (an open run, say)
+            try:
+                run = payment_run_mark_paid(
+                    run=run,
+                    by=request.user,
+                    payment_reference=request.POST.get("payment_reference", ""),
+                )
+            except ValidationError as refused:
+                form.add_error(None, refused.messages)
+        if form.errors:
+            return self.run_page(self.get_run(), failed=form, paid_form=form)
+        messages.success(request, f"{run.reference} marked as paid.")
+        return HttpResponseRedirect(reverse("payment_runs:run", args=[run.pk]))
 
 
 class RemittancesRetryView(PaymentRunActionView):
@@ -336,13 +420,20 @@ class PracticePaymentsView(AccessMixin, TemplateView):
         remittances = self.scope.remittances().filter(practice=practice)
         remittances = remittances.order_by("-payment_run__run_date", "-payment_run__pk")
         remittances = remittances.select_related("advice").defer("advice__content")
+        adjustments = self.scope.adjustments().filter(practice=practice)
+        if not self.scope.can(Permission.VIEW_CLAIMS):  # a practice sees decided ones only
+            adjustments = adjustments.filter(status__in=PRACTICE_SEES)
         return super().get_context_data(
             practice=practice,
+            adjustments=[(a, wording.money(a.amount_pence)) for a in adjustments],
             claims=[
                 (claim, wording.money(claim.net_pence), payment_expectation(claim))
                 for claim in claims
             ],
-            remittances=[(r, wording.money(r.amount_pence)) for r in remittances],
+            remittances=[
+                (r, wording.money(r.amount_pence), wording.money(-r.carried_pence))
+                for r in remittances
+            ],
             can_view_claims=self.scope.can(Permission.VIEW_CLAIMS),
             **kwargs,
         )

@@ -62,7 +62,9 @@ def case(db, django_capture_on_commit_callbacks):
     claim_approve(claim=claim_check(claim=claim, by=checker), by=approver)
     with django_capture_on_commit_callbacks(execute=True):
         payment_run_close(
-            run=payment_run_create(commissioner=commissioner, run_date=D(2019, 8, 1), by=checker),
+            run=f.authorised(
+                payment_run_create(commissioner=commissioner, run_date=D(2019, 8, 1), by=checker)
+            ),
             by=checker,
         )
     outcomes_report_submit(

@@ -209,6 +209,10 @@ def test_officers_check_approve_query_waive_and_run_payments(
     expect(totals).not_to_contain_text("Kiveton")  # resubmitted: not approved yet
     expect(totals).to_contain_text("£900.00")
     check_page("open payment run preview")
+    # A second officer authorises what the run pays (docs/adr/0022; journeyed in
+    # test_recovery_journey.py), then Chris closes it.
+    f.authorised(PaymentRun.objects.get())
+    page.reload()
     page.get_by_role("button", name="Close run").click()
     expect(page.get_by_role("alert")).to_contain_text("closed: 2 claims for 2 practices, £900.00")
     paid = page.get_by_role("table", name="Paid to each practice (remittances)")

@@ -132,6 +132,8 @@ def test_close_a_run_through_the_page_then_export_and_mark_paid(
     one = approved(submit(first))
     two = approved(submit(second, days_late=2))
     run = payment_run_create(commissioner=commissioner, run_date=D(2019, 8, 1), by=officers[0])
+    # The second person authorises what the run pays (docs/adr/0022).
+    signed_in(client, officers[1]).post(run_url("authorise", run))
     client = signed_in(client, officers[0])
 
     response = client.post(run_url("close", run), follow=True)
@@ -149,7 +151,7 @@ def test_close_a_run_through_the_page_then_export_and_mark_paid(
         (second.ods_code, "'=Beta", "570.00", two.reference),
     ]  # fmt: skip
 
-    response = client.post(run_url("mark_paid", run), follow=True)
+    response = client.post(run_url("mark_paid", run), {"payment_reference": "BACS-1"}, follow=True)
     assert f"{run.reference} marked as paid." in response.content.decode()
     assert set(Worksheet.objects.values_list("status", flat=True)) == {S.PAID}
     assert "Mark as paid" not in response.content.decode()
@@ -157,7 +159,9 @@ def test_close_a_run_through_the_page_then_export_and_mark_paid(
 
 def test_closing_a_closed_run_is_refused_with_the_reason(client, officers, commissioner):
     run = payment_run_close(
-        run=payment_run_create(commissioner=commissioner, run_date=D(2019, 8, 1), by=None),
+        run=f.authorised(
+            payment_run_create(commissioner=commissioner, run_date=D(2019, 8, 1), by=None)
+        ),
         by=None,
     )
     response = signed_in(client, officers[0]).post(run_url("close", run))
@@ -230,7 +234,7 @@ def test_practice_payments_show_where_each_claim_stands_and_what_was_paid(
     practice = practice_of(commissioner, "Dinnington Group Practice")
     paid = approved(submit(practice))
     run = payment_run_create(commissioner=commissioner, run_date=D(2019, 8, 1), by=None)
-    payment_run_close(run=run, by=None)
+    payment_run_close(run=f.authorised(run), by=None)
     deferred = approved(submit(practice, period=Period(2019, 2), days_late=9))
     waiting = submit(practice, period=Period(2019, 3), days_late=1)
     client = signed_in(client, f.practice_manager(practice))
@@ -258,7 +262,9 @@ def test_deferred_claim_is_due_into_the_next_run_once_a_run_has_passed(
     practice = practice_of(commissioner)
     deferred = approved(submit(practice, days_late=9))
     payment_run_close(
-        run=payment_run_create(commissioner=commissioner, run_date=D(2019, 8, 1), by=None),
+        run=f.authorised(
+            payment_run_create(commissioner=commissioner, run_date=D(2019, 8, 1), by=None)
+        ),
         by=None,
     )
     response = signed_in(client, officers[0]).get(payments_url(practice))

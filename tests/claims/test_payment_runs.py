@@ -41,7 +41,7 @@ def approve(officers):
 
 def run_now(officers, day):
     run = payment_run_create(commissioner=officers[0].commissioner, run_date=day, by=officers[0])
-    return payment_run_close(run=run, by=officers[0])
+    return payment_run_close(run=f.authorised(run), by=officers[0])
 
 
 def test_deferral_across_three_consecutive_runs(submit_claim, approve, officers):
@@ -106,7 +106,9 @@ def test_close_totals_per_practice_and_schedules_claims(submit_claim, approve, o
 
 def test_mark_paid_pays_the_runs_claims(submit_claim, approve, officers):
     claim = approve(submit_claim())
-    run = payment_run_mark_paid(run=run_now(officers, D(2019, 8, 1)), by=officers[0])
+    run = payment_run_mark_paid(
+        run=run_now(officers, D(2019, 8, 1)), by=officers[0], payment_reference="BACS-1"
+    )
     claim.refresh_from_db()
     assert (run.status, claim.status) == (PaymentRun.Status.PAID, S.PAID)
 
@@ -114,7 +116,7 @@ def test_mark_paid_pays_the_runs_claims(submit_claim, approve, officers):
 def test_closing_twice_refused(submit_claim, approve, officers):
     run = run_now(officers, D(2019, 8, 1))
     with pytest.raises(ValidationError, match="already closed"):
-        payment_run_close(run=run, by=officers[0])
+        payment_run_close(run=f.authorised(run), by=officers[0])
 
 
 def test_only_one_open_run(officers):
@@ -165,8 +167,10 @@ postgres_only = pytest.mark.skipif(
 @pytest.mark.django_db(transaction=True)
 def test_two_officers_closing_the_same_run_pay_once(submit_claim, approve, officers):
     claims = [approve(submit_claim()) for _ in range(3)]
-    run = payment_run_create(
-        commissioner=officers[0].commissioner, run_date=D(2019, 8, 1), by=officers[0]
+    run = f.authorised(
+        payment_run_create(
+            commissioner=officers[0].commissioner, run_date=D(2019, 8, 1), by=officers[0]
+        )
     )
     outcomes = _at_once(
         lambda: payment_run_close(run=run, by=officers[0]),
@@ -184,11 +188,11 @@ def test_two_officers_closing_the_same_run_pay_once(submit_claim, approve, offic
 def test_two_runs_closing_at_once_never_pay_a_claim_twice(submit_claim, approve, officers):
     [approve(submit_claim()) for _ in range(4)]
     commissioner = officers[0].commissioner
-    first = PaymentRun.objects.create(
-        commissioner=commissioner, reference="A", run_date=D(2019, 8, 1)
+    first = f.authorised(
+        PaymentRun.objects.create(commissioner=commissioner, reference="A", run_date=D(2019, 8, 1))
     )
-    second = PaymentRun.objects.create(
-        commissioner=commissioner, reference="B", run_date=D(2019, 8, 1)
+    second = f.authorised(
+        PaymentRun.objects.create(commissioner=commissioner, reference="B", run_date=D(2019, 8, 1))
     )
     _at_once(
         lambda: payment_run_close(run=first, by=officers[0]),

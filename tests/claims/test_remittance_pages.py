@@ -52,7 +52,7 @@ def closed_run(commissioner, officers, django_capture_on_commit_callbacks):
     practices = [paid_practice(commissioner, officers, n) for n in ("Alder Surgery", "Birch PC")]
     run = payment_run_create(commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=None)
     with django_capture_on_commit_callbacks(execute=True):
-        run = payment_run_close(run=run, by=officers[0])
+        run = payment_run_close(run=f.authorised(run), by=officers[0])
     return run, practices
 
 
@@ -118,7 +118,9 @@ def test_remittance_download_before_it_is_built_says_it_is_being_prepared(
 ):
     practice = paid_practice(commissioner, officers, "Cedar Surgery")
     run = payment_run_create(commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=None)
-    run = payment_run_close(run=run, by=officers[0])  # the build waits for the commit: none here
+    run = payment_run_close(
+        run=f.authorised(run), by=officers[0]
+    )  # the build waits for the commit: none here
     remittance = run.remittances.get()
     client.force_login(officers[0])
     response = client.get(
@@ -136,7 +138,7 @@ def test_failed_build_is_shown_and_built_when_an_officer_tries_again(
 ):
     paid_practice(commissioner, officers, "Damson Surgery")
     run = payment_run_create(commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=None)
-    run = payment_run_close(run=run, by=officers[0])
+    run = payment_run_close(run=f.authorised(run), by=officers[0])
     remittance = run.remittances.get()
     good_static = settings.STATICFILES_DIRS
     settings.STATICFILES_DIRS = [tmp_path]  # the stylesheet and fonts are missing: builds fail

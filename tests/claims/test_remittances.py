@@ -138,7 +138,7 @@ class Scenario:
 
     def run(self, day: datetime.date):
         run = payment_run_create(commissioner=self.commissioner, run_date=day, by=self.checker)
-        return payment_run_close(run=run, by=self.checker)
+        return payment_run_close(run=f.authorised(run), by=self.checker)
 
 
 @pytest.fixture
@@ -214,7 +214,12 @@ def test_remittance_pdf_shows_the_waiver_and_who_granted_it(scenario, closed, re
     text = pdf_text(bytes(remittance.advice.content))
     assert "Greasbrough Surgery" in text and "C87002" in text
     assert "First submitted 24 July 2019, 10 days late." in text
-    assert "Gross £1,302.00 Deduction (0%) £0.00 Net paid for 2019/20 Q1 £1,302.00" in text
+    # A waived claim shows its band and "waived", never "Deduction (0%)" (docs/adr/0022).
+    assert (
+        "Gross £1,302.00 8–14 days late: deduction waived £0.00 Net paid for 2019/20 Q1 £1,302.00"
+        in text
+    )
+    assert "Deduction (0%)" not in text
     waived_at = Worksheet.objects.get(pk=scenario.waived.pk).waived_at
     assert (
         "8–14 days late: deduction waived for exceptional circumstances by Priya Shah on "

@@ -143,8 +143,10 @@ def test_run_closed_while_redis_is_down_has_its_advice_built_and_emailed_once_it
     approver = f.officer(commissioner, username="approver")
     practice, home = practice_in_les(commissioner)
     approved_claim(practice, home, checker=checker, approver=approver)
-    run = payment_run_create(
-        commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=checker
+    run = f.authorised(
+        payment_run_create(
+            commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=checker
+        )
     )
     worker = workers.start()
     wait_until(lambda: _ready(worker), what="the worker to consume from Redis")

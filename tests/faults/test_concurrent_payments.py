@@ -85,7 +85,9 @@ def _assert_each_claim_paid_once(claims, run):
 def test_one_run_closed_by_two_officers_at_once_pays_each_claim_once(
     monkeypatch, commissioner, officers, approved
 ):
-    run = payment_run_create(commissioner=commissioner, run_date=RUN_DATE, by=officers[0])
+    run = f.authorised(
+        payment_run_create(commissioner=commissioner, run_date=RUN_DATE, by=officers[0])
+    )
     hold = Hold(monkeypatch, "claims.runs.audit_record", when=_action("payment_run_close"))
     outcomes = at_once(
         lambda: payment_run_close(run=run, by=officers[1]),
@@ -107,7 +109,9 @@ def test_two_runs_of_a_commissioner_closing_at_once_pay_each_claim_once(
     # The service lets a commissioner have one open run (next test); two open runs can still
     # exist, say from before that rule or made in the admin. Closing both at once pays once.
     first, second = (
-        PaymentRun.objects.create(commissioner=commissioner, reference=ref, run_date=RUN_DATE)
+        f.authorised(
+            PaymentRun.objects.create(commissioner=commissioner, reference=ref, run_date=RUN_DATE)
+        )
         for ref in ("PR-03L-A", "PR-03L-B")
     )
     hold = Hold(monkeypatch, "claims.runs.audit_record", when=_action("payment_run_close"))
@@ -117,7 +121,10 @@ def test_two_runs_of_a_commissioner_closing_at_once_pay_each_claim_once(
         hold=hold,
     )
 
-    assert len(outcomes.of(PaymentRun)) == 2  # both close: the later one finds nothing left
+    # Both were authorised to pay the same claims: the later one finds them taken, so what it
+    # would pay has changed since its authorisation and it is refused (docs/adr/0022).
+    (refused,) = outcomes.of(ValidationError)
+    assert "changed since it was authorised" in refused.messages[0]
     winner = hold.held_kwargs["obj"]
     loser = second if winner.pk == first.pk else first
     _assert_each_claim_paid_once(approved, winner)
@@ -159,7 +166,9 @@ def test_two_officers_approving_one_claim_at_once_approve_it_once_and_it_is_paid
     assert AuditEvent.objects.filter(action="claim_approve").count() == 1
 
     run = payment_run_close(
-        run=payment_run_create(commissioner=commissioner, run_date=RUN_DATE, by=checker),
+        run=f.authorised(
+            payment_run_create(commissioner=commissioner, run_date=RUN_DATE, by=checker)
+        ),
         by=checker,
     )
     _assert_each_claim_paid_once([claim], run)
@@ -169,13 +178,15 @@ def test_a_run_marked_paid_twice_at_once_is_marked_once(
     monkeypatch, commissioner, officers, approved
 ):
     run = payment_run_close(
-        run=payment_run_create(commissioner=commissioner, run_date=RUN_DATE, by=officers[0]),
+        run=f.authorised(
+            payment_run_create(commissioner=commissioner, run_date=RUN_DATE, by=officers[0])
+        ),
         by=officers[0],
     )
     hold = Hold(monkeypatch, "claims.runs.audit_record", when=_action("payment_run_mark_paid"))
     outcomes = at_once(
-        lambda: payment_run_mark_paid(run=run, by=officers[1]),
-        lambda: payment_run_mark_paid(run=run, by=officers[2]),
+        lambda: payment_run_mark_paid(run=run, by=officers[1], payment_reference="BACS-1"),
+        lambda: payment_run_mark_paid(run=run, by=officers[2], payment_reference="BACS-2"),
         hold=hold,
     )
 

@@ -49,7 +49,7 @@ def closed_run():
     )
 
     def close():
-        return payment_run_close(run=run, by=checker).remittances.get()
+        return payment_run_close(run=f.authorised(run), by=checker).remittances.get()
 
     return close
 

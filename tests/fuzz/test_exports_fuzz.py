@@ -157,7 +157,7 @@ def build(commissioner, officers, text: dict[str, str]):
     claim = claim_waive(claim=claim, by=checker, reason=text["reason"])
     claim = claim_approve(claim=claim_check(claim=claim, by=checker), by=approver)
     run = payment_run_create(commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=None)
-    run = payment_run_close(run=run, by=approver)
+    run = payment_run_close(run=f.authorised(run), by=approver)
     return practice, home, run
 
 
@@ -202,6 +202,24 @@ def test_finance_export_csv_neutralises_every_text_cell(client, commissioner, of
         row = dict(zip(rows[0], rows[1], strict=True))
         assert row["practice_ods"] == practice.ods_code
         assert row["practice_name"] == neutralised(text["practice"])
+
+
+@fuzz(10)
+@given(text=texts)
+@example(text=dict.fromkeys(FIELDS, "=1+1") | {"practice": "-1+1"})
+def test_payments_csv_and_xlsx_neutralise_every_text_cell(client, commissioner, officers, text):
+    """The finance hand-off (docs/adr/0022): the practice's name is text, the amount a number."""
+    with example_savepoint():
+        practice, _home, run = build(commissioner, officers, text)
+        client.force_login(officers[1])
+        response = client.get(reverse("payment_runs:payments_csv", kwargs={"pk": run.pk}))
+        rows = csv_cells(response.content)
+        assert_csv_safe(rows, ("amount",))
+        row = dict(zip(rows[0], rows[1], strict=True))
+        assert row["practice_name"] == neutralised(text["practice"])
+        response = client.get(reverse("payment_runs:payments_xlsx", kwargs={"pk": run.pk}))
+        found = assert_xlsx_safe(response.content, {"Payments": (11,)})
+        assert in_xlsx(text["practice"], found)
 
 
 @fuzz(10)

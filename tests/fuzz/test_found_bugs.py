@@ -220,8 +220,10 @@ def test_finance_export_with_a_carriage_return_in_a_practice_name(client):
     )
     claim_approve(claim=claim_check(claim=claim, by=checker), by=approver)
     run = payment_run_close(
-        run=payment_run_create(
-            commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=None
+        run=f.authorised(
+            payment_run_create(
+                commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=None
+            )
         ),
         by=approver,
     )

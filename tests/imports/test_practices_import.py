@@ -367,3 +367,39 @@ def test_import_practices_colliding_with_a_concurrent_change_is_reported_not_rai
         "The registry changed while this file was being imported, so nothing was imported: try again."
     ]
     assert not ImportBatch.objects.exists() and not AuditEvent.objects.exists()
+
+
+# -- the optional supplier_number column (docs/adr/0022) ----------------------------------------
+
+
+def test_import_practices_sets_supplier_numbers_from_the_optional_column(tmp_path):
+    run(
+        tmp_path,
+        csv_file(PRACTICE_COLUMNS + ",supplier_number", practice_line() + ",SUP404101"),
+    )
+    assert Practice.objects.get().supplier_number == "SUP404101"
+    out = run(
+        tmp_path,
+        csv_file(PRACTICE_COLUMNS + ",supplier_number", practice_line() + ",SUP404999"),
+    )
+    assert Practice.objects.get().supplier_number == "SUP404999"
+    assert "Practices: 1 updated." in out
+
+
+def test_import_practices_without_the_column_keeps_supplier_numbers(tmp_path):
+    run(
+        tmp_path,
+        csv_file(PRACTICE_COLUMNS + ",supplier_number", practice_line() + ",SUP404101"),
+    )
+    out = run(tmp_path, csv_file(PRACTICE_COLUMNS, practice_line()))
+    assert Practice.objects.get().supplier_number == "SUP404101"
+    assert "No changes" in out
+
+
+def test_import_practices_supplier_number_too_long_is_refused_and_writes_nothing(tmp_path):
+    message = refused(
+        tmp_path,
+        csv_file(PRACTICE_COLUMNS + ",supplier_number", practice_line() + "," + "9" * 21),
+    )
+    assert "supplier_number" in message and "at most 20" in message
+    assert not Practice.objects.exists()
