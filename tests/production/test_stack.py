@@ -5,8 +5,8 @@ real SMTP server, driven over real HTTP.
 No Docker engine runs here, so the containers are replaced by processes on this machine: static
 files are built by ``bin/build-static``, the database by ``bin/release``, then ``bin/web``
 (gunicorn), ``bin/worker``, ``bin/worker-pdf`` and ``bin/beat`` run side by side. A practice
-manager submits a worksheet, two officers check and approve it, one creates and closes a payment
-run, and the remittance advice arrives at the SMTP server with its PDF attached.
+manager submits a worksheet, two officers check and approve it, one prepares a payment run, the
+other authorises it, the first closes it, and the remittance advice arrives at the SMTP server with its PDF attached.
 
 ``test_static_built_in_development_mode_breaks_production`` keeps ``bin/build-static`` honest: the
 Dockerfile's old step (collectstatic in development mode) gave every page a 500 in production.
@@ -437,10 +437,12 @@ def test_production_stack_pays_a_claim_and_emails_its_remittance_advice(stack):
     approver.submit(claim_page, {}, action=f"{claim_page}approve/")
     assert "Approved" in approver.get(claim_page).text
 
-    # A payment run is created and closed: it takes the claim and queues the remittance advice.
+    # Officer A prepares a payment run, officer B authorises it (two people, ADR 0022) and A
+    # closes it: it takes the claim and queues the remittance advice.
     today = datetime.datetime.now(LONDON).date().isoformat()
     created = checker.submit("/payment-runs/new/", {"run_date": today})
     run_page = created.headers["Location"]
+    approver.submit(run_page, {}, action=f"{run_page}authorise/")
     checker.submit(run_page, {}, action=f"{run_page}close/")
 
     # worker-pdf builds the PDF, worker sends the email: it arrives at the SMTP server.
