@@ -62,7 +62,7 @@ def seed():
     run = payment_run_create(
         commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=officers[0]
     )
-    return run, officers
+    return f.authorised(run, by=officers[1]), officers
 
 
 def close_at_once(run, officers):

@@ -468,6 +468,26 @@ def test_production_stack_pays_a_claim_and_emails_its_remittance_advice(stack):
     for process in everything:
         assert not process.exited(), f"{process.name} exited ({process.returncode()})"
 
+    # The logs a team can search (ADR 0019): web writes one JSON line per request, and the tasks
+    # queued by closing the run log their lines with that request's id, in the PDF worker.
+    def json_lines(process: Process) -> list[dict]:
+        return [
+            json.loads(line)
+            for line in process.log.read_text().splitlines()
+            if line.startswith("{")
+        ]
+
+    requests_logged = [line for line in json_lines(web) if line.get("event") == "request"]
+    close = [line for line in requests_logged if line["path"] == f"{run_page}close/"]
+    assert len(close) == 1 and close[0]["status"] == 302 and close[0]["user_id"], close
+    tasks = [line for line in json_lines(workers[1]) if line.get("event") == "task"]
+    assert any(
+        line["request_id"] == close[0]["request_id"] and line["outcome"] == "success"
+        for line in tasks
+    ), tasks
+    everything_logged = "".join(p.log.read_text() for p in everything)
+    assert seeded["contact"] not in everything_logged  # no email addresses in the logs
+
 
 def test_static_built_in_development_mode_breaks_production(stack):
     """The Dockerfile's old static step: collectstatic in development mode writes no manifest, and

@@ -88,12 +88,14 @@ def approve(claim, officers, *, at):
 
 def pay(commissioner, officer, *, run_date, closed_at, paid_at=None):
     run = payment_run_close(
-        run=payment_run_create(commissioner=commissioner, run_date=run_date, by=officer),
+        run=f.authorised(
+            payment_run_create(commissioner=commissioner, run_date=run_date, by=officer)
+        ),
         by=officer,
     )
     PaymentRun.objects.filter(pk=run.pk).update(closed_at=closed_at)
     if paid_at is not None:
-        payment_run_mark_paid(run=run, by=officer)
+        payment_run_mark_paid(run=run, by=officer, payment_reference="BACS-1")
         PaymentRun.objects.filter(pk=run.pk).update(paid_at=paid_at)
     run.refresh_from_db()
     return run
