@@ -62,7 +62,9 @@ def test_recovery_from_an_audit_is_netted_in_the_next_run_and_the_practice_sees_
     q1 = claim_approve(
         claim=claim_check(claim=submitted(practice, home, Period(2019, 1), 10), by=chris), by=alex
     )
-    first = payment_run_create(commissioner=rotherham, run_date=datetime.date(2019, 8, 1), by=chris)
+    first = payment_run_create(
+        backdated=True, commissioner=rotherham, run_date=datetime.date(2019, 8, 1), by=chris
+    )
     first = payment_run_close(run=payment_run_authorise(run=first, by=alex), by=chris)
     payment_run_mark_paid(run=first, by=alex, payment_reference="BACS-20190801")
     claim_approve(

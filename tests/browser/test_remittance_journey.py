@@ -57,7 +57,9 @@ def test_officer_watches_remittances_build_and_manager_downloads_theirs(
         home="Beech Hill", opening=6,
     )  # fmt: skip
     run = f.authorised(  # by a second officer (docs/adr/0022)
-        payment_run_create(commissioner=rotherham, run_date=datetime.date(2019, 8, 1), by=None)
+        payment_run_create(
+            backdated=True, commissioner=rotherham, run_date=datetime.date(2019, 8, 1), by=None
+        )
     )
     manager = f.practice_manager(dinnington, username="pat.manager")
 

@@ -156,7 +156,9 @@ def build(commissioner, officers, text: dict[str, str]):
     )
     claim = claim_waive(claim=claim, by=checker, reason=text["reason"])
     claim = claim_approve(claim=claim_check(claim=claim, by=checker), by=approver)
-    run = payment_run_create(commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=None)
+    run = payment_run_create(
+        backdated=True, commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=None
+    )
     run = payment_run_close(run=f.authorised(run), by=approver)
     return practice, home, run
 

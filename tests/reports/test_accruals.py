@@ -88,7 +88,9 @@ def approve(claim, officers, *, at):
 
 def pay(commissioner, officer, *, run_date, closed_at, paid_at=None):
     run = payment_run_close(
-        run=payment_run_create(commissioner=commissioner, run_date=run_date, by=officer),
+        run=payment_run_create(
+            backdated=True, commissioner=commissioner, run_date=run_date, by=officer
+        ),
         by=officer,
     )
     PaymentRun.objects.filter(pk=run.pk).update(closed_at=closed_at)
