@@ -116,15 +116,7 @@ def _organisation(commissioner):
         raised_by=f.officer(commissioner),
         raised_at=datetime.datetime(2019, 9, 1, 12, tzinfo=LONDON),
     )
-    # An open run (one per commissioner: the practices of one commissioner share it), for the
-    # pages that change, cancel or confirm closing an open run.
-    open_run = PaymentRun.objects.filter(
-        commissioner=commissioner, status=PaymentRun.Status.OPEN
-    ).first() or payment_run_create(
-        backdated=True, commissioner=commissioner, run_date=datetime.date(2019, 11, 1), by=None
-    )
     return {
-        "open_run": open_run,
         "adjustment": adjustment,
         "audit_case": audit_case,
         "draw": draw,
@@ -153,6 +145,13 @@ def world(db):
         neighbour=_organisation(commissioner),
         foreign=_organisation(other_commissioner),
     )
+    # An open run per commissioner (one at a time), for the pages that change, cancel or confirm
+    # closing an open run; made after the closed runs above.
+    for organisation, owner in ((w.own, commissioner), (w.foreign, other_commissioner)):
+        organisation["open_run"] = payment_run_create(
+            backdated=True, commissioner=owner, run_date=datetime.date(2019, 11, 1), by=None
+        )
+    w.neighbour["open_run"] = w.own["open_run"]
     w.users = {
         "anonymous": None,
         "manager": f.practice_manager(w.own["practice"]),
@@ -338,6 +337,9 @@ MATRIX = {
     "review:queue": (_none, REGISTRY_READERS),
     "review:queue_csv": (_none, REGISTRY_READERS),
     "review:claim": (_claim, REGISTRY_READERS),
+    # Bulk check/approve: nothing selected gives a page saying so; a foreign claim in the
+    # selection is a 404 (test_foreign_posts_are_404_and_change_nothing).
+    "review:bulk": (_none, OFFICER_ONLY),
     "review:check": (_claim, codes(403, 302, 403, 403), "post"),
     "review:approve": (_claim, OFFICER_ONLY, "post"),  # not checked yet: refused
     "review:finance_approve": (_claim, OFFICER_ONLY, "post"),
