@@ -29,14 +29,6 @@ NUMERIC = {
 RELEASE_SHORT = {"next_run": "Next run", "deferred": "Deferred", "none": "No payment"}
 
 
-def band_text(claim: Worksheet) -> str:
-    """``10%, deferred``: the band's deduction as priced at submission, and what became of it."""
-    text = f"{percent_text(claim.band_deduction_percent)}%"
-    if claim.waived:
-        return f"{text} (waived)"
-    return f"{text}, deferred" if claim.deferred else text
-
-
 def london(moment) -> str:
     return f"{moment.astimezone(LONDON):%-d %b %Y %H:%M}" if moment else ""
 

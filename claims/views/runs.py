@@ -528,7 +528,7 @@ class FinanceExportView(RunMixin, View):
 
     def get(self, request, pk):
         run = self.get_run()
-        if run.status == PaymentRun.Status.OPEN:
+        if run.status in (PaymentRun.Status.OPEN, PaymentRun.Status.CANCELLED):
             messages.info(request, "The finance export is made when the run is closed.")
             return HttpResponseRedirect(reverse("payment_runs:run", args=[run.pk]))
         _header, *rows = csv.reader(io.StringIO(finance_export(run)))

@@ -59,7 +59,7 @@ def no_sideways_scroll_with_net_visible(page: Page) -> dict:
     """Measured in the browser: the page and the claims table's scroll region do not scroll
     sideways, and the Net column's header lies within the viewport."""
     return page.evaluate(
-        """() => {
+        r"""() => {
             const table = [...document.querySelectorAll('table')].find(
                 t => t.caption && /^Claims \(/.test(t.caption.textContent));
             const region = table.closest('.nhsuk-scroll__content') || table.parentElement;

@@ -191,9 +191,9 @@ def test_correction_of_a_claim_in_a_payment_run_refused(submit_claim, approve, o
         run_date=datetime.date(2019, 8, 1),
         by=officers[0],
     )
-    run = payment_run_close(run=run, by=officers[0])
+    run = payment_run_close(run=f.authorised(run), by=officers[0])
     if paid:
-        payment_run_mark_paid(run=run, by=officers[0])
+        payment_run_mark_paid(run=run, by=officers[0], payment_reference="BACS-1")
     snapshot = _snapshot(claim)
     with pytest.raises(TransitionRefused, match="already in a payment run"):
         opening_correct(line=claim.lines.get(), opening=3, by=officers[0], reason="census")
@@ -258,7 +258,7 @@ def test_correction_refused_whole_when_a_later_claim_is_in_a_payment_run(chain, 
         run_date=datetime.date(2019, 8, 1),
         by=officers[0],
     )
-    payment_run_close(run=run, by=officers[0])
+    payment_run_close(run=f.authorised(run), by=officers[0])
     assert _fresh(q2).status == S.SCHEDULED
     snapshot, q3_snapshot = _snapshot(q1), _snapshot(chain[2])
     with pytest.raises(TransitionRefused, match=f"{q2.reference} is already in a payment run"):

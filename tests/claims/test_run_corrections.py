@@ -263,3 +263,10 @@ def test_mark_paid_is_explained_before_the_payment_date_and_offered_on_it(
     PaymentRun.objects.filter(pk=run.pk).update(run_date=today())
     page = signed_in(client, officers[0]).get(run_url("run", run)).content.decode()
     assert 'name="payment_reference"' in page
+
+
+def test_a_cancelled_run_has_no_payments_to_download(client, officers, commissioner):
+    run = payment_run_cancel(run=open_run(commissioner), by=None, reason="Duplicate")
+    client = signed_in(client, officers[0])
+    for name in ("payments_csv", "payments_xlsx", "finance_export"):
+        assert client.get(run_url(name, run))["Location"] == run_url("run", run)
