@@ -183,7 +183,9 @@ def commissioner_with_claims(
 
 
 def close_run(commissioner, officer) -> PaymentRun:
-    run = payment_run_create(commissioner=commissioner, run_date=RUN_DATE, by=officer)
+    run = payment_run_create(
+        backdated=True, commissioner=commissioner, run_date=RUN_DATE, by=officer
+    )
     # The second person: a finance approver authorises the run before it is closed.
     director = User.objects.create(
         username=f"bench-director-{run.pk}", role=Role.CONTRACTING_OFFICER,

@@ -437,7 +437,9 @@ def _review_and_pay(commissioner, today: datetime.date) -> None:
             with _on(closing - day):
                 _adjust(checker, approver, director)
         with _on(closing):
-            run = payment_run_create(commissioner=commissioner, run_date=run_date, by=checker)
+            run = payment_run_create(
+                backdated=True, commissioner=commissioner, run_date=run_date, by=checker
+            )
             run = payment_run_close(run=payment_run_authorise(run=run, by=director), by=checker)
         if run_date <= today:
             with _on(datetime.datetime.combine(run_date, datetime.time(9), LONDON)):

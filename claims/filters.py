@@ -11,8 +11,18 @@ from claims import selectors
 from claims.models import Quarter, Worksheet
 from practices.models import PCN
 
+ACTIONABLE, ALL = "actionable", "all"
+
 
 class ClaimFilter(django_filters.FilterSet):
+    # Officers who review claims open the queue on what they can act on (issue 16); "All claims"
+    # shows the rest. Auditors and administrators, who act on none, see every claim.
+    show = django_filters.ChoiceFilter(
+        label="Show",
+        choices=[(ACTIONABLE, "Claims you can act on"), (ALL, "All claims")],
+        empty_label=None,
+        method="filter_show",
+    )
     quarter = django_filters.ModelChoiceFilter(
         label="Quarter", queryset=Quarter.objects.none(), empty_label="All quarters"
     )
@@ -36,8 +46,10 @@ class ClaimFilter(django_filters.FilterSet):
         model = Worksheet
         fields = []
 
-    def __init__(self, *args, pcns, quarters, **kwargs):
+    def __init__(self, *args, pcns, quarters, can_review=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not can_review:
+            del self.filters["show"]
         self.filters["pcn"].queryset = pcns
         self.filters["quarter"].queryset = quarters
         # Bands are data (SPEC §6): the choices are the table's rows, keyed by their first day.
@@ -54,6 +66,11 @@ class ClaimFilter(django_filters.FilterSet):
         if band.max_days is not None:
             days &= Q(days_late__lte=band.max_days)
         return queryset.filter(days)
+
+    def filter_show(self, queryset, name, value):
+        if value == ACTIONABLE:
+            return selectors.claims_actionable_by(queryset, self.request.user)
+        return queryset
 
     def filter_late(self, queryset, name, value):
         return queryset.filter(days_late__gt=0) if value else queryset

@@ -384,6 +384,9 @@ class PaymentRun(models.Model):
         OPEN = "open", "Open"
         CLOSED = "closed", "Closed"
         PAID = "paid", "Paid"
+        # An open run cancelled by an officer (a wrong date, a run not wanted): it held no claims,
+        # adjustments or remittances (those join a run only when it closes), so it frees nothing.
+        CANCELLED = "cancelled", "Cancelled"
 
     commissioner = models.ForeignKey(
         "practices.Commissioner", on_delete=models.PROTECT, related_name="payment_runs"
@@ -415,12 +418,17 @@ class PaymentRun(models.Model):
     payment_reference = models.CharField(
         max_length=60, blank=True, help_text="The finance system's reference for the payment."
     )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancellation_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-run_date", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="open") | Q(closed_at__isnull=False),
+                condition=Q(status__in=["open", "cancelled"]) | Q(closed_at__isnull=False),
                 name="payment_run_closed_has_time",
             ),
             models.CheckConstraint(
@@ -432,6 +440,14 @@ class PaymentRun(models.Model):
                 | Q(created_by__isnull=True)
                 | ~Q(authorised_by=F("created_by")),
                 name="payment_run_two_people_prepare_and_authorise",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled")
+                | (
+                    Q(cancelled_at__isnull=False, closed_at__isnull=True)
+                    & ~Q(cancellation_reason="")
+                ),
+                name="payment_run_cancelled_has_time_and_reason",
             ),
         ]
 

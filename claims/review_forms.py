@@ -108,3 +108,12 @@ class PaymentRunForm(forms.Form):
             "invalid": "Enter a real date",
         },
     )
+
+
+class PaymentRunCancelForm(forms.Form):
+    reason = _reason(
+        "Why is the run cancelled?",
+        "Kept in the run's history. The run holds no claims until it is closed, so cancelling it "
+        "frees nothing: approved claims wait for the next run.",
+        required_message="Enter why the payment run is cancelled",
+    )

@@ -3,12 +3,13 @@
 
 from django.urls import path
 
-from claims.views import queue, review
+from claims.views import bulk, queue, review
 
 app_name = "review"
 urlpatterns = [
     path("", queue.ClaimQueueView.as_view(), name="queue"),
     path("claims.csv", queue.ClaimQueueCsvView.as_view(), name="queue_csv"),
+    path("bulk/", bulk.BulkReviewView.as_view(), name="bulk"),
     path("<int:pk>/", review.ClaimView.as_view(), name="claim"),
     path("<int:pk>/check/", review.ClaimCheckView.as_view(), name="check"),
     path("<int:pk>/approve/", review.ClaimApproveView.as_view(), name="approve"),

@@ -69,12 +69,37 @@ def _reference(commissioner: Commissioner, run_date: datetime.date) -> str:
     return next(f"{base}-{n}" for n in range(2, len(taken) + 3) if f"{base}-{n}" not in taken)
 
 
+def _refuse_past(run_date: datetime.date, today: datetime.date | None) -> None:
+    """A payment date is a day finance can still pay on: today or later, by the London calendar."""
+    today = today or rules.london_date(timezone.now())
+    if run_date < today:
+        raise ValidationError(
+            {
+                "run_date": f"The payment date must be today ({wording.day(today)}) or later: "
+                f"{wording.day(run_date)} has passed."
+            }
+        )
+
+
 @transaction.atomic
-def payment_run_create(*, commissioner: Commissioner, run_date: datetime.date, by) -> PaymentRun:
+def payment_run_create(
+    *,
+    commissioner: Commissioner,
+    run_date: datetime.date,
+    by,
+    today: datetime.date | None = None,
+    backdated: bool = False,
+) -> PaymentRun:
+    """Prepare (open) the commissioner's next run. The payment date may not be in the past (the
+    Europe/London date); ``backdated`` is for recording history (demo data, tests), never a page."""
+    if not backdated:
+        _refuse_past(run_date, today)
     # Serialise creation per commissioner, so two officers cannot both open a run.
     Commissioner.objects.select_for_update().get(pk=commissioner.pk)
     if PaymentRun.objects.filter(commissioner=commissioner, status=PaymentRun.Status.OPEN).exists():
-        raise ValidationError("Close the open payment run before creating another.")
+        raise ValidationError(
+            "A payment run is already open: close or cancel it before creating another."
+        )
     run = PaymentRun.objects.create(
         commissioner=commissioner,
         reference=_reference(commissioner, run_date),
@@ -82,6 +107,91 @@ def payment_run_create(*, commissioner: Commissioner, run_date: datetime.date, b
         created_by=by,
     )
     audit_record(by=by, action="payment_run_create", obj=run, summary=f"{run.reference} created")
+    return run
+
+
+def _locked_open(run: PaymentRun, doing: str) -> PaymentRun:
+    run = PaymentRun.objects.select_for_update().get(pk=run.pk)
+    if run.status != PaymentRun.Status.OPEN:
+        raise ValidationError(
+            f"{run.reference} is {run.get_status_display().lower()}: only an open run can be "
+            f"{doing}."
+        )
+    return run
+
+
+AUTHORISATION_FIELDS = [
+    "authorised_by",
+    "authorised_at",
+    "authorised_total_pence",
+    "authorised_items",
+]
+
+
+@transaction.atomic
+def payment_run_reschedule(
+    *, run: PaymentRun, run_date: datetime.date, by, today: datetime.date | None = None
+) -> PaymentRun:
+    """Change an open run's payment date (not to a past day). The reference follows the date, and
+    an authorisation is cleared: the second officer authorised a payment on the old date."""
+    run = _locked_open(run, "changed")
+    _refuse_past(run_date, today)
+    if run_date == run.run_date:
+        raise ValidationError({"run_date": "That is the run's payment date already."})
+    before = {
+        "run_date": run.run_date.isoformat(),
+        "reference": run.reference,
+        "authorised_total_pence": run.authorised_total_pence,
+        "authorised_by": run.authorised_by_id,
+    }
+    was_authorised = run.authorised_at is not None
+    run.run_date = run_date
+    run.reference = _reference(run.commissioner, run_date)
+    run.authorised_by = run.authorised_at = run.authorised_total_pence = None
+    run.authorised_items = []
+    run.save(update_fields=["run_date", "reference", *AUTHORISATION_FIELDS])
+    audit_record(
+        by=by,
+        action="payment_run_reschedule",
+        obj=run,
+        summary=f"{before['reference']} moved to {wording.day(run_date)} as {run.reference}"
+        + ("; its authorisation is cleared: it must be authorised again" if was_authorised else ""),
+        before=before,
+        after={
+            "run_date": run_date.isoformat(),
+            "reference": run.reference,
+            "authorised_total_pence": None,
+            "authorised_by": None,
+        },
+    )
+    return run
+
+
+@transaction.atomic
+def payment_run_cancel(*, run: PaymentRun, by, reason: str) -> PaymentRun:
+    """Cancel an open run, with the reason. An open run holds no claims, adjustments or remittances
+    (they join it only when it closes), so cancelling frees nothing and pays nothing; another run
+    can then be created."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Enter why the payment run is cancelled."})
+    run = _locked_open(run, "cancelled")
+    run.status, run.cancelled_at, run.cancelled_by = (
+        PaymentRun.Status.CANCELLED,
+        timezone.now(),
+        by,
+    )
+    run.cancellation_reason = reason
+    run.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancellation_reason"])
+    audit_record(
+        by=by,
+        action="payment_run_cancel",
+        obj=run,
+        summary=f"{run.reference} cancelled",
+        before={"status": PaymentRun.Status.OPEN},
+        after={"status": PaymentRun.Status.CANCELLED},
+        reason=reason,
+    )
     return run
 
 

@@ -25,6 +25,8 @@ urlpatterns = [
         name="authorise",
     ),
     path("payment-runs/<int:pk>/close/", runs.PaymentRunCloseView.as_view(), name="close"),
+    path("payment-runs/<int:pk>/edit/", runs.PaymentRunEditView.as_view(), name="edit"),
+    path("payment-runs/<int:pk>/cancel/", runs.PaymentRunCancelView.as_view(), name="cancel"),
     path(
         "payment-runs/<int:pk>/payments.csv",
         money.PaymentsExportView.as_view(kind="csv"),

@@ -239,3 +239,65 @@ def quarter_facts(
         _no_rates=no_rates,
         locked=lock,
     )
+
+
+# -- who may act on a claim next (the review queue, the claim page, bulk check and approve) -------
+
+
+@dataclass(frozen=True)
+class ReviewStep:
+    """The one review action ``user`` may take on a claim now (``action``: ``check``, ``approve``,
+    ``finance_approve``), or, when there is none for them, ``reason`` says who acts next and why.
+    The services of ``claims/review.py`` enforce the same rules; this only lets a page offer what
+    will not be refused (and explain what would be)."""
+
+    action: str | None
+    reason: str = ""
+
+
+def review_step(claim: Worksheet, user) -> ReviewStep:
+    S = Worksheet.Status
+    status = claim.status
+    finance = getattr(user, "is_finance_approver", False)
+    if status == S.SUBMITTED:
+        step = ReviewStep("check")
+    elif status == S.CHECKED:
+        if claim.checked_by_id == user.pk:
+            return ReviewStep(None, "You checked this claim: a different officer must approve it.")
+        step = ReviewStep("approve")
+    elif status == S.AWAITING_FINANCE:
+        if not finance:
+            return ReviewStep(
+                None,
+                "Its net payment is above the finance threshold: a finance approver must give "
+                "the final approval.",
+            )
+        if user.pk in (claim.checked_by_id, claim.approved_by_id):
+            return ReviewStep(
+                None,
+                "You have already checked or approved this claim: another finance approver must "
+                "approve it.",
+            )
+        step = ReviewStep("finance_approve")
+    elif status == S.QUERIED:
+        return ReviewStep(None, "Queried: waiting for the practice to answer and resubmit.")
+    elif status == S.APPROVED:
+        return ReviewStep(None, "Approved: it is paid in a payment run; nothing to review.")
+    elif status == S.REJECTED:
+        return ReviewStep(None, "Rejected: it is never paid; nothing to review.")
+    else:
+        return ReviewStep(None, "In a payment run: its figures are final; nothing to review.")
+    refusal = agreement_refusal(claim)
+    return ReviewStep(None, refusal) if refusal else step
+
+
+def claims_actionable_by(claims: QuerySet[Worksheet], user) -> QuerySet[Worksheet]:
+    """The claims ``user`` can take the next review step on (``review_step`` as a filter): claims
+    to check, claims checked by someone else to approve, and, for finance approvers, claims
+    awaiting finance approval that they neither checked nor approved; within the practice's
+    agreement."""
+    S = Worksheet.Status
+    can = Q(status=S.SUBMITTED) | (Q(status=S.CHECKED) & ~Q(checked_by=user))
+    if getattr(user, "is_finance_approver", False):
+        can |= Q(status=S.AWAITING_FINANCE) & ~Q(checked_by=user) & ~Q(approved_by=user)
+    return claims_covered_by_agreement(claims.filter(can))

@@ -29,75 +29,65 @@ NUMERIC = {
 RELEASE_SHORT = {"next_run": "Next run", "deferred": "Deferred", "none": "No payment"}
 
 
-def band_text(claim: Worksheet) -> str:
-    """``10%, deferred``: the band's deduction as priced at submission, and what became of it."""
-    text = f"{percent_text(claim.band_deduction_percent)}%"
-    if claim.waived:
-        return f"{text} (waived)"
-    return f"{text}, deferred" if claim.deferred else text
-
-
 def london(moment) -> str:
     return f"{moment.astimezone(LONDON):%-d %b %Y %H:%M}" if moment else ""
 
 
 class ClaimTable(tables.Table):
+    """The claims on screen: few columns, so the net is visible without scrolling sideways at
+    1280 px (issue 16). Lateness, gross, deduction, release and waiver are on the claim page and
+    in the CSV. ``select`` (a checkbox per claim, for bulk check and approve) is shown to officers
+    who review claims."""
+
     caption = "Claims"
 
-    practice = tables.Column("Practice", accessor="practice__name", order_by=("practice__name",))
-    pcn = tables.Column("PCN", accessor="practice__pcn__name", order_by=("practice__pcn__name",))
+    select = tables.Column("Select", empty_values=(), orderable=False)
+    practice = tables.Column("Claim", accessor="practice__name", order_by=("practice__name",))
     quarter = tables.Column("Quarter", order_by=("quarter__year", "quarter__number"))
     status = tables.Column("Status")
-    first_submitted_at = tables.Column("First submitted")
-    days_late = tables.Column("Days late", attrs=NUMERIC)
-    band = tables.Column("Band", accessor="band_deduction_percent")
-    gross_pence = tables.Column("Gross", attrs=NUMERIC)
-    deduction_pence = tables.Column("Deduction", attrs=NUMERIC)
     net_pence = tables.Column("Net", attrs=NUMERIC)
-    release = tables.Column("Release")
-    waived = tables.Column("Waived")
 
     class Meta:
         model = Worksheet
         fields = []
         empty_text = "No claims match these filters."
 
-    def render_practice(self, record):
-        # The quarter, visually hidden, makes each link's name unique on a page of many quarters.
+    def render_select(self, record):
         return format_html(
-            '<a class="nhsuk-link" href="{}">{}<span class="nhsuk-u-visually-hidden"> {} claim'
-            "</span></a>",
-            reverse("review:claim", args=[record.pk]),
+            '<div class="nhsuk-checkboxes__item app-table-checkbox">'
+            '<input class="nhsuk-checkboxes__input" id="select-{}" name="claims" type="checkbox" '
+            'value="{}"><label class="nhsuk-label nhsuk-checkboxes__label" for="select-{}">'
+            '<span class="nhsuk-u-visually-hidden">Select {}, {} {}</span></label></div>',
+            record.pk,
+            record.pk,
+            record.pk,
+            record.reference,
             record.practice.name,
             record.quarter.label,
         )
 
-    def render_pcn(self, record):
-        return record.practice.pcn.name
+    def render_practice(self, record):
+        # The quarter, visually hidden, makes each link's name unique on a page of many quarters.
+        return format_html(
+            '<a class="nhsuk-link" href="{}">{}<span class="nhsuk-u-visually-hidden"> {} claim'
+            '</span></a><span class="nhsuk-body-s nhsuk-u-secondary-text-colour '
+            'nhsuk-u-display-block">{}</span>',
+            reverse("review:claim", args=[record.pk]),
+            record.practice.name,
+            record.quarter.label,
+            record.reference,
+        )
 
     def render_quarter(self, record):
         return record.quarter.label
 
-    def render_first_submitted_at(self, value):
-        return london(value)
-
-    def render_band(self, record):
-        return band_text(record)
-
-    def render_gross_pence(self, value):
-        return wording.money(value)
-
-    def render_deduction_pence(self, value):
-        return wording.money(value)
+    def render_status(self, record):
+        if record.waived:
+            return f"{record.get_status_display()} (deduction waived)"
+        return record.get_status_display()
 
     def render_net_pence(self, value):
         return wording.money(value)
-
-    def render_release(self, value):
-        return RELEASE_SHORT.get(value, value)
-
-    def render_waived(self, value):
-        return "Waived" if value else "No"
 
 
 CLAIM_CSV_COLUMNS = [
@@ -180,6 +170,8 @@ class PaymentRunTable(tables.Table):
     def render_claim_count(self, record):
         if record.status == PaymentRun.Status.OPEN:
             return "Not closed yet"
+        if record.status == PaymentRun.Status.CANCELLED:
+            return "Cancelled"
         return record.claim_count
 
     def render_total_pence(self, record, value):

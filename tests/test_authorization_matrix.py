@@ -14,7 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audits.models import AuditCase, AuditDraw
-from claims.models import Adjustment, Remittance
+from claims.models import Adjustment, PaymentRun, Remittance
 from claims.periods import Period
 from claims.rules import LONDON
 from claims.runs import payment_run_close, payment_run_create
@@ -66,7 +66,11 @@ def _organisation(commissioner):
     # A closed run (it took nothing: the claim is not approved), so its export can be downloaded.
     run_date = datetime.date(2019, 8, 1) + datetime.timedelta(days=practice.pk)
     run = payment_run_close(
-        run=f.authorised(payment_run_create(commissioner=commissioner, run_date=run_date, by=None)),
+        run=f.authorised(
+            payment_run_create(
+                backdated=True, commissioner=commissioner, run_date=run_date, by=None
+            )
+        ),
         by=None,
     )
     # A remittance with its advice built, and an email to the practice.
@@ -141,6 +145,13 @@ def world(db):
         neighbour=_organisation(commissioner),
         foreign=_organisation(other_commissioner),
     )
+    # An open run per commissioner (one at a time), for the pages that change, cancel or confirm
+    # closing an open run; made after the closed runs above.
+    for organisation, owner in ((w.own, commissioner), (w.foreign, other_commissioner)):
+        organisation["open_run"] = payment_run_create(
+            backdated=True, commissioner=owner, run_date=datetime.date(2019, 11, 1), by=None
+        )
+    w.neighbour["open_run"] = w.own["open_run"]
     w.users = {
         "anonymous": None,
         "manager": f.practice_manager(w.own["practice"]),
@@ -194,6 +205,10 @@ def _line(o):
 
 def _run(o):
     return {"pk": o["run"].pk}
+
+
+def _open_run(o):
+    return {"pk": o["open_run"].pk}
 
 
 def _adjustment(o):
@@ -322,6 +337,9 @@ MATRIX = {
     "review:queue": (_none, REGISTRY_READERS),
     "review:queue_csv": (_none, REGISTRY_READERS),
     "review:claim": (_claim, REGISTRY_READERS),
+    # Bulk check/approve: nothing selected gives a page saying so; a foreign claim in the
+    # selection is a 404 (test_foreign_posts_are_404_and_change_nothing).
+    "review:bulk": (_none, OFFICER_ONLY),
     "review:check": (_claim, codes(403, 302, 403, 403), "post"),
     "review:approve": (_claim, OFFICER_ONLY, "post"),  # not checked yet: refused
     "review:finance_approve": (_claim, OFFICER_ONLY, "post"),
@@ -334,7 +352,10 @@ MATRIX = {
     "payment_runs:create": (_none, OFFICER_ONLY),
     "payment_runs:run": (_run, REGISTRY_READERS),
     "payment_runs:authorise": (_run, OFFICER_ONLY, "post"),  # already closed: refused
-    "payment_runs:close": (_run, OFFICER_ONLY, "post"),  # already closed: refused
+    # Closing is confirmed on its own page (GET); the POSTs are in test_foreign_run_posts_are_404.
+    "payment_runs:close": (_open_run, OFFICER_ONLY),
+    "payment_runs:edit": (_open_run, OFFICER_ONLY),
+    "payment_runs:cancel": (_open_run, OFFICER_ONLY),
     "payment_runs:mark_paid": (_run, OFFICER_ONLY, "post"),  # no payment reference: refused
     "payment_runs:finance_export": (_run, OFFICER_ONLY),
     "payment_runs:payments_csv": (_run, OFFICER_ONLY),
@@ -488,3 +509,31 @@ def test_accruals_never_show_another_commissioners_practices(client, world, role
         assert world.own["practice"].ods_code in text
         assert world.neighbour["practice"].ods_code in text
         assert world.foreign["practice"].ods_code not in text
+
+
+RUN_POSTS = {
+    "payment_runs:close": {"confirmed": "yes"},
+    "payment_runs:edit": {"run_date": "2099-01-01"},
+    "payment_runs:cancel": {"reason": "Matrix"},
+    "review:bulk": {"action": "check", "claims": []},
+}
+
+
+@pytest.mark.parametrize("name", sorted(RUN_POSTS))
+def test_foreign_posts_are_404_and_change_nothing(client, world, name):
+    """The confirmation, change and cancel POSTs on another commissioner's open run are 404 and the
+    run stays as it was; a bulk action naming another commissioner's claim is 404 too."""
+    client.force_login(world.users["officer"])
+    data = dict(RUN_POSTS[name])
+    if name == "review:bulk":
+        data["claims"] = [world.foreign["claim"].pk]
+        url = reverse(name)
+    else:
+        url = reverse(name, kwargs=_open_run(world.foreign))
+    response = client.post(url, data)
+    assert response.status_code == 404
+    run = world.foreign["open_run"]
+    run.refresh_from_db()
+    assert (run.status, run.run_date) == (PaymentRun.Status.OPEN, datetime.date(2019, 11, 1))
+    world.foreign["claim"].refresh_from_db()
+    assert world.foreign["claim"].checked_by_id is None

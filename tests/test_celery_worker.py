@@ -109,7 +109,7 @@ def test_worker_builds_remittance_advice_on_pdf_queue_and_emails_it(celery_worke
     )
     claim_approve(claim=claim_check(claim=claim, by=checker), by=approver)
     run = payment_run_create(
-        commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=checker
+        backdated=True, commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=checker
     )
     run = payment_run_close(run=f.authorised(run), by=checker)  # queues the build once it commits
     remittance = run.remittances.get()

@@ -188,6 +188,7 @@ def review_and_pay_through_services(commissioner, people, quarters) -> None:
             if claim.status == S.AWAITING_FINANCE:
                 claim_finance_approve(claim=claim, by=finance)
         run = payment_run_create(
+            backdated=True,
             commissioner=commissioner,
             run_date=quarter.due_date + datetime.timedelta(days=30),
             by=checker,

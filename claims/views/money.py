@@ -279,7 +279,7 @@ class PaymentsExportView(AccessMixin, View):
 
     def get(self, request, pk):
         run = get_object_or_404(self.scope.payment_runs(), pk=pk)
-        if run.status == PaymentRun.Status.OPEN:
+        if run.status in (PaymentRun.Status.OPEN, PaymentRun.Status.CANCELLED):
             messages.info(request, "The payments file is made when the run is closed.")
             return HttpResponseRedirect(reverse("payment_runs:run", args=[run.pk]))
         if self.kind == "xlsx":

@@ -9,7 +9,8 @@ from django.views import View
 from accounts.access import Permission
 from accounts.views import AccessMixin
 from carehomes_les.views import ScopedTableView
-from claims.filters import ClaimFilter
+from claims import selectors
+from claims.filters import ACTIONABLE, ALL, ClaimFilter
 from claims.models import Quarter, Worksheet
 from claims.tables import CLAIM_CSV_COLUMNS, ClaimTable, claim_csv_rows, csv_download
 
@@ -26,12 +27,21 @@ class ClaimQueueMixin(AccessMixin):
             .order_by("-quarter__year", "-quarter__number", "practice__name")
         )
 
+    @property
+    def can_review(self) -> bool:
+        return self.scope.can(Permission.REVIEW_CLAIMS)
+
     def claim_filter(self, data) -> ClaimFilter:
-        """The queue's filters over the claims in scope, with choices from the scope."""
+        """The queue's filters over the claims in scope, with choices from the scope. An officer
+        who reviews claims starts on the claims they can act on."""
+        if self.can_review and not (data or {}).get("show"):
+            data = data.copy() if data else {}
+            data["show"] = ACTIONABLE
         return ClaimFilter(
             data or None,
             queryset=self.scoped_queryset(),
             request=self.request,
+            can_review=self.can_review,
             pcns=self.scope.pcns().order_by("name"),
             quarters=Quarter.objects.filter(
                 pk__in=self.scope.worksheets().values("quarter_id")
@@ -72,9 +82,38 @@ class ClaimQueueView(ClaimQueueMixin, ScopedTableView):
             )
         return links
 
+    def get_table_kwargs(self):
+        return {} if self.can_review else {"exclude": ("select",)}
+
+    def views(self) -> list[dict]:
+        """ "Claims you can act on (12)" and "All claims (140)": the two starting points."""
+        if not self.can_review:
+            return []
+        claims = self.scope.worksheets()
+        counts = {
+            ACTIONABLE: selectors.claims_actionable_by(claims, self.request.user).count(),
+            ALL: claims.count(),
+        }
+        current = self.request.GET.get("show") or ACTIONABLE
+        labels = {ACTIONABLE: "Claims you can act on", ALL: "All claims"}
+        return [
+            {
+                "label": labels[key],
+                "count": counts[key],
+                "url": f"{self.request.path}?show={key}",
+                "current": key == current,
+            }
+            for key in (ACTIONABLE, ALL)
+        ]
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["status_counts"] = self.status_counts()
+        context["views"] = self.views()
+        context["can_review"] = self.can_review
+        context["filtered"] = any(
+            self.request.GET.get(k) for k in ("quarter", "status", "pcn", "band", "late")
+        )
         return context
 
 

@@ -161,16 +161,15 @@ def claim_history(claim: Worksheet) -> list[HistoryRow]:
 
 
 def allowed_actions(claim: Worksheet, user) -> set[str]:
-    """The actions the claim's status allows, for someone who reviews claims. The services enforce
-    the rest (two different people, the finance approver); their refusal is shown on the page."""
+    """The actions the claim allows this officer. The next review step (check, approve, finance
+    approval) is offered only to an officer who may take it (``selectors.review_step``: two
+    different people, the finance approver, the agreement); the page explains the step otherwise.
+    The services enforce the same rules whatever the URL."""
     status = claim.status
     actions = set()
-    if status == S.SUBMITTED:
-        actions.add("check")
-    if status == S.CHECKED:
-        actions.add("approve")
-    if status == S.AWAITING_FINANCE and getattr(user, "is_finance_approver", False):
-        actions.add("finance_approve")
+    step = selectors.review_step(claim, user)
+    if step.action:  # check, approve or finance approval: only when this officer may take it
+        actions.add(step.action)
     if status in review.OPEN:
         actions.add("query")
     if status in (*review.OPEN, S.QUERIED):
@@ -223,6 +222,7 @@ def claim_page(request, scope, pk: int, *, failed: tuple[str, object] | None = N
             row.form = OpeningCorrectionForm(
                 prefix=f"line-{row.line.pk}", home_name=row.line.care_home.name
             )
+    step = selectors.review_step(claim, request.user) if can_review else None
     failed_key, failed_form = failed or (None, None)
     if failed_key in forms:
         forms[failed_key] = failed_form
@@ -248,6 +248,13 @@ def claim_page(request, scope, pk: int, *, failed: tuple[str, object] | None = N
         "failed_key": failed_key,
         "first_submitted": claim.first_submitted_at.astimezone(rules.LONDON),
         "submitted": claim.submitted_at.astimezone(rules.LONDON),
+        "step": step,
+        "other_actions": actions - {"check", "approve", "finance_approve"},
+        "gross": wording.money(claim.gross_pence),
+        "deduction": deduction_text(claim),
+        "net": wording.money(claim.net_pence),
+        "next_claim": next_claim(scope, request.user, claim) if can_review else None,
+        "can_adjust": claim.status == S.PAID and scope.can(Permission.ADJUST_PAYMENTS),
         "threshold": (
             wording.money(ApprovalPolicy.current().finance_threshold_pence)
             if "approve" in actions
@@ -255,6 +262,36 @@ def claim_page(request, scope, pk: int, *, failed: tuple[str, object] | None = N
         ),
     }
     return render(request, "review/claim.html", context)
+
+
+def deduction_text(claim: Worksheet) -> str:
+    """``£30.00 (5%, 3 days late)``; ``None (on time)``; a waiver says so."""
+    if claim.waived:
+        return f"{wording.money(claim.deduction_pence)} (deduction waived)"
+    if not claim.days_late:
+        return f"{wording.money(claim.deduction_pence)} (on time)"
+    days = f"{claim.days_late} day{'s' if claim.days_late != 1 else ''} late"
+    text = (
+        f"{wording.money(claim.deduction_pence)} ({percent_text(claim.deduction_percent)}%, {days}"
+    )
+    return text + (", payment deferred one run)" if claim.deferred else ")")
+
+
+def next_claim(scope, user, claim: Worksheet) -> Worksheet | None:
+    """The next claim in the officer's queue ("Claims you can act on", in the queue's order):
+    the first after this one, else the first (this claim is then done or not theirs to act on)."""
+    queue = list(
+        selectors.claims_actionable_by(scope.worksheets(), user)
+        .order_by("-quarter__year", "-quarter__number", "practice__name", "pk")
+        .values_list("pk", "quarter__year", "quarter__number", "practice__name")
+    )
+    others = [row for row in queue if row[0] != claim.pk]
+    if not others:
+        return None
+    here = (-claim.quarter.year, -claim.quarter.number, claim.practice.name, claim.pk)
+    after = [row for row in others if (-row[1], -row[2], row[3], row[0]) > here]
+    pk = (after or others)[0][0]
+    return scope.worksheets().select_related("practice", "quarter").get(pk=pk)
 
 
 class ClaimView(AccessMixin, View):

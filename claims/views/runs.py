@@ -15,6 +15,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, 
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 from django_tables2 import SingleTableView
@@ -25,22 +26,25 @@ from carehomes_les.views import ServiceFormView
 from claims.models import Adjustment, PaymentRun, Remittance, Worksheet
 from claims.money_forms import MarkPaidForm
 from claims.remittances import remittances_progress, remittances_queue
-from claims.review_forms import ActionForm, PaymentRunForm
-from claims.rules import Release
+from claims.review_forms import ActionForm, PaymentRunCancelForm, PaymentRunForm
+from claims.rules import Release, london_date
 from claims.runs import (
     FINANCE_COLUMNS,
     RunPlan,
     deferral_served,
     finance_export,
     payment_run_authorise,
+    payment_run_cancel,
     payment_run_close,
     payment_run_create,
     payment_run_mark_paid,
+    payment_run_reschedule,
     run_paid,
     run_plan,
 )
 from claims.tables import ClaimTable, PaymentRunTable, csv_download
 from claims.views import wording
+from notices.services import practice_recipients
 from reports.downloads import document_response
 
 S = Worksheet.Status
@@ -66,7 +70,7 @@ def payment_expectation(claim: Worksheet) -> str:
     if claim.status == S.PAID:
         return f"Paid in payment run {run.reference} ({wording.day(run.run_date)})"
     if claim.status == S.SCHEDULED:
-        return f"In payment run {run.reference}, paying on {wording.day(run.run_date)}"
+        return f"Scheduled for {wording.day(run.run_date)} (payment run {run.reference})"
     if claim.status == S.REJECTED:
         return "Rejected: not paid"
     if claim.status == S.QUERIED:
@@ -120,6 +124,7 @@ class PaymentRunCreateView(ServiceFormView):
     heading = "Create a payment run"
     submit_label = "Create payment run"
     success_message = "Payment run created. Another officer must authorise it before it is closed."
+    template_name = "payment_runs/form.html"
 
     def perform(self, form):
         return payment_run_create(
@@ -213,7 +218,10 @@ class RunMixin(AccessMixin):
                 n.remittance_id: n for n in self.scope.notices().filter(remittance__payment_run=run)
             }
             totals = _totals(plan, emails)
-            context.update(progress=remittances_progress(run))
+            context.update(
+                progress=remittances_progress(run),
+                payable_yet=london_date(timezone.now()) >= run.run_date,
+            )
         context.update(
             claims=plan.claims,
             adjustments=plan.adjustments,
@@ -224,7 +232,7 @@ class RunMixin(AccessMixin):
             paid_form=paid_form or MarkPaidForm(),
         )
         context["total"] = wording.money(sum(t.amount_pence for t in totals))
-        table = ClaimTable(context["claims"], orderable=False, exclude=("pcn", "release"))
+        table = ClaimTable(context["claims"], orderable=False, exclude=("select",))
         table.caption = (
             "Claims due into the run"
             if run.status == PaymentRun.Status.OPEN
@@ -286,6 +294,60 @@ class PaymentRunAuthoriseView(PaymentRunActionView):
 
 
 class PaymentRunCloseView(PaymentRunActionView):
+    """Closing is confirmed on its own page (GET): the practices, claims, adjustments, total and who
+    will be emailed. Only a POST from that page (``confirmed``) closes; any other POST shows it."""
+
+    http_method_names = ["get", "post"]
+
+    def get(self, request, pk):
+        run = self.get_run()
+        if run.status != PaymentRun.Status.OPEN:
+            messages.info(request, f"{run.reference} is {run.get_status_display().lower()}.")
+            return HttpResponseRedirect(reverse("payment_runs:run", args=[run.pk]))
+        return self.confirmation(run)
+
+    def confirmation(self, run: PaymentRun, failed: ActionForm | None = None):
+        plan = run_plan(run)
+        authorised_now = bool(run.authorised_at) and (
+            plan.items == sorted(run.authorised_items)
+            and plan.total_pence == run.authorised_total_pence
+        )
+        rows = [(total, practice_recipients(total.practice.pk)) for total in _totals(plan)]
+        return render(
+            self.request,
+            "payment_runs/close_confirm.html",
+            {
+                "run": run,
+                "rows": rows,
+                "claims": plan.claims,
+                "adjustments": plan.adjustments,
+                "left_out": plan.left_out,
+                "total": wording.money(plan.total_pence),
+                "carried": wording.money(-plan.carried_pence),
+                "any_carried": bool(plan.carried_pence),
+                "authorised_now": authorised_now,
+                "no_recipients": [t.practice for t, emails in rows if not emails],
+                "failed_form": failed,
+            },
+        )
+
+    def post(self, request, pk):
+        run = self.get_run()  # another commissioner's run is a 404, confirmed or not
+        if request.POST.get("confirmed") != "yes":
+            return HttpResponseRedirect(reverse("payment_runs:close", args=[run.pk]))
+        try:
+            message = self.perform(run)
+        except ValidationError as refused:
+            form = ActionForm(request.POST)
+            form.is_valid()
+            form.add_error(None, refused.messages)
+            run = self.get_run()
+            if run.status == PaymentRun.Status.OPEN:
+                return self.confirmation(run, failed=form)
+            return self.run_page(run, failed=form)
+        messages.success(request, message)
+        return HttpResponseRedirect(reverse("payment_runs:run", args=[run.pk]))
+
     def perform(self, run):
         run = payment_run_close(run=run, by=self.request.user)
         remittances = run.remittances.aggregate(
@@ -303,6 +365,79 @@ class PaymentRunCloseView(PaymentRunActionView):
                 "next run."
             )
         return message + _left_out(run)
+
+
+class OpenRunFormView(RunMixin, ServiceFormView):
+    """A form about an open run (its date, its cancellation); a run no longer open goes back to its
+    page with the reason, and the service refuses a POST that races a close."""
+
+    permission = Permission.RUN_PAYMENTS
+    template_name = "payment_runs/form.html"
+
+    def get(self, request, *args, **kwargs):
+        self.run = self.get_run()
+        if self.run.status != PaymentRun.Status.OPEN:
+            messages.info(
+                request,
+                f"{self.run.reference} is {self.run.get_status_display().lower()}: only an open "
+                "run can be changed or cancelled.",
+            )
+            return HttpResponseRedirect(reverse("payment_runs:run", args=[self.run.pk]))
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.run = self.get_run()
+        return super().post(request, *args, **kwargs)
+
+    def get_heading(self) -> str:
+        return f"{self.heading}: {self.run.reference}"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(run=self.run, **kwargs)
+
+    def get_success_url(self, result=None):
+        return reverse("payment_runs:run", args=[result.pk])
+
+    def cancel_url(self):
+        return reverse("payment_runs:run", args=[self.run.pk])
+
+
+class PaymentRunEditView(OpenRunFormView):
+    form_class = PaymentRunForm
+    heading = "Change the payment date"
+    submit_label = "Save payment date"
+
+    def get_initial(self):
+        return {"run_date": self.run.run_date}
+
+    def perform(self, form):
+        authorised = self.run.authorised_at is not None
+        run = payment_run_reschedule(
+            run=self.run, run_date=form.cleaned_data["run_date"], by=self.request.user
+        )
+        message = (
+            f"Payment date changed to {wording.day(run.run_date)}: the run is now {run.reference}."
+        )
+        if authorised:
+            message += " Its authorisation is cleared: another officer must authorise it again."
+        messages.success(self.request, message)
+        return run
+
+
+class PaymentRunCancelView(OpenRunFormView):
+    form_class = PaymentRunCancelForm
+    heading = "Cancel the payment run"
+    submit_label = "Cancel payment run"
+
+    def perform(self, form):
+        run = payment_run_cancel(
+            run=self.run, by=self.request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(
+            self.request,
+            f"{run.reference} cancelled. It paid nothing; approved claims wait for the next run.",
+        )
+        return run
 
 
 class PaymentRunMarkPaidView(RunMixin, View):
@@ -393,7 +528,7 @@ class FinanceExportView(RunMixin, View):
 
     def get(self, request, pk):
         run = self.get_run()
-        if run.status == PaymentRun.Status.OPEN:
+        if run.status in (PaymentRun.Status.OPEN, PaymentRun.Status.CANCELLED):
             messages.info(request, "The finance export is made when the run is closed.")
             return HttpResponseRedirect(reverse("payment_runs:run", args=[run.pk]))
         _header, *rows = csv.reader(io.StringIO(finance_export(run)))

@@ -63,7 +63,9 @@ def case(db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         payment_run_close(
             run=f.authorised(
-                payment_run_create(commissioner=commissioner, run_date=D(2019, 8, 1), by=checker)
+                payment_run_create(
+                    backdated=True, commissioner=commissioner, run_date=D(2019, 8, 1), by=checker
+                )
             ),
             by=checker,
         )

@@ -9,13 +9,14 @@ import re
 
 import pypdf
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from audits.models import AuditCase
 from claims.models import Adjustment, PaymentRun
 from claims.periods import Period
 from claims.review import claim_approve, claim_check
-from claims.rules import LONDON
+from claims.rules import LONDON, london_date
 from claims.runs import (
     payment_run_authorise,
     payment_run_close,
@@ -62,7 +63,9 @@ def test_recovery_from_an_audit_is_netted_in_the_next_run_and_the_practice_sees_
     q1 = claim_approve(
         claim=claim_check(claim=submitted(practice, home, Period(2019, 1), 10), by=chris), by=alex
     )
-    first = payment_run_create(commissioner=rotherham, run_date=datetime.date(2019, 8, 1), by=chris)
+    first = payment_run_create(
+        backdated=True, commissioner=rotherham, run_date=datetime.date(2019, 8, 1), by=chris
+    )
     first = payment_run_close(run=payment_run_authorise(run=first, by=alex), by=chris)
     payment_run_mark_paid(run=first, by=alex, payment_reference="BACS-20190801")
     claim_approve(
@@ -116,7 +119,8 @@ def test_recovery_from_an_audit_is_netted_in_the_next_run_and_the_practice_sees_
     check_page("recovery approved")
     page.get_by_role("banner").get_by_role("link", name="Payment runs").click()
     page.get_by_role("link", name="Create a payment run").click()
-    page.get_by_label("Payment date").fill("2019-11-01")
+    pay_on = london_date(timezone.now()) + datetime.timedelta(days=7)  # not in the past
+    page.get_by_label("Payment date").fill(pay_on.isoformat())
     page.get_by_role("button", name="Create payment run").click()
     totals = page.get_by_role("table", name="Due to each practice if the run is closed now")
     expect(totals).to_contain_text(adjustment.reference)
@@ -132,7 +136,10 @@ def test_recovery_from_an_audit_is_netted_in_the_next_run_and_the_practice_sees_
     page.get_by_role("button", name="Authorise run").click()
     expect(page.get_by_role("alert")).to_contain_text("authorised to pay £480.00")
     check_page("run authorised")
-    page.get_by_role("button", name="Close run").click()
+    page.get_by_role("button", name="Close run").click()  # the confirmation page first
+    expect(page.get_by_role("table", name=re.compile("who is emailed"))).to_contain_text("£480.00")
+    check_page("close confirmation with the recovery")
+    page.get_by_role("button", name="Close run and email 1 practice").click()
     expect(page.get_by_role("alert")).to_contain_text("1 adjustment netted")
     paid = page.get_by_role("table", name="Paid to each practice (remittances)")
     expect(paid.get_by_role("row", name=re.compile("Dinnington"))).to_contain_text("£480.00")

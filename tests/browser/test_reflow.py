@@ -70,7 +70,7 @@ def build_scheme():
     checker = f.officer(rotherham, username="alex.checker")
     claim_approve(claim=claim_check(claim=claim, by=checker), by=officer)
     run = payment_run_create(
-        commissioner=rotherham, run_date=datetime.date(2019, 8, 30), by=officer
+        backdated=True, commissioner=rotherham, run_date=datetime.date(2019, 8, 30), by=officer
     )
     manager = f.practice_manager(practice, username="pat.manager", first_name="Pat")
     auditor = f.auditor(rotherham, username="sam.auditor", first_name="Sam")

@@ -57,14 +57,18 @@ def test_officer_watches_remittances_build_and_manager_downloads_theirs(
         home="Beech Hill", opening=6,
     )  # fmt: skip
     run = f.authorised(  # by a second officer (docs/adr/0022)
-        payment_run_create(commissioner=rotherham, run_date=datetime.date(2019, 8, 1), by=None)
+        payment_run_create(
+            backdated=True, commissioner=rotherham, run_date=datetime.date(2019, 8, 1), by=None
+        )
     )
     manager = f.practice_manager(dinnington, username="pat.manager")
 
     sign_in(page, live_server, "chris.checker")
     page.goto(f"/payment-runs/{run.pk}/")
     check_page("open run")
-    page.get_by_role("button", name="Close run").click()
+    page.get_by_role("button", name="Close run").click()  # the confirmation page first
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Check before closing the run")
+    page.get_by_role("button", name="Close run and email 2 practices").click()
     expect(page.get_by_text(f"{run.reference} closed")).to_be_visible()
     status = page.locator("#remittance-progress")
     expect(status).to_have_attribute("role", "status")

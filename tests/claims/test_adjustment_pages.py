@@ -38,7 +38,9 @@ def people(db):
 
 
 def close(people, day):
-    run = payment_run_create(commissioner=people["commissioner"], run_date=day, by=people["one"])
+    run = payment_run_create(
+        backdated=True, commissioner=people["commissioner"], run_date=day, by=people["one"]
+    )
     return payment_run_close(run=payment_run_authorise(run=run, by=people["two"]), by=people["one"])
 
 
@@ -194,7 +196,10 @@ def test_payments_downloads_csv_and_xlsx_have_the_columns_and_amounts_as_numbers
 
 def test_payments_download_of_an_open_run_sends_back_to_the_run(client, people):
     run = payment_run_create(
-        commissioner=people["commissioner"], run_date=D(2019, 8, 1), by=people["one"]
+        backdated=True,
+        commissioner=people["commissioner"],
+        run_date=D(2019, 8, 1),
+        by=people["one"],
     )
     client.force_login(people["one"])
     response = client.get(reverse("payment_runs:payments_csv", args=[run.pk]))
@@ -204,18 +209,23 @@ def test_payments_download_of_an_open_run_sends_back_to_the_run(client, people):
 def test_authorise_through_the_page_then_close(client, people, submit_claim):
     claim_approve(claim=claim_check(claim=submit_claim(), by=people["one"]), by=people["two"])
     run = payment_run_create(
-        commissioner=people["commissioner"], run_date=D(2019, 8, 1), by=people["one"]
+        backdated=True,
+        commissioner=people["commissioner"],
+        run_date=D(2019, 8, 1),
+        by=people["one"],
     )
     client.force_login(people["one"])
     page = client.get(reverse("payment_runs:run", args=[run.pk])).content.decode()
     assert "Authorise run" not in page  # the preparer is not offered it
-    response = client.post(reverse("payment_runs:close", args=[run.pk]))
+    response = client.post(reverse("payment_runs:close", args=[run.pk]), {"confirmed": "yes"})
     assert "has not been authorised" in response.content.decode()
     client.force_login(people["two"])
     response = client.post(reverse("payment_runs:authorise", args=[run.pk]), follow=True)
     assert f"{run.reference} authorised to pay £600.00." in response.content.decode()
     client.force_login(people["one"])
-    response = client.post(reverse("payment_runs:close", args=[run.pk]), follow=True)
+    response = client.post(
+        reverse("payment_runs:close", args=[run.pk]), {"confirmed": "yes"}, follow=True
+    )
     assert (
         f"{run.reference} closed: 1 claims for 1 practices, £600.00." in response.content.decode()
     )

@@ -75,7 +75,7 @@ def pay(people, submit_claim):
 
 def close(people, day) -> PaymentRun:
     run = payment_run_create(
-        commissioner=people["commissioner"], run_date=day, by=people["preparer"]
+        backdated=True, commissioner=people["commissioner"], run_date=day, by=people["preparer"]
     )
     run = payment_run_authorise(run=run, by=people["finance"])
     return payment_run_close(run=run, by=people["preparer"])
@@ -267,7 +267,10 @@ def test_positive_underpayment_alone_is_paid(people, pay):
 
 def test_the_preparer_cannot_authorise_and_closing_unauthorised_is_refused(people, pay):
     run = payment_run_create(
-        commissioner=people["commissioner"], run_date=D(2019, 8, 1), by=people["preparer"]
+        backdated=True,
+        commissioner=people["commissioner"],
+        run_date=D(2019, 8, 1),
+        by=people["preparer"],
     )
     with pytest.raises(ValidationError, match="a different officer must authorise"):
         payment_run_authorise(run=run, by=people["preparer"])
@@ -281,7 +284,10 @@ def test_run_above_the_threshold_needs_a_finance_approver_to_authorise(people, p
     ApprovalPolicy.objects.create(finance_threshold_pence=50_000)
     pay.approve(submit_claim(opening=10))  # £600, above £500
     run = payment_run_create(
-        commissioner=people["commissioner"], run_date=D(2019, 8, 1), by=people["preparer"]
+        backdated=True,
+        commissioner=people["commissioner"],
+        run_date=D(2019, 8, 1),
+        by=people["preparer"],
     )
     with pytest.raises(ValidationError, match="above the finance threshold of £500.00"):
         payment_run_authorise(run=run, by=people["second"])
@@ -291,7 +297,10 @@ def test_run_above_the_threshold_needs_a_finance_approver_to_authorise(people, p
 def test_close_refused_when_the_due_set_changed_since_authorisation(people, pay, submit_claim):
     pay.approve(submit_claim(opening=10))
     run = payment_run_create(
-        commissioner=people["commissioner"], run_date=D(2019, 8, 1), by=people["preparer"]
+        backdated=True,
+        commissioner=people["commissioner"],
+        run_date=D(2019, 8, 1),
+        by=people["preparer"],
     )
     payment_run_authorise(run=run, by=people["second"])
     pay.approve(submit_claim(opening=5))  # approved after the authorisation
@@ -328,7 +337,10 @@ def test_claim_for_a_quarter_after_the_agreement_ended_is_left_out_and_said(
     agreement.save()
     assert list(claims_covered_by_agreement(Worksheet.objects.filter(status=S.APPROVED))) == [kept]
     run = payment_run_create(
-        commissioner=people["commissioner"], run_date=D(2019, 11, 1), by=people["preparer"]
+        backdated=True,
+        commissioner=people["commissioner"],
+        run_date=D(2019, 11, 1),
+        by=people["preparer"],
     )
     assert [c.reference for c in payment_run_authorise(run=run, by=people["second"]).left_out] == [
         ended.reference
@@ -380,7 +392,10 @@ def test_export_payments_of_an_unknown_or_open_run_fails_with_a_message(people):
     with pytest.raises(CommandError, match="No payment run"):
         call_command("export_payments", "--run", "PR-NOPE", stdout=io.StringIO())
     run = payment_run_create(
-        commissioner=people["commissioner"], run_date=D(2019, 8, 1), by=people["preparer"]
+        backdated=True,
+        commissioner=people["commissioner"],
+        run_date=D(2019, 8, 1),
+        by=people["preparer"],
     )
     with pytest.raises(CommandError, match="still open"):
         call_command("export_payments", "--run", run.reference, stdout=io.StringIO())

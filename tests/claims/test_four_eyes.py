@@ -186,7 +186,10 @@ def test_correction_of_a_claim_in_a_payment_run_refused(submit_claim, approve, o
 
     claim = approve(submit_claim(opening=10))
     run = payment_run_create(
-        commissioner=officers[0].commissioner, run_date=datetime.date(2019, 8, 1), by=officers[0]
+        backdated=True,
+        commissioner=officers[0].commissioner,
+        run_date=datetime.date(2019, 8, 1),
+        by=officers[0],
     )
     run = payment_run_close(run=f.authorised(run), by=officers[0])
     if paid:
@@ -250,7 +253,10 @@ def test_correction_refused_whole_when_a_later_claim_is_in_a_payment_run(chain, 
     # Q2 is approved and taken into a run; Q1, still under review, would change Q2's opening.
     q1, q2 = chain[0], approve(chain[1])
     run = payment_run_create(
-        commissioner=officers[0].commissioner, run_date=datetime.date(2019, 8, 1), by=officers[0]
+        backdated=True,
+        commissioner=officers[0].commissioner,
+        run_date=datetime.date(2019, 8, 1),
+        by=officers[0],
     )
     payment_run_close(run=f.authorised(run), by=officers[0])
     assert _fresh(q2).status == S.SCHEDULED

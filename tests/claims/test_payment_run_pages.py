@@ -7,11 +7,12 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from claims.models import PaymentRun, Remittance, Worksheet
 from claims.periods import Period
 from claims.review import claim_approve, claim_check, claim_waive
-from claims.rules import LONDON
+from claims.rules import LONDON, london_date
 from claims.runs import payment_run_close, payment_run_create
 from claims.services import LineEntry, quarter_for, worksheet_submit
 from tests import factories as f
@@ -74,9 +75,14 @@ def signed_in(client, user):
 
 
 def test_run_list_shows_only_the_commissioners_runs(client, officers, commissioner):
-    own = payment_run_create(commissioner=commissioner, run_date=D(2019, 8, 1), by=None)
+    own = payment_run_create(
+        backdated=True, commissioner=commissioner, run_date=D(2019, 8, 1), by=None
+    )
     other = payment_run_create(
-        commissioner=f.CommissionerFactory(code="02P"), run_date=D(2019, 8, 1), by=None
+        backdated=True,
+        commissioner=f.CommissionerFactory(code="02P"),
+        run_date=D(2019, 8, 1),
+        by=None,
     )
     client = signed_in(client, officers[0])
     page = client.get(reverse("payment_runs:list")).content.decode()
@@ -87,17 +93,21 @@ def test_run_list_shows_only_the_commissioners_runs(client, officers, commission
 
 def test_create_a_run_through_the_page(client, officers):
     client = signed_in(client, officers[0])
-    response = client.post(reverse("payment_runs:create"), {"run_date": "2019-08-01"})
+    day = london_date(timezone.now()) + datetime.timedelta(days=7)
+    response = client.post(reverse("payment_runs:create"), {"run_date": day.isoformat()})
     run = PaymentRun.objects.get()
     assert response["Location"] == run_url("run", run)
     assert (run.commissioner, run.run_date, run.reference) == (
         officers[0].commissioner,
-        D(2019, 8, 1),
-        "PR-03L-20190801",
+        day,
+        f"PR-03L-{day:%Y%m%d}",
     )
-    again = client.post(reverse("payment_runs:create"), {"run_date": "2019-09-01"})
+    again = client.post(reverse("payment_runs:create"), {"run_date": day.isoformat()})
     assert again.status_code == 200
-    assert "Close the open payment run before creating another." in again.content.decode()
+    assert (
+        "A payment run is already open: close or cancel it before creating another."
+        in again.content.decode()
+    )
     assert PaymentRun.objects.count() == 1
 
 
@@ -115,12 +125,14 @@ def test_open_run_previews_the_claims_due_with_totals_per_practice(
     approved(submit(north, period=Period(2019, 2), days_late=3))  # £600.00 less 5% = £570.00
     approved(submit(practice_of(commissioner, "Late Surgery"), days_late=10))  # deferred
     submit(practice_of(commissioner, "Unchecked Surgery"))
-    run = payment_run_create(commissioner=commissioner, run_date=D(2019, 11, 1), by=None)
+    run = payment_run_create(
+        backdated=True, commissioner=commissioner, run_date=D(2019, 11, 1), by=None
+    )
     response = signed_in(client, officers[0]).get(run_url("run", run))
     [north_total] = response.context["totals"]
     assert (north_total.practice, north_total.amount) == (north, "£1,170.00")
     page = response.content.decode()
-    assert "Close run" in page and "£1,170.00" in page
+    assert "£1,170.00" in page and "can be closed once another officer has authorised" in page
     assert "Late Surgery" not in page and "Unchecked Surgery" not in page
     assert not Worksheet.objects.filter(payment_run__isnull=False).exists()  # a preview
 
@@ -131,12 +143,14 @@ def test_close_a_run_through_the_page_then_export_and_mark_paid(
     first, second = practice_of(commissioner, "Alpha"), practice_of(commissioner, "=Beta")
     one = approved(submit(first))
     two = approved(submit(second, days_late=2))
-    run = payment_run_create(commissioner=commissioner, run_date=D(2019, 8, 1), by=officers[0])
+    run = payment_run_create(
+        backdated=True, commissioner=commissioner, run_date=D(2019, 8, 1), by=officers[0]
+    )
     # The second person authorises what the run pays (docs/adr/0022).
     signed_in(client, officers[1]).post(run_url("authorise", run))
     client = signed_in(client, officers[0])
 
-    response = client.post(run_url("close", run), follow=True)
+    response = client.post(run_url("close", run), {"confirmed": "yes"}, follow=True)
     page = response.content.decode()
     assert f"{run.reference} closed: 2 claims for 2 practices, £1,170.00." in page
     assert "Download finance export (CSV)" in page and "Mark as paid" in page
@@ -160,11 +174,13 @@ def test_close_a_run_through_the_page_then_export_and_mark_paid(
 def test_closing_a_closed_run_is_refused_with_the_reason(client, officers, commissioner):
     run = payment_run_close(
         run=f.authorised(
-            payment_run_create(commissioner=commissioner, run_date=D(2019, 8, 1), by=None)
+            payment_run_create(
+                backdated=True, commissioner=commissioner, run_date=D(2019, 8, 1), by=None
+            )
         ),
         by=None,
     )
-    response = signed_in(client, officers[0]).post(run_url("close", run))
+    response = signed_in(client, officers[0]).post(run_url("close", run), {"confirmed": "yes"})
     page = response.content.decode()
     assert response.status_code == 200
     assert "<title>Error: " in page and "nhsuk-error-summary" in page
@@ -172,7 +188,9 @@ def test_closing_a_closed_run_is_refused_with_the_reason(client, officers, commi
 
 
 def test_marking_an_open_run_paid_is_refused(client, officers, commissioner):
-    run = payment_run_create(commissioner=commissioner, run_date=D(2019, 8, 1), by=None)
+    run = payment_run_create(
+        backdated=True, commissioner=commissioner, run_date=D(2019, 8, 1), by=None
+    )
     response = signed_in(client, officers[0]).post(run_url("mark_paid", run))
     assert "Only a closed payment run can be marked paid." in response.content.decode()
     run.refresh_from_db()
@@ -180,7 +198,9 @@ def test_marking_an_open_run_paid_is_refused(client, officers, commissioner):
 
 
 def test_finance_export_of_an_open_run_sends_back_to_the_run(client, officers, commissioner):
-    run = payment_run_create(commissioner=commissioner, run_date=D(2019, 8, 1), by=None)
+    run = payment_run_create(
+        backdated=True, commissioner=commissioner, run_date=D(2019, 8, 1), by=None
+    )
     response = signed_in(client, officers[0]).get(run_url("finance_export", run))
     assert response["Location"] == run_url("run", run)
 
@@ -191,7 +211,10 @@ def test_finance_export_of_an_open_run_sends_back_to_the_run(client, officers, c
 )
 def test_another_commissioners_run_is_404(client, officers, name, method):
     foreign = payment_run_create(
-        commissioner=f.CommissionerFactory(code="02P"), run_date=D(2019, 8, 1), by=None
+        backdated=True,
+        commissioner=f.CommissionerFactory(code="02P"),
+        run_date=D(2019, 8, 1),
+        by=None,
     )
     response = getattr(signed_in(client, officers[0]), method)(run_url(name, foreign))
     assert response.status_code == 404
@@ -202,7 +225,9 @@ def test_another_commissioners_run_is_404(client, officers, name, method):
     [("close", "post"), ("mark_paid", "post"), ("finance_export", "get")],
 )
 def test_auditors_read_runs_but_cannot_act_on_them(client, commissioner, name, method):
-    run = payment_run_create(commissioner=commissioner, run_date=D(2019, 8, 1), by=None)
+    run = payment_run_create(
+        backdated=True, commissioner=commissioner, run_date=D(2019, 8, 1), by=None
+    )
     client = signed_in(client, f.auditor(commissioner))
     assert client.get(run_url("run", run)).status_code == 200
     assert b"Close run" not in client.get(run_url("run", run)).content
@@ -215,7 +240,9 @@ def test_auditors_read_runs_but_cannot_act_on_them(client, commissioner, name, m
 
 
 def test_practice_managers_cannot_see_payment_runs(client, commissioner):
-    run = payment_run_create(commissioner=commissioner, run_date=D(2019, 8, 1), by=None)
+    run = payment_run_create(
+        backdated=True, commissioner=commissioner, run_date=D(2019, 8, 1), by=None
+    )
     client = signed_in(client, f.practice_manager(practice_of(commissioner)))
     assert client.get(reverse("payment_runs:list")).status_code == 403
     assert client.get(run_url("run", run)).status_code == 403
@@ -233,7 +260,9 @@ def test_practice_payments_show_where_each_claim_stands_and_what_was_paid(
 ):
     practice = practice_of(commissioner, "Dinnington Group Practice")
     paid = approved(submit(practice))
-    run = payment_run_create(commissioner=commissioner, run_date=D(2019, 8, 1), by=None)
+    run = payment_run_create(
+        backdated=True, commissioner=commissioner, run_date=D(2019, 8, 1), by=None
+    )
     payment_run_close(run=f.authorised(run), by=None)
     deferred = approved(submit(practice, period=Period(2019, 2), days_late=9))
     waiting = submit(practice, period=Period(2019, 3), days_late=1)
@@ -242,7 +271,7 @@ def test_practice_payments_show_where_each_claim_stands_and_what_was_paid(
     assert response.status_code == 200
     expectations = {c.reference: text for c, _net, text in response.context["claims"]}
     assert (
-        expectations[paid.reference] == f"In payment run {run.reference}, paying on 1 August 2019"
+        expectations[paid.reference] == f"Scheduled for 1 August 2019 (payment run {run.reference})"
     )
     # Approved before a run closed? No: after the only run, so it waits for the one after next.
     assert expectations[deferred.reference] == (
@@ -252,7 +281,7 @@ def test_practice_payments_show_where_each_claim_stands_and_what_was_paid(
         "Not yet approved. In the next payment run after approval"
     )
     page = response.content.decode()
-    assert run.reference in page and "£600.00" in page and "To be paid" in page
+    assert run.reference in page and "£600.00" in page and "Scheduled for 1 August 2019" in page
     assert reverse("payment_runs:run", args=[run.pk]) not in page  # managers cannot open runs
 
 
@@ -263,7 +292,9 @@ def test_deferred_claim_is_due_into_the_next_run_once_a_run_has_passed(
     deferred = approved(submit(practice, days_late=9))
     payment_run_close(
         run=f.authorised(
-            payment_run_create(commissioner=commissioner, run_date=D(2019, 8, 1), by=None)
+            payment_run_create(
+                backdated=True, commissioner=commissioner, run_date=D(2019, 8, 1), by=None
+            )
         ),
         by=None,
     )

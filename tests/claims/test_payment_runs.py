@@ -40,7 +40,9 @@ def approve(officers):
 
 
 def run_now(officers, day):
-    run = payment_run_create(commissioner=officers[0].commissioner, run_date=day, by=officers[0])
+    run = payment_run_create(
+        backdated=True, commissioner=officers[0].commissioner, run_date=day, by=officers[0]
+    )
     return payment_run_close(run=f.authorised(run), by=officers[0])
 
 
@@ -74,7 +76,10 @@ def test_preview_lists_due_claims_and_unapproved_never_appear(submit_claim, appr
     due = approve(submit_claim())
     submit_claim()  # submitted, not approved
     run = payment_run_create(
-        commissioner=officers[0].commissioner, run_date=D(2019, 8, 1), by=officers[0]
+        backdated=True,
+        commissioner=officers[0].commissioner,
+        run_date=D(2019, 8, 1),
+        by=officers[0],
     )
     assert list(claims_due(run)) == [due]
 
@@ -121,11 +126,17 @@ def test_closing_twice_refused(submit_claim, approve, officers):
 
 def test_only_one_open_run(officers):
     payment_run_create(
-        commissioner=officers[0].commissioner, run_date=D(2019, 8, 1), by=officers[0]
+        backdated=True,
+        commissioner=officers[0].commissioner,
+        run_date=D(2019, 8, 1),
+        by=officers[0],
     )
-    with pytest.raises(ValidationError, match="open payment run"):
+    with pytest.raises(ValidationError, match="already open"):
         payment_run_create(
-            commissioner=officers[0].commissioner, run_date=D(2019, 9, 1), by=officers[0]
+            backdated=True,
+            commissioner=officers[0].commissioner,
+            run_date=D(2019, 9, 1),
+            by=officers[0],
         )
 
 
@@ -169,7 +180,10 @@ def test_two_officers_closing_the_same_run_pay_once(submit_claim, approve, offic
     claims = [approve(submit_claim()) for _ in range(3)]
     run = f.authorised(
         payment_run_create(
-            commissioner=officers[0].commissioner, run_date=D(2019, 8, 1), by=officers[0]
+            backdated=True,
+            commissioner=officers[0].commissioner,
+            run_date=D(2019, 8, 1),
+            by=officers[0],
         )
     )
     outcomes = _at_once(

@@ -50,7 +50,9 @@ def closed_run(commissioner, officers, django_capture_on_commit_callbacks):
     """A run paying two practices, its remittance advice built and emailed (as the worker would,
     after the close commits)."""
     practices = [paid_practice(commissioner, officers, n) for n in ("Alder Surgery", "Birch PC")]
-    run = payment_run_create(commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=None)
+    run = payment_run_create(
+        backdated=True, commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=None
+    )
     with django_capture_on_commit_callbacks(execute=True):
         run = payment_run_close(run=f.authorised(run), by=officers[0])
     return run, practices
@@ -117,7 +119,9 @@ def test_remittance_download_before_it_is_built_says_it_is_being_prepared(
     client, commissioner, officers
 ):
     practice = paid_practice(commissioner, officers, "Cedar Surgery")
-    run = payment_run_create(commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=None)
+    run = payment_run_create(
+        backdated=True, commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=None
+    )
     run = payment_run_close(
         run=f.authorised(run), by=officers[0]
     )  # the build waits for the commit: none here
@@ -137,7 +141,9 @@ def test_failed_build_is_shown_and_built_when_an_officer_tries_again(
     client, commissioner, officers, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     paid_practice(commissioner, officers, "Damson Surgery")
-    run = payment_run_create(commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=None)
+    run = payment_run_create(
+        backdated=True, commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=None
+    )
     run = payment_run_close(run=f.authorised(run), by=officers[0])
     remittance = run.remittances.get()
     good_static = settings.STATICFILES_DIRS

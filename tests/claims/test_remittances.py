@@ -137,7 +137,9 @@ class Scenario:
             claim_approve(claim=claim_check(claim=claim, by=self.checker), by=self.approver)
 
     def run(self, day: datetime.date):
-        run = payment_run_create(commissioner=self.commissioner, run_date=day, by=self.checker)
+        run = payment_run_create(
+            backdated=True, commissioner=self.commissioner, run_date=day, by=self.checker
+        )
         return payment_run_close(run=f.authorised(run), by=self.checker)
 
 

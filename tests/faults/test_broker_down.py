@@ -145,7 +145,10 @@ def test_run_closed_while_redis_is_down_has_its_advice_built_and_emailed_once_it
     approved_claim(practice, home, checker=checker, approver=approver)
     run = f.authorised(
         payment_run_create(
-            commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=checker
+            backdated=True,
+            commissioner=commissioner,
+            run_date=datetime.date(2019, 8, 1),
+            by=checker,
         )
     )
     worker = workers.start()
@@ -155,7 +158,7 @@ def test_run_closed_while_redis_is_down_has_its_advice_built_and_emailed_once_it
 
     client.force_login(checker)
     with caplog.at_level(logging.ERROR, logger="carehomes_les.celery"):
-        response = client.post(reverse("payment_runs:close", args=[run.pk]))
+        response = client.post(reverse("payment_runs:close", args=[run.pk]), {"confirmed": "yes"})
     assert response.status_code == 302
     run.refresh_from_db()
     assert run.status == PaymentRun.Status.CLOSED

@@ -86,7 +86,9 @@ def test_one_run_closed_by_two_officers_at_once_pays_each_claim_once(
     monkeypatch, commissioner, officers, approved
 ):
     run = f.authorised(
-        payment_run_create(commissioner=commissioner, run_date=RUN_DATE, by=officers[0])
+        payment_run_create(
+            backdated=True, commissioner=commissioner, run_date=RUN_DATE, by=officers[0]
+        )
     )
     hold = Hold(monkeypatch, "claims.runs.audit_record", when=_action("payment_run_close"))
     outcomes = at_once(
@@ -134,14 +136,18 @@ def test_two_runs_of_a_commissioner_closing_at_once_pay_each_claim_once(
 def test_two_officers_opening_a_run_at_once_open_one(monkeypatch, commissioner, officers):
     hold = Hold(monkeypatch, "claims.runs.audit_record", when=_action("payment_run_create"))
     outcomes = at_once(
-        lambda: payment_run_create(commissioner=commissioner, run_date=RUN_DATE, by=officers[1]),
-        lambda: payment_run_create(commissioner=commissioner, run_date=RUN_DATE, by=officers[2]),
+        lambda: payment_run_create(
+            backdated=True, commissioner=commissioner, run_date=RUN_DATE, by=officers[1]
+        ),
+        lambda: payment_run_create(
+            backdated=True, commissioner=commissioner, run_date=RUN_DATE, by=officers[2]
+        ),
         hold=hold,
     )
 
     (opened,) = outcomes.of(PaymentRun)
     (refused,) = outcomes.of(ValidationError)
-    assert "Close the open payment run" in refused.messages[0]
+    assert "close or cancel it before creating another" in refused.messages[0]
     assert list(PaymentRun.objects.all()) == [opened]
 
 
@@ -167,7 +173,9 @@ def test_two_officers_approving_one_claim_at_once_approve_it_once_and_it_is_paid
 
     run = payment_run_close(
         run=f.authorised(
-            payment_run_create(commissioner=commissioner, run_date=RUN_DATE, by=checker)
+            payment_run_create(
+                backdated=True, commissioner=commissioner, run_date=RUN_DATE, by=checker
+            )
         ),
         by=checker,
     )
@@ -179,7 +187,9 @@ def test_a_run_marked_paid_twice_at_once_is_marked_once(
 ):
     run = payment_run_close(
         run=f.authorised(
-            payment_run_create(commissioner=commissioner, run_date=RUN_DATE, by=officers[0])
+            payment_run_create(
+                backdated=True, commissioner=commissioner, run_date=RUN_DATE, by=officers[0]
+            )
         ),
         by=officers[0],
     )

@@ -45,7 +45,7 @@ def closed_run():
     practice, home = practice_in_les(commissioner)
     approved_claim(practice, home, checker=checker, approver=approver)
     run = payment_run_create(
-        commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=checker
+        backdated=True, commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=checker
     )
 
     def close():

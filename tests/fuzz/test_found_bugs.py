@@ -222,7 +222,10 @@ def test_finance_export_with_a_carriage_return_in_a_practice_name(client):
     run = payment_run_close(
         run=f.authorised(
             payment_run_create(
-                commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=None
+                backdated=True,
+                commissioner=commissioner,
+                run_date=datetime.date(2019, 8, 1),
+                by=None,
             )
         ),
         by=approver,

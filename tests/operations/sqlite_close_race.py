@@ -60,7 +60,10 @@ def seed():
         )
         claim_approve(claim=claim_check(claim=claim, by=officers[0]), by=officers[1])
     run = payment_run_create(
-        commissioner=commissioner, run_date=datetime.date(2019, 8, 1), by=officers[0]
+        backdated=True,
+        commissioner=commissioner,
+        run_date=datetime.date(2019, 8, 1),
+        by=officers[0],
     )
     return f.authorised(run, by=officers[1]), officers
 

@@ -89,7 +89,9 @@ def approve(claim, officers, *, at):
 def pay(commissioner, officer, *, run_date, closed_at, paid_at=None):
     run = payment_run_close(
         run=f.authorised(
-            payment_run_create(commissioner=commissioner, run_date=run_date, by=officer)
+            payment_run_create(
+                backdated=True, commissioner=commissioner, run_date=run_date, by=officer
+            )
         ),
         by=officer,
     )

@@ -14,15 +14,16 @@ class Command(BaseCommand):
         parser.add_argument("--run", help="the payment run's reference, e.g. PR-03L-20190801")
 
     def handle(self, *args, run=None, **options):
-        runs = PaymentRun.objects.exclude(status=PaymentRun.Status.OPEN).select_related(
-            "commissioner"
-        )
+        unpaid = (PaymentRun.Status.OPEN, PaymentRun.Status.CANCELLED)  # nothing to pay
+        runs = PaymentRun.objects.exclude(status__in=unpaid).select_related("commissioner")
         if run:
             found = PaymentRun.objects.filter(reference=run).first()
             if found is None:
                 raise CommandError(f"No payment run has the reference {run!r}.")
             if found.status == PaymentRun.Status.OPEN:
                 raise CommandError(f"{run} is still open: close it before exporting its payments.")
+            if found.status == PaymentRun.Status.CANCELLED:
+                raise CommandError(f"{run} was cancelled: it pays nothing.")
             runs = runs.filter(pk=found.pk)
         self.stdout.ending = ""
         write_payments_csv(self.stdout, runs.order_by("run_date", "pk"))
