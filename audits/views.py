@@ -35,9 +35,21 @@ class AuditIndexView(AccessMixin, TemplateView):
     template_name = "audits/index.html"
 
     def get_context_data(self, **kwargs):
+        from accounts.home import AUDIT_EVIDENCE_DAYS, cases_evidence_overdue
+
+        cases = self.scope.audit_cases()
+        wanted = self.request.GET.get("status", "")
+        shown = ""
+        if wanted == "overdue":  # the home pages link here: evidence asked for too long ago
+            cases = cases_evidence_overdue(cases, timezone.localdate())
+            shown = f"Evidence asked for more than {AUDIT_EVIDENCE_DAYS} days ago"
+        elif wanted in AuditCase.Status.values:
+            cases = cases.filter(status=wanted)
+            shown = AuditCase.Status(wanted).label
         return super().get_context_data(
             draws=self.scope.audit_draws()[:20],
-            cases=self.scope.audit_cases(),
+            cases=cases,
+            shown=shown,
             **kwargs,
         )
 

@@ -44,6 +44,7 @@ urlpatterns = [
     path("imports/", include("imports.urls")),
     path("periods/", include("claims.periods_urls")),
     path("emails/", include("notices.urls")),
+    path("outstanding/", include("notices.outstanding_urls")),
     path("", include("outcomes.urls")),  # /outcomes/ and /practices/<ods_code>/outcomes/…
     path("audits/", include("audits.urls")),
     path("", include("reports.urls")),  # /reports/… and /practices/<ods_code>/schemes/

@@ -1,7 +1,8 @@
 """The claims export of SPEC §10: one row per practice that owed a worksheet for the quarter.
 
 Used by ``export_claims`` and (with the user's scope) by the officers' export in the web app.
-Two queries whatever the number of practices: the practices, and their worksheets with line sums."""
+Three queries whatever the number of practices: the practices, those that have not submitted,
+and the worksheets with line sums."""
 
 from __future__ import annotations
 
@@ -74,9 +75,15 @@ def claim_rows(quarter: Quarter, practices: QuerySet[Practice] | None = None) ->
         )  # fmt: skip
     }
     label = quarter.label
+    # The one rule of "not submitted" (claims.selectors), which the outstanding pages also use.
+    missing = set(
+        selectors.practices_not_submitted(quarter, selectors.worksheet_submitters(quarter))
+        .filter(pk__in=expected.values("pk"))
+        .values_list("pk", flat=True)
+    )
     for practice_id, ods_code in expected.order_by("ods_code").values_list("pk", "ods_code"):
         row = worksheets.get(practice_id)
-        if row is None:
+        if practice_id in missing:
             yield (
                 ods_code,
                 label,

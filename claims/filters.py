@@ -41,6 +41,16 @@ class ClaimFilter(django_filters.FilterSet):
     late = django_filters.BooleanFilter(
         label="Late claims only", method="filter_late", widget=forms.CheckboxInput
     )
+    # The officer's home links here (accounts/home.py): the claims this viewer may act on next.
+    waiting_for = django_filters.ChoiceFilter(
+        label="Waiting for you",
+        choices=[
+            ("approve", "To approve (checked by another officer)"),
+            ("finance", "To give finance approval"),
+        ],
+        empty_label="Any claim",
+        method="filter_waiting_for",
+    )
 
     class Meta:
         model = Worksheet
@@ -74,3 +84,13 @@ class ClaimFilter(django_filters.FilterSet):
 
     def filter_late(self, queryset, name, value):
         return queryset.filter(days_late__gt=0) if value else queryset
+
+    def filter_waiting_for(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if value == "approve":
+            return queryset.filter(status=Worksheet.Status.CHECKED).exclude(checked_by=user)
+        if value == "finance":
+            return queryset.filter(status=Worksheet.Status.AWAITING_FINANCE).exclude(
+                Q(checked_by=user) | Q(approved_by=user)
+            )
+        return queryset

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -9,6 +10,7 @@ from django.db.models import Q, QuerySet
 
 from carehomes.models import Alignment, CareHome
 from claims.models import LatenessBand, Quarter, Tariff, Worksheet, WorksheetLine
+from claims.periods import Period
 from claims.rules import DEFAULT_BANDS, Band, Rates
 from practices.models import Agreement, Practice
 
@@ -88,6 +90,57 @@ def practices_expected(quarter: Quarter):
     return Practice.objects.filter(
         pk__in=aligned.values("practice_id"),
     ).filter(pk__in=agreements_in_force(quarter).values("practice_id"))
+
+
+def has_fallen_due(due_date: datetime.date, today: datetime.date) -> bool:
+    """Whether a period's due date has passed on ``today`` (a Europe/London date): only then is
+    something not sent *missing*. On the due date itself it can still come in on time."""
+    return due_date < today
+
+
+def practices_not_submitted(span, submitted: QuerySet) -> QuerySet[Practice]:
+    """Practices that owe ``span`` (:func:`practices_expected`) and are not among ``submitted`` (a
+    queryset of practice ids): whether or not it has fallen due. The export's ``missing`` rows."""
+    return practices_expected(span).exclude(pk__in=submitted)
+
+
+def practices_overdue(span, submitted: QuerySet, *, today: datetime.date) -> QuerySet[Practice]:
+    """THE rule for "owed and not submitted": practices that owe ``span`` (a quarter's worksheet or
+    a half-year's outcomes report: anything with ``first_day``, ``last_day`` and ``due_date``), have
+    not sent it, and whose due date has passed. The home pages, the outstanding pages and the
+    dashboard all count with it, so a period not yet due is never counted as missing."""
+    if not has_fallen_due(span.due_date, today):
+        return Practice.objects.none()
+    return practices_not_submitted(span, submitted)
+
+
+def worksheet_submitters(quarter: Quarter) -> QuerySet:
+    """Ids of the practices with a worksheet for the quarter (stored or not yet opened)."""
+    return Worksheet.objects.filter(
+        quarter__year=quarter.year, quarter__number=quarter.number
+    ).values("practice_id")
+
+
+def worksheets_overdue(quarter: Quarter, *, today: datetime.date) -> QuerySet[Practice]:
+    """:func:`practices_overdue` for a quarter's worksheets."""
+    return practices_overdue(quarter, worksheet_submitters(quarter), today=today)
+
+
+def quarter_or_default(period: Period) -> Quarter:
+    """The stored quarter, or an unsaved one with its default due date if nobody has opened it."""
+    return Quarter.objects.filter(year=period.year, number=period.quarter).first() or Quarter(
+        year=period.year, number=period.quarter, due_date=period.default_due_date
+    )
+
+
+def last_quarter_due(today: datetime.date) -> Quarter:
+    """The latest quarter whose due date has passed on ``today``: the quarter just ended once its
+    due date is behind us, else the one before it (due dates fall within the next quarter)."""
+    ended = Period.containing(today).previous()
+    quarter = quarter_or_default(ended)
+    if has_fallen_due(quarter.due_date, today):
+        return quarter
+    return quarter_or_default(ended.previous())
 
 
 def previous_quarter(quarter: Quarter) -> Quarter:

@@ -18,6 +18,7 @@ class Notice(models.Model):
         OUTCOMES_REMINDER = "outcomes_reminder", "Outcomes report reminder"
         OUTCOMES_LATE = "outcomes_late", "Late outcomes report notice"
         AUDIT = "audit", "Audit request"
+        CHASE = "chase", "Chasing email"  # an officer's, for a worksheet or report overdue
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting to send"

@@ -128,7 +128,10 @@ class OutcomesIndexView(AccessMixin, TemplateView):
         today = timezone.localdate()
         periods = recent_periods(today)
         wanted = self.request.GET.get("period")
-        period = next((p for p in periods if p.slug == wanted), periods[0])
+        # By default the latest half-year whose reports can be sent (docs/adr/0025): the one
+        # containing today has nothing to show until its last month.
+        started = next((p for p in periods if today >= p.opens_on), periods[0])
+        period = next((p for p in periods if p.slug == wanted), started)
         reports = {r.practice_id: r for r in self.scope.outcomes_reports().filter(period=period)}
         practices = (
             self.scope.practices()

@@ -6,7 +6,8 @@ Words used (ADR 0016):
 
 - **On time / late by band / not submitted**: a worksheet is counted in the band of its days late at
   first submission (a resubmission after a query does not move it); *not submitted* is a practice
-  that owes the quarter's worksheet (``claims.selectors.practices_expected``) and has not sent it.
+  that owes the quarter's worksheet and has not sent it by the due date
+  (``claims.selectors.practices_overdue``): a quarter not yet due has nobody missing.
 - **Spend**: the net (after any lateness deduction) of claims approved for payment: approved,
   scheduled into a payment run, or paid. Claims still being checked, queried or rejected are not spend.
 - **Deductions** are those in force; a **waived** deduction is the band's deduction the officer
@@ -18,10 +19,12 @@ worksheets come back as plain tuples and are summed here.
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Callable
 
 from django.db.models import F, Sum
+from django.utils import timezone
 
 from accounts.access import Scope
 from claims import selectors
@@ -53,8 +56,10 @@ def _quarters(year: int) -> dict[int, Quarter]:
     return {q.number: q for q in Quarter.objects.filter(year=year)}
 
 
-def submissions(scope: Scope, year: int) -> Figure:
-    """Per quarter: worksheets on time, late in each band, and practices that owe one not submitted."""
+def submissions(scope: Scope, year: int, *, today: datetime.date | None = None) -> Figure:
+    """Per quarter: worksheets on time, late in each band, and practices that owe one and have not
+    sent it by its due date (``today``: the London date, by default now's)."""
+    today = today or timezone.localdate()
     bands = selectors.bands()  # the first starts at day 0: on time, under the default table
     quarters = _quarters(year)
     counted: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -72,12 +77,9 @@ def submissions(scope: Scope, year: int) -> Figure:
         quarter = quarters.get(number)
         if quarter is None:
             continue
-        expected = set(
-            selectors.practices_expected(quarter)
-            .filter(pk__in=in_scope)
-            .values_list("pk", flat=True)
-        )
-        missing = len(expected - submitted[number])
+        # Owed, not submitted and past its due date (the one rule, claims.selectors): the open
+        # quarter, which cannot be late yet, counts nobody as missing.
+        missing = selectors.worksheets_overdue(quarter, today=today).filter(pk__in=in_scope).count()
         rows.append(
             (quarter.label,) + tuple(counted[number][band.label] for band in bands) + (missing,)
         )
@@ -105,7 +107,8 @@ def submissions(scope: Scope, year: int) -> Figure:
         series=tuple(range(1, len(columns))),
         stacked=True,
         note="A worksheet counts in the band of its first submission. Not submitted: practices "
-        "that owe the quarter's worksheet and have not sent it.",
+        "that owe the quarter's worksheet and had not sent it when its due date passed; a quarter "
+        "not yet due counts nobody.",
     )
 
 

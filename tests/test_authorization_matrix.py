@@ -256,6 +256,16 @@ def _tariff(o):
     return {"year": 2018}
 
 
+# An outstanding page names a quarter (scheme-wide); what it lists is bounded by the scope (tested
+# below); a chase names a practice, so another commissioner's is a 404.
+def _owed(o):
+    return {"kind": "worksheets", "period": "2019-20-Q2"}
+
+
+def _chase(o):
+    return {**_owed(o), "ods_code": o["practice"].ods_code}
+
+
 def _figure(o):
     return {"figure": "submissions"}
 
@@ -264,7 +274,7 @@ def _accruals_figure(o):
     return {"figure": "by-practice"}
 
 
-SCHEME_WIDE = {_none, _quarter, _tariff, _figure, _accruals_figure}
+SCHEME_WIDE = {_none, _quarter, _tariff, _figure, _accruals_figure, _owed}
 
 
 def codes(manager, officer, auditor, administrator, anonymous=302):
@@ -402,6 +412,13 @@ MATRIX = {
     "notices:detail": (_notice, REGISTRY_READERS),
     "notices:retry": (_notice, codes(403, 302, 403, 403), "post"),
     "notices:reminders_run": (_none, codes(403, 302, 403, 403), "post"),
+    # Outstanding worksheets and outcomes reports: the commissioner's staff read and download;
+    # officers chase (a success or a refusal both go back to the page with a message).
+    "outstanding:index": (_none, codes(403, 302, 302, 302)),
+    "outstanding:page": (_owed, REGISTRY_READERS),
+    "outstanding:csv": (_owed, REGISTRY_READERS),
+    "outstanding:xlsx": (_owed, REGISTRY_READERS),
+    "outstanding:chase": (_chase, codes(403, 302, 403, 403), "post"),
     # Commissioning reports: the commissioner's staff and administrators read; officers record a
     # home's coverage and set the checks' thresholds. Managers compare schemes for their own practice.
     "reports:index": (_none, REGISTRY_READERS),
@@ -537,3 +554,22 @@ def test_foreign_posts_are_404_and_change_nothing(client, world, name):
     assert (run.status, run.run_date) == (PaymentRun.Status.OPEN, datetime.date(2019, 11, 1))
     world.foreign["claim"].refresh_from_db()
     assert world.foreign["claim"].checked_by_id is None
+
+
+def test_officer_gets_404_chasing_another_commissioners_practice(client, world):
+    """The chase answers 302 in its own commissioner, so the 404 tests above do not reach it."""
+    client.force_login(world.users["officer"])
+    response = client.post(reverse("outstanding:chase", kwargs=_chase(world.foreign)))
+    assert response.status_code == 404
+    assert not Notice.objects.filter(kind=Notice.Kind.CHASE).exists()
+
+
+@pytest.mark.parametrize("role", ["officer", "auditor"])
+def test_outstanding_pages_never_show_another_commissioners_practices(client, world, role):
+    client.force_login(world.users[role])
+    page = client.get(reverse("outstanding:page", kwargs=_owed(world.own))).content.decode()
+    download = client.get(reverse("outstanding:csv", kwargs=_owed(world.own))).content.decode()
+    for text in (page, download):
+        assert world.own["practice"].ods_code in text
+        assert world.neighbour["practice"].ods_code in text
+        assert world.foreign["practice"].ods_code not in text

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from decimal import Decimal
 
 from claims.exports import percent_text
 from claims.periods import Period
-from claims.rules import Band, Release
+from claims.rules import Band, Release, band_for
 
 SCHEME_START = Period(2018, 1)  # the first quarter of the LES in this service (tariff 2018/19)
 
@@ -48,3 +49,25 @@ def release_text(release: str) -> str:
         Release.DEFERRED: "Deferred: in the second payment run after approval",
         Release.NONE: "No payment",
     }.get(release, release)
+
+
+def lateness_cost(due: datetime.date, today: datetime.date, bands: Sequence[Band]) -> str:
+    """What lateness costs a worksheet not yet sent, in words, on ``today`` (a London date):
+    ``if sent today: 5% deducted; from 13 December 2026: 10% deducted, paid one run later``, or
+    before the due date ``no deduction if sent by 14 January 2027; from 15 January 2027: 5%
+    deducted``."""
+    late = (today - due).days
+    band = band_for(max(late, 0), bands)
+    if late <= 0:
+        now = f"no deduction if sent by {day(due)}"
+        if band.deduction_percent:  # a table whose first band deducts (not SPEC §6's)
+            now = f"if sent by {day(due)}: {consequence(band.deduction_percent, band.release)}"
+    else:
+        now = f"if sent today: {consequence(band.deduction_percent, band.release)}"
+    if band.max_days is None:
+        return now
+    following = band_for(band.max_days + 1, bands)
+    starts = due + datetime.timedelta(days=following.min_days)
+    return (
+        f"{now}; from {day(starts)}: {consequence(following.deduction_percent, following.release)}"
+    )

@@ -1,0 +1,318 @@
+"""The home pages as work queues: for each role, what needs doing now, each item a count with a link
+to exactly those items. Reads only, all through the user's :class:`accounts.access.Scope`.
+
+"Not submitted" here is the one rule of ``claims.selectors.practices_overdue`` (through
+``notices.outstanding``), which the outstanding pages, the dashboard and ``export_claims`` share."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.db.models import Q, Sum
+from django.urls import reverse
+
+from accounts.access import Permission, Scope
+from claims import selectors
+from claims.models import PaymentRun, Worksheet
+from claims.views import wording
+from notices import outstanding
+from notices.models import Notice
+
+S = Worksheet.Status
+AUDIT_EVIDENCE_DAYS = 28  # docs/adr/0025: evidence asked for longer ago than this is overdue
+OVERDUE_NAMED = 10  # practices named on the officer's home; the rest are on the outstanding page
+
+
+@dataclass(frozen=True)
+class Item:
+    """One line of a queue: ``count`` things, described, at ``url``."""
+
+    count: int
+    text: str  # "claims to check": read after the count
+    url: str
+    hint: str = ""
+
+
+def _queue_url(**params) -> str:
+    return f"{reverse('review:queue')}?{urlencode(params)}"
+
+
+# -- contracting officers ------------------------------------------------------------------------
+
+
+@dataclass
+class OfficerQueue:
+    claims: list[Item] = field(default_factory=list)
+    overdue: outstanding.Owed | None = None
+    overdue_count: int = 0
+    overdue_rows: list = field(default_factory=list)
+    emails: list[Item] = field(default_factory=list)
+    runs: list[Item] = field(default_factory=list)
+    audits: list[Item] = field(default_factory=list)
+
+
+def officer_queue(scope: Scope, user, *, today: datetime.date) -> OfficerQueue:
+    queue = OfficerQueue()
+    claims = scope.worksheets()
+    queue.claims.append(
+        Item(
+            claims.filter(status=S.SUBMITTED).count(),
+            "claims to check",
+            _queue_url(status=S.SUBMITTED),
+        )
+    )
+    queue.claims.append(
+        Item(
+            claims.filter(status=S.CHECKED).exclude(checked_by=user).count(),
+            "claims you can approve",
+            _queue_url(status=S.CHECKED, waiting_for="approve"),
+            "checked by another officer",
+        )
+    )
+    if getattr(user, "is_finance_approver", False):
+        queue.claims.append(
+            Item(
+                claims.filter(status=S.AWAITING_FINANCE)
+                .exclude(Q(checked_by=user) | Q(approved_by=user))
+                .count(),
+                "claims awaiting your finance approval",
+                _queue_url(status=S.AWAITING_FINANCE, waiting_for="finance"),
+                "above the finance threshold, checked and approved by others",
+            )
+        )
+
+    owed = outstanding.Owed(outstanding.WORKSHEETS, selectors.last_quarter_due(today))
+    practices = outstanding.overdue_in_scope(scope, owed, today)
+    queue.overdue, queue.overdue_count = owed, practices.count()
+    queue.overdue_rows = outstanding.outstanding_rows(owed, practices[:OVERDUE_NAMED], today=today)
+
+    if scope.can(Permission.VIEW_NOTICES):
+        queue.emails.append(
+            Item(
+                scope.notices().filter(status=Notice.Status.FAILED).count(),
+                "emails to practices that failed",
+                f"{reverse('notices:list')}?status=failed",
+            )
+        )
+
+    runs = scope.payment_runs()
+    for run in runs.filter(status=PaymentRun.Status.OPEN).order_by("run_date"):
+        queue.runs.append(
+            Item(
+                1,
+                f"payment run to close: {run.reference}, paying {wording.day(run.run_date)}",
+                reverse("payment_runs:run", args=[run.pk]),
+            )
+        )
+    for run in runs.filter(status=PaymentRun.Status.CLOSED).order_by("run_date"):
+        queue.runs.append(
+            Item(
+                1,
+                f"payment run to mark paid: {run.reference}, paying {wording.day(run.run_date)}",
+                reverse("payment_runs:run", args=[run.pk]),
+            )
+        )
+    waiting = claims.filter(status=S.APPROVED, payment_run__isnull=True)
+    if not queue.runs and waiting.exists():
+        total = waiting.aggregate(total=Sum("net_pence"))["total"] or 0
+        queue.runs.append(
+            Item(
+                waiting.count(),
+                f"approved claims waiting for a payment run ({wording.money(total)}): prepare one",
+                reverse("payment_runs:create"),
+            )
+        )
+
+    if scope.can(Permission.CONDUCT_AUDITS):
+        queue.audits = audit_items(scope, today=today, waiting_on_officers=True)
+    return queue
+
+
+# -- auditors (and the officers' audit line) -------------------------------------------------------
+
+
+def evidence_overdue_before(today: datetime.date) -> datetime.date:
+    return today - datetime.timedelta(days=AUDIT_EVIDENCE_DAYS)
+
+
+def audit_items(
+    scope: Scope, *, today: datetime.date, waiting_on_officers: bool = False
+) -> list[Item]:
+    """Open audit cases by stage, then the evidence awaited and how much of it is overdue."""
+    from audits.models import AuditCase
+
+    A = AuditCase.Status
+    cases = scope.audit_cases()
+    url = reverse("audits:index")
+    items = [
+        Item(
+            cases.filter(status=A.OPEN).count(),
+            "audit cases to ask for evidence",
+            f"{url}?status={A.OPEN}",
+        ),
+        Item(
+            cases.filter(status=A.UNDER_REVIEW).count(),
+            "audit cases under review, to take to an outcome",
+            f"{url}?status={A.UNDER_REVIEW}",
+        ),
+    ]
+    if not waiting_on_officers:
+        items.append(
+            Item(
+                cases.filter(status=A.EVIDENCE_REQUESTED).count(),
+                "audit cases awaiting the practice's evidence",
+                f"{url}?status={A.EVIDENCE_REQUESTED}",
+            )
+        )
+    items.append(
+        Item(
+            cases_evidence_overdue(cases, today).count(),
+            "audit cases with evidence overdue",
+            f"{url}?status=overdue",
+            f"asked for more than {AUDIT_EVIDENCE_DAYS} days ago",
+        )
+    )
+    return items
+
+
+def cases_evidence_overdue(cases, today: datetime.date):
+    from audits.models import AuditCase
+    from claims.rules import LONDON
+
+    cutoff = datetime.datetime.combine(
+        evidence_overdue_before(today), datetime.time.min, tzinfo=LONDON
+    )
+    return cases.filter(
+        status=AuditCase.Status.EVIDENCE_REQUESTED, evidence_requested_at__lt=cutoff
+    )
+
+
+# -- practice managers ---------------------------------------------------------------------------
+
+
+@dataclass
+class Due:
+    """A worksheet or outcomes report the practice owes: what, by when, and lateness in words."""
+
+    text: str  # "2026/27 Q2 worksheet"
+    url: str
+    when: str  # "due by 14 October 2026" / "was due 14 October 2026: 20 days late"
+    cost: str = ""
+    late: bool = False
+
+
+@dataclass
+class PracticeQueue:
+    practice: object
+    due: list[Due] = field(default_factory=list)
+    next_opens: str = ""  # when nothing is owed yet: the next worksheet and when it opens
+    queries: list[Worksheet] = field(default_factory=list)
+    payments: list[str] = field(default_factory=list)  # the latest, the next, approved waiting
+    meetings_behind: list = field(default_factory=list)  # MeetingCount with a shortfall
+
+
+def practice_queues(scope: Scope, *, today: datetime.date) -> list[PracticeQueue]:
+    from claims.views.quarters import Status, practice_quarters
+    from outcomes.evidence import meeting_counts
+    from outcomes.services import practices_owing, standing
+    from outcomes.views import recent_periods
+
+    bands = selectors.bands()
+    periods = recent_periods(today)
+    queues = []
+    for practice in scope.practices().select_related("pcn").order_by("name"):
+        queue = PracticeQueue(practice)
+        rows = practice_quarters(scope, practice, today=today)
+        for row in reversed(rows):  # oldest first
+            if row.status in (Status.NOT_DUE, Status.SUBMITTED) or row.period.last_day >= today:
+                continue  # nothing owed, or the quarter has not ended: it cannot be sent yet
+            url = reverse("claims:worksheet", args=[practice.ods_code, row.slug])
+            late = (today - row.due_date).days
+            when = (
+                f"due by {wording.day(row.due_date)}"
+                if late <= 0
+                else f"was due {wording.day(row.due_date)}: {wording.days(late)} late"
+            )
+            queue.due.append(
+                Due(
+                    f"{row.period.label} worksheet",
+                    url,
+                    when,
+                    wording.lateness_cost(row.due_date, today, bands),
+                    late > 0,
+                )
+            )
+        if not queue.due:
+            current = rows[0].period if rows else None
+            if current is not None and rows[0].owed:
+                queue.next_opens = (
+                    f"The {current.label} worksheet can be sent from "
+                    f"{wording.day(current.next().first_day)} and is due by "
+                    f"{wording.day(rows[0].due_date)}."
+                )
+        reports = {r.period_id: r for r in scope.outcomes_reports().filter(practice=practice)}
+        for period in reversed(periods):
+            if period.pk in reports or today < period.opens_on:
+                continue
+            if not practices_owing(period).filter(pk=practice.pk).exists():
+                continue
+            state = standing(period, None, today)
+            late = (state.days_late or 0) > 0
+            queue.due.append(
+                Due(
+                    f"{period.label} outcomes report",
+                    reverse("outcomes:report", args=[practice.ods_code, period.slug]),
+                    f"was due {wording.day(period.due_date)}: {wording.days(state.days_late)} late"
+                    if late
+                    else f"due by {wording.day(period.due_date)}",
+                    late=late,
+                )
+            )
+        queue.queries = list(
+            scope.worksheets()
+            .filter(practice=practice, status=S.QUERIED)
+            .order_by("quarter__year", "quarter__number")
+        )
+        remittances = scope.remittances().filter(practice=practice)
+        latest = (
+            remittances.filter(payment_run__status=PaymentRun.Status.PAID)
+            .order_by("-payment_run__run_date", "-pk")
+            .first()
+        )
+        if latest is not None:
+            queue.payments.append(
+                f"Latest: {wording.money(latest.amount_pence)} paid on "
+                f"{wording.day(latest.payment_run.run_date)}"
+            )
+        following = (
+            remittances.filter(payment_run__status=PaymentRun.Status.CLOSED)
+            .order_by("payment_run__run_date", "pk")
+            .first()
+        )
+        if following is not None:
+            queue.payments.append(
+                f"Next: {wording.money(following.amount_pence)} scheduled for "
+                f"{wording.day(following.payment_run.run_date)}"
+            )
+        waiting = (
+            scope.worksheets()
+            .filter(practice=practice, status=S.APPROVED, payment_run__isnull=True)
+            .aggregate(total=Sum("net_pence"))["total"]
+        )
+        if waiting:
+            queue.payments.append(
+                f"{wording.money(waiting)} approved, to be paid in a coming payment run"
+            )
+        meetings = (
+            scope.meetings()
+            .filter(practice=practice)
+            .select_related(None)
+            .only("care_home", "met_on")
+        )
+        queue.meetings_behind = [
+            count for count in meeting_counts(practice, meetings, today) if count.shortfall
+        ]
+        queues.append(queue)
+    return queues

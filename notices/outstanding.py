@@ -1,0 +1,284 @@
+"""Who owes what: the outstanding pages officers chase from, and the home pages' counts.
+
+A page is about one :class:`Owed`: a quarter's worksheets or a half-year's outcomes reports. Its
+practices are those that owe it, have not sent it and whose due date has passed, by the one rule
+``claims.selectors.practices_overdue`` (the dashboard and ``export_claims`` use the same), narrowed
+to the viewer's scope. Each row carries the practice's contacts, days late, what lateness costs now
+(worksheets) and the reminders, late notices and chasing emails already written for it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from accounts.access import Scope
+from claims import selectors
+from claims.periods import Period
+from claims.rules import Band, london_date
+from claims.views import wording
+from notices.models import Notice
+from practices.models import Practice, PracticeContact
+from reports.figures import Column, Figure
+
+WORKSHEETS, OUTCOMES = "worksheets", "outcomes"
+
+
+@dataclass(frozen=True)
+class Owed:
+    """What an outstanding page is about: ``period`` is a :class:`claims.models.Quarter` (its
+    worksheets) or an :class:`outcomes.models.OutcomesPeriod` (its outcomes reports), stored or
+    not yet opened (unsaved, with its default due date)."""
+
+    kind: str
+    period: object
+
+    @property
+    def is_worksheets(self) -> bool:
+        return self.kind == WORKSHEETS
+
+    @property
+    def slug(self) -> str:
+        return self.period.slug
+
+    @property
+    def due_date(self) -> datetime.date:
+        return self.period.due_date
+
+    @property
+    def label(self) -> str:
+        """``2026/27 Q2 worksheets``; ``2026/27 April to September outcomes reports``."""
+        return f"{self.period.label} {'worksheets' if self.is_worksheets else 'outcomes reports'}"
+
+    @property
+    def thing(self) -> str:
+        return "worksheet" if self.is_worksheets else "outcomes report"
+
+    def submitted(self) -> QuerySet:
+        """Ids of the practices that have sent it."""
+        if self.is_worksheets:
+            return selectors.worksheet_submitters(self.period)
+        from outcomes.models import OutcomesReport
+
+        return OutcomesReport.objects.filter(
+            period__year=self.period.year, period__half=self.period.half
+        ).values("practice_id")
+
+    def overdue(self, today: datetime.date) -> QuerySet[Practice]:
+        """Owed, not sent, and past its due date: the one rule (``claims.selectors``)."""
+        return selectors.practices_overdue(self.period, self.submitted(), today=today)
+
+    def notices(self) -> QuerySet[Notice]:
+        """Emails already written about it: reminders, late notices and chases."""
+        if self.is_worksheets:
+            return Notice.objects.filter(
+                quarter__year=self.period.year, quarter__number=self.period.number
+            )
+        return Notice.objects.filter(
+            outcomes_period__year=self.period.year, outcomes_period__half=self.period.half
+        )
+
+    def url(self) -> str:
+        return reverse("outstanding:page", args=[self.kind, self.slug])
+
+    def link_for(self, practice: Practice) -> str:
+        """Where the practice sends it."""
+        if self.is_worksheets:
+            return reverse("claims:worksheet", args=[practice.ods_code, self.slug])
+        return reverse("outcomes:report", args=[practice.ods_code, self.slug])
+
+    def saved(self) -> Owed:
+        """The same, with its period stored (an email about it refers to the row)."""
+        if self.period.pk:
+            return self
+        if self.is_worksheets:
+            from claims.services import quarter_for
+
+            return Owed(self.kind, quarter_for(self.period.period))
+        from outcomes.services import outcomes_period_for
+
+        return Owed(self.kind, outcomes_period_for(self.period.year, self.period.half))
+
+
+def worksheets_owed(period: Period) -> Owed:
+    return Owed(WORKSHEETS, selectors.quarter_or_default(period))
+
+
+def outcomes_owed(year: int, half: int) -> Owed:
+    from outcomes.models import OutcomesPeriod
+
+    period = OutcomesPeriod.objects.filter(year=year, half=half).first() or OutcomesPeriod(
+        year=year, half=half, due_date=OutcomesPeriod.default_due_date(year, half)
+    )
+    return Owed(OUTCOMES, period)
+
+
+def owed_from_url(kind: str, slug: str) -> Owed | None:
+    """The :class:`Owed` a URL names, or ``None`` when it names nothing."""
+    if kind == WORKSHEETS:
+        try:
+            return worksheets_owed(Period.parse(slug))
+        except ValueError:
+            return None
+    if kind == OUTCOMES:
+        from outcomes.models import OutcomesPeriod
+
+        parsed = OutcomesPeriod.parse_slug(slug)
+        return outcomes_owed(*parsed) if parsed else None
+    return None
+
+
+def recent_owed(today: datetime.date, quarters: int = 4, halves: int = 2) -> list[Owed]:
+    """The latest quarters and half-years that have fallen due on ``today``, newest first: the
+    choices at the top of an outstanding page."""
+    from outcomes.models import OutcomesPeriod
+
+    last = selectors.last_quarter_due(today).period
+    owed = []
+    for _ in range(quarters):
+        owed.append(worksheets_owed(last))
+        last = last.previous()
+    year, half = OutcomesPeriod.containing(today)
+    while len([o for o in owed if not o.is_worksheets]) < halves:
+        candidate = outcomes_owed(year, half)
+        if selectors.has_fallen_due(candidate.due_date, today):
+            owed.append(candidate)
+        year, half = OutcomesPeriod.before(year, half)
+    return owed
+
+
+def chase_key(practice: Practice, today: datetime.date) -> str:
+    """One chasing email per practice per (London) day, whatever it is about."""
+    return f"chase:{practice.ods_code}:{today.isoformat()}"
+
+
+# -- the page's rows -------------------------------------------------------------------------------
+
+
+@dataclass
+class OutstandingRow:
+    practice: Practice
+    days_late: int
+    cost: str  # "if sent today: 5% deducted; from …" (worksheets), "" (outcomes reports)
+    link: str
+    contacts: list[str] = field(default_factory=list)
+    emails: list[Notice] = field(default_factory=list)  # reminders, late notices, chases
+    chased_today: bool = False
+
+    def emails_of(self, *kinds: str) -> list[Notice]:
+        return [n for n in self.emails if n.kind in kinds]
+
+    @property
+    def reminders(self) -> list[Notice]:
+        return self.emails_of(Notice.Kind.REMINDER, Notice.Kind.OUTCOMES_REMINDER)
+
+    @property
+    def late_notices(self) -> list[Notice]:
+        return self.emails_of(Notice.Kind.LATE, Notice.Kind.OUTCOMES_LATE)
+
+    @property
+    def chases(self) -> list[Notice]:
+        return self.emails_of(Notice.Kind.CHASE)
+
+
+def overdue_in_scope(scope: Scope, owed: Owed, today: datetime.date) -> QuerySet[Practice]:
+    """The practices on the page, in name order: owed and overdue, and in the viewer's scope."""
+    return (
+        scope.practices()
+        .filter(pk__in=owed.overdue(today).values("pk"))
+        .order_by("name", "ods_code")
+    )
+
+
+def outstanding_rows(
+    owed: Owed,
+    practices: Iterable[Practice],
+    *,
+    today: datetime.date,
+    bands: Sequence[Band] | None = None,
+) -> list[OutstandingRow]:
+    """A row for each practice given (one page of them, say), in three queries however many."""
+    practices = list(practices)
+    ids = [p.pk for p in practices]
+    bands = bands if bands is not None else selectors.bands()
+    contacts: dict[int, list[str]] = defaultdict(list)
+    for practice_id, email in PracticeContact.objects.filter(practice_id__in=ids).values_list(
+        "practice_id", "email"
+    ):
+        contacts[practice_id].append(email)
+    emails: dict[int, list[Notice]] = defaultdict(list)
+    kinds = (
+        [Notice.Kind.REMINDER, Notice.Kind.LATE, Notice.Kind.CHASE]
+        if owed.is_worksheets
+        else [Notice.Kind.OUTCOMES_REMINDER, Notice.Kind.OUTCOMES_LATE, Notice.Kind.CHASE]
+    )
+    for notice in (
+        owed.notices().filter(practice_id__in=ids, kind__in=kinds).order_by("created_at", "pk")
+    ):
+        emails[notice.practice_id].append(notice)
+    chased_today = set(
+        Notice.objects.filter(key__in=[chase_key(p, today) for p in practices]).values_list(
+            "practice_id", flat=True
+        )
+    )
+    days_late = max((today - owed.due_date).days, 0)
+    cost = wording.lateness_cost(owed.due_date, today, bands) if owed.is_worksheets else ""
+    return [
+        OutstandingRow(
+            practice=p,
+            days_late=days_late,
+            cost=cost,
+            link=owed.link_for(p),
+            contacts=sorted(contacts[p.pk]),
+            emails=emails[p.pk],
+            chased_today=p.pk in chased_today,
+        )
+        for p in practices
+    ]
+
+
+def _sent(notices: list[Notice]) -> str:
+    """``4 December 2026 (sent); 9 December 2026 (failed)``."""
+    return "; ".join(
+        f"{wording.day(london_date(n.created_at))} ({n.get_status_display().lower()})"
+        for n in notices
+    )
+
+
+def outstanding_figure(owed: Owed, rows: list[OutstandingRow]) -> Figure:
+    """The page as a download (CSV or XLSX, text cells neutralised against formula injection)."""
+    return Figure(
+        slug=f"outstanding-{owed.kind}-{owed.slug}",
+        title=f"Outstanding {owed.label}",
+        summary=f"{len(rows)} practice{'s' if len(rows) != 1 else ''} owe the {owed.label}.",
+        columns=(
+            Column("Practice ODS code", "text"),
+            Column("Practice", "text"),
+            Column("Contacts", "text"),
+            Column("Due date", "text"),
+            Column("Days late"),
+            Column("Lateness now", "text"),
+            Column("Reminders", "text"),
+            Column("Late notices", "text"),
+            Column("Chased", "text"),
+        ),
+        rows=[
+            (
+                row.practice.ods_code,
+                row.practice.name,
+                "; ".join(row.contacts),
+                owed.due_date.isoformat(),
+                row.days_late,
+                row.cost,
+                _sent(row.reminders),
+                _sent(row.late_notices),
+                _sent(row.chases),
+            )
+            for row in rows
+        ],
+    )
