@@ -238,6 +238,7 @@ class WorksheetView(WorksheetMixin, View):
                         entries=form.entries(),
                         by=request.user,
                         submitted_at=moment,
+                        receipt=True,
                     )
         except WorksheetRefused as refused:  # something changed since the checks above
             assembled.problems = refused.problems
