@@ -37,6 +37,14 @@ COLUMN_HEADINGS = {
     "died": "Died",
     "in_other_home": "In another home",
 }
+# What "In another home" is (SPEC §4), shown above the form's table and in the spreadsheet; each
+# "In another home" input points at it (aria-describedby).
+IN_OTHER_HOME_HINT = (
+    "The practice's care-home patients who live in another care home, one not on this worksheet. "
+    "It is reported for information only: it is not paid and not carried forward. It starts at 0: "
+    "change it only if you have such patients."
+)
+IN_OTHER_HOME_HINT_ID = "in-other-home-hint"
 # Far above any home's beds (the largest have a few hundred); keeps a slip of the keyboard, and a
 # payment too large to store, out of the database.
 MAX_COUNT = 999
@@ -47,6 +55,14 @@ def field_name(care_home_id: int, figure: str) -> str:
 
 
 def _figure_field(home_name: str, figure: str) -> forms.IntegerField:
+    attrs = {
+        "class": "nhsuk-input--width-3",
+        "inputmode": "numeric",
+        "autocomplete": "off",
+        "spellcheck": "false",
+    }
+    if figure == "in_other_home":
+        attrs["aria-describedby"] = IN_OTHER_HOME_HINT_ID
     return forms.IntegerField(
         label=f"{home_name}: {FIELD_LABELS[figure]}",
         min_value=0,
@@ -57,14 +73,7 @@ def _figure_field(home_name: str, figure: str) -> forms.IntegerField:
             "min_value": "Enter a whole number, 0 or more",
             "max_value": f"Enter a number no more than {MAX_COUNT:,}",
         },
-        widget=forms.TextInput(
-            attrs={
-                "class": "nhsuk-input--width-3",
-                "inputmode": "numeric",
-                "autocomplete": "off",
-                "spellcheck": "false",
-            }
-        ),
+        widget=forms.TextInput(attrs=attrs),
     )
 
 

@@ -37,7 +37,7 @@ from django.utils import timezone
 from audit.services import audit_record
 from claims import rules, selectors
 from claims.models import ApprovalPolicy, Worksheet, WorksheetLine
-from claims.notifications import practice_notify
+from claims.notifications import practice_notify, receipt_notify, worksheet_link
 from claims.services import (
     LineEntry,
     WorksheetRefused,
@@ -223,8 +223,8 @@ def claim_query(*, claim: Worksheet, by, message: str) -> Worksheet:
         body=(
             f"The contracting team has a question about the {claim.quarter.label} worksheet of "
             f"{claim.practice.name} ({claim.reference}):\n\n{claim.query_message}\n\n"
-            "Sign in to the Care Home LES service to amend and resubmit it. The days late are "
-            "counted from your first submission."
+            f"Amend and resubmit it here: {worksheet_link(claim.practice, claim.quarter)}\n\n"
+            "The days late are counted from your first submission."
         ),
     )
     return claim
@@ -373,9 +373,12 @@ def worksheet_resubmit(
     _set_payment(claim, payment)
     claim.status, claim.submitted_at = S.SUBMITTED, submitted_at
     claim.save()
-    _record(claim, before, by=by, action="worksheet_resubmit", summary="resubmitted after a query")
+    event = _record(
+        claim, before, by=by, action="worksheet_resubmit", summary="resubmitted after a query"
+    )
     for line in claim.lines.all():
         _carry_forward(line, by=by, reason=f"{claim.reference} resubmitted")
+    receipt_notify(event=event, claim=claim)
     return claim
 
 

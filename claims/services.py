@@ -14,6 +14,7 @@ from django.db import transaction
 from audit.services import audit_record, save_audited
 from claims import rules, selectors
 from claims.models import Quarter, Tariff, Worksheet, WorksheetLine
+from claims.notifications import receipt_notify
 from claims.periods import Period
 from practices.models import Practice
 
@@ -208,10 +209,14 @@ def worksheet_submit(
     by,
     submitted_at: datetime.datetime,
     facts: selectors.QuarterFacts | None = None,
+    receipt: bool = False,
 ) -> Worksheet:
     """Submit a practice's worksheet for a quarter: it becomes the practice's claim, priced by the rules.
 
     Raises :class:`WorksheetRefused` (nothing written) for any error or unconfirmed warning.
+
+    ``receipt``: email the practice a receipt (through the outbox, in the same transaction): the
+    practice's own submissions ask for one; a commissioner's bulk load of past quarters does not.
 
     A bulk load passes the quarter's ``facts``, read with ``lock=True`` inside its own transaction;
     they are kept current (this adds to ``facts.submitted``), and a refusal leaves that transaction
@@ -221,13 +226,13 @@ def worksheet_submit(
             # One submission per practice at a time: two tabs cannot both pass the checks.
             Practice.objects.select_for_update().get(pk=practice.pk)
             facts = selectors.quarter_facts(quarter, [practice.pk])
-            return _submit(practice, quarter, entries, by, submitted_at, facts)
+            return _submit(practice, quarter, entries, by, submitted_at, facts, receipt)
     if not (facts.locked and transaction.get_connection().in_atomic_block):
         raise RuntimeError("Bulk submissions need locked facts and the caller's transaction.")
-    return _submit(practice, quarter, entries, by, submitted_at, facts)
+    return _submit(practice, quarter, entries, by, submitted_at, facts, receipt)
 
 
-def _submit(practice, quarter, entries, by, submitted_at, facts) -> Worksheet:
+def _submit(practice, quarter, entries, by, submitted_at, facts, receipt=False) -> Worksheet:
     """Check, then write; nothing is written before every check has passed."""
     if practice.pk in facts.submitted:
         raise WorksheetRefused(
@@ -275,13 +280,15 @@ def _submit(practice, quarter, entries, by, submitted_at, facts) -> Worksheet:
         ]
     )
     facts.submitted.add(practice.pk)
-    audit_record(
+    event = audit_record(
         by=by,
         action="worksheet_submit",
         obj=worksheet,
         summary=f"{quarter.label} worksheet of {practice} submitted: net {rules.pounds(payment.net)}",
         after={**payment_fields(payment), "submitted_at": submitted_at.isoformat()},
     )
+    if receipt:
+        receipt_notify(event=event, claim=worksheet)
     return worksheet
 
 

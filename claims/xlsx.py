@@ -1,33 +1,26 @@
-"""The worksheet as a file (SPEC §10 layout): the ``.xlsx`` a practice downloads pre-filled with its
-homes and carried-forward openings, and the filled-in file (``.xlsx`` or CSV) it uploads back.
-
-The first sheet has exactly the columns of ``import_worksheets``
-(``practice_ods,quarter,cqc_location_id,opening,new_permanent,temporary,moved_out,died,in_other_home,
-submitted_at``), so the same file also loads through the officers' bulk import. On upload
-``submitted_at`` is ignored: the moment of upload is the submission. Reading goes through
-:func:`imports.tabular.read_table` (size and zip-bomb guards, row numbers as the spreadsheet shows
-them); nothing here writes to the database."""
+"""The worksheet as a spreadsheet a person fills in: the ``.xlsx`` a practice downloads, one row
+per care home with its name and CQC ID, the figures pre-filled exactly as the web form pre-fills
+them (:func:`claims.prefill.worksheet_prefill`), the closing as a formula, the cells the practice
+may not change locked (sheet protection without a password: it guards against slips, not people;
+every figure is checked again on upload), whole-number validation on the cells it fills in, and
+an instructions sheet. The layout is :data:`TEMPLATE`; :mod:`claims.worksheet_file` reads it back
+(and the SPEC §10 machine layout of ``import_worksheets``, which is unchanged)."""
 
 from __future__ import annotations
 
+import datetime
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from carehomes.models import CareHome
-from carehomes_les.identifiers import validate_cqc_location_id, validate_practice_ods
+from django.utils.text import capfirst
+
 from claims import selectors
-from claims.forms import MAX_COUNT
-from claims.importers import WorksheetsImporter
+from claims.forms import FIELD_LABELS, IN_OTHER_HOME_HINT, MAX_COUNT
 from claims.models import Quarter, Worksheet
-from claims.periods import Period
+from claims.prefill import Prefill
 from claims.rules import LONDON
-from claims.services import LineEntry, Problem
-from imports.base import Cells
-from imports.tabular import TableError, read_table
 from practices.models import Practice
 
-COLUMNS = WorksheetsImporter.columns
-COUNTS = ("new_permanent", "temporary", "moved_out", "died", "in_other_home")
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # A text cell starting with one of these is run as a formula by spreadsheet programs (CSV/formula
@@ -58,6 +51,116 @@ def filename(practice: Practice, quarter: Quarter) -> str:
     return f"worksheet-{practice.ods_code}-{quarter.slug}.xlsx"
 
 
+# -- the template's layout ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where things are on the worksheet sheet. Rows and columns are as a spreadsheet numbers them
+    (1-based), so a problem names the cell the practice sees."""
+
+    sheet: str = "Worksheet"
+    ods_row: int = 3  # B3: the practice's ODS code
+    quarter_row: int = 4  # B4: the quarter's label
+    heading_row: int = 8
+    # The columns, left to right: what each holds (a worksheet figure, or a fixed part).
+    columns: tuple[str, ...] = (
+        "care_home",
+        "cqc_location_id",
+        "beds",
+        "opening",
+        "new_permanent",
+        "temporary",
+        "moved_out",
+        "died",
+        "in_other_home",
+        "closing",
+    )
+
+    @property
+    def first_row(self) -> int:
+        return self.heading_row + 1
+
+    def letter(self, name: str) -> str:
+        return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[self.columns.index(name)]
+
+    def column_label(self, name: str) -> str:
+        """``E (New permanent patients)``: how a problem names the column."""
+        return f"{self.letter(name)} ({HEADINGS[name]})"
+
+
+TEMPLATE = Layout()
+FIGURE_NAMES = ("opening", "new_permanent", "temporary", "moved_out", "died", "in_other_home")
+# The headings, in the form's own words (its labels read "Oakwood Lodge: temporary patients").
+HEADINGS = {
+    "care_home": "Care home",
+    "cqc_location_id": "CQC location ID",
+    "beds": "Registered beds",
+    **{name: capfirst(FIELD_LABELS[name]) for name in FIGURE_NAMES},
+    "closing": "Patients at the end of the quarter (closing)",
+}
+HEADINGS["in_other_home"] += " (not paid)"
+LABELS = {"ods": "ODS code", "quarter": "Quarter"}  # the labels in column A of those rows
+WIDTHS = (34, 16, 11, 16, 14, 12, 13, 11, 18, 18)
+INSTRUCTIONS_SHEET = "Instructions"
+
+
+def _instructions(practice: Practice, quarter: Quarter, worksheet: Worksheet | None) -> list[str]:
+    figures = [
+        f"{HEADINGS['opening']}: the practice's patients in the home on "
+        f"{quarter.first_day:%-d %B %Y}. Carried forward from the previous quarter's closing "
+        "figure and locked; if it is wrong, ask your contracting team to correct it. A home's "
+        "first quarter has no figure to carry forward: enter it.",
+        f"{HEADINGS['new_permanent']}: patients who became permanent residents in the quarter "
+        "(not temporary registrations).",
+        f"{HEADINGS['temporary']}: temporary patients in the quarter, including spot-purchase "
+        "beds outside the patient's usual GP area.",
+        f"{HEADINGS['moved_out']}: patients who moved from the home (not those who died).",
+        f"{HEADINGS['died']}: patients who died in the quarter.",
+        f"{HEADINGS['in_other_home']}: {IN_OTHER_HOME_HINT}",
+        f"{HEADINGS['closing']}: worked out for you (opening + new permanent - moved out - "
+        "died). It is next quarter's opening.",
+    ]
+    if worksheet is not None:
+        when = worksheet.first_submitted_at.astimezone(LONDON)
+        return [
+            f"Care Home LES worksheet: {practice.name} ({practice.ods_code}), {quarter.label}",
+            "",
+            f"This worksheet was submitted on {when:%-d %B %Y at %H:%M} (UK time). This copy is "
+            "a record of its figures: it cannot be uploaded again. To change a figure, answer "
+            "a query from your contracting team in the web app.",
+            "",
+            "The columns:",
+            *figures,
+        ]
+    return [
+        f"Care Home LES worksheet: {practice.name} ({practice.ods_code}), {quarter.label}",
+        "",
+        "How to fill it in",
+        f"1. On the {TEMPLATE.sheet} sheet, type the figures for each care home in the white "
+        "cells: whole numbers, 0 where there are none. Grey cells cannot be changed.",
+        "2. Save the file (keep it as .xlsx).",
+        "3. In the Care Home LES web app, open this quarter's worksheet, choose \"Upload a "
+        'filled-in worksheet" and upload the file.',
+        "4. Check the figures and the payment on screen, then submit. Nothing is submitted until "
+        'you select "Submit worksheet".',
+        "",
+        f"The {quarter.label} worksheet is due by {quarter.due_date:%-d %B %Y}. It can be "
+        f"submitted from {_day_after(quarter)}, once the "
+        "quarter has ended. A late worksheet has a deduction.",
+        "",
+        "The columns:",
+        *figures,
+        "",
+        "The sheet is protected without a password to stop slips; every figure is checked again "
+        "when you upload the file, and the web app tells you the row and column of any problem.",
+    ]
+
+
+def _day_after(quarter: Quarter) -> str:
+    return f"{quarter.last_day + datetime.timedelta(days=1):%-d %B %Y}"
+
+
 # -- download ---------------------------------------------------------------------------------
 
 
@@ -66,248 +169,128 @@ def worksheet_workbook(
     practice: Practice,
     quarter: Quarter,
     openings: list[selectors.Opening],
+    prefill: Prefill | None = None,
     worksheet: Worksheet | None = None,
 ) -> bytes:
-    """The worksheet as ``.xlsx``: one row per eligible aligned home with its carried-forward opening
-    (blank for a baseline, for the practice to enter); a submitted worksheet has its figures and first
-    submission moment. A second sheet names the homes."""
+    """The worksheet as ``.xlsx``: one row per eligible aligned home, pre-filled with ``prefill``
+    (the web form's starting figures) and the carried-forward openings; or, once submitted, with
+    the worksheet's figures, every cell locked."""
     import openpyxl  # only the download needs it
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    layout = TEMPLATE
     book = openpyxl.Workbook()
     sheet = book.active
-    sheet.title = "Worksheet"
-    sheet.append(list(COLUMNS))
-    lines = {}
-    submitted_at = None
+    sheet.title = layout.sheet
+    grey = PatternFill("solid", fgColor="E8EDEE")  # NHS pale grey: not for the practice to change
+    thin = Side(style="thin", color="768692")
+    boxed = Border(left=thin, right=thin, top=thin, bottom=thin)
+    unlocked = Protection(locked=False)
+
+    sheet["A1"] = "Care Home LES quarterly worksheet"
+    sheet["A1"].font = Font(bold=True, size=14)
+    meta = [
+        ("Practice", xlsx_text(practice.name)),
+        (LABELS["ods"], xlsx_text(practice.ods_code)),
+        (LABELS["quarter"], xlsx_text(quarter.label)),
+        (
+            "Due by",
+            f"{quarter.due_date:%-d %B %Y} ({quarter.first_day:%-d %B %Y} to "
+            f"{quarter.last_day:%-d %B %Y})",
+        ),
+    ]
+    for offset, (label, value) in enumerate(meta):
+        sheet.cell(row=2 + offset, column=1, value=label).font = Font(bold=True)
+        sheet.cell(row=2 + offset, column=2, value=value)
+    sheet.cell(
+        row=6,
+        column=1,
+        value=(
+            "Submitted: this copy is a record of the figures and cannot be uploaded again."
+            if worksheet is not None
+            else "Type the figures in the white cells (whole numbers, 0 where there are none); "
+            f"grey cells cannot be changed. See the {INSTRUCTIONS_SHEET} sheet."
+        ),
+    ).font = Font(italic=True)
+
+    for index, name in enumerate(layout.columns, start=1):
+        cell = sheet.cell(row=layout.heading_row, column=index, value=HEADINGS[name])
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.fill, cell.border = grey, boxed
+    sheet.row_dimensions[layout.heading_row].height = 48
+
     if worksheet is not None:
-        lines = {line.care_home_id: line for line in worksheet.lines.all()}
-        submitted_at = worksheet.first_submitted_at.astimezone(LONDON).isoformat()
-        homes = [line.care_home for line in lines.values()]
+        lines = sorted(worksheet.lines.all(), key=lambda line: (line.care_home.name, line.pk))
         rows = [
-            (line.care_home, line.opening, [getattr(line, c) for c in COUNTS])
-            for line in sorted(lines.values(), key=lambda line: line.care_home.name)
+            (line.care_home, {name: getattr(line, name) for name in FIGURE_NAMES}, set())
+            for line in lines
         ]
     else:
-        homes = [o.care_home for o in openings]
-        rows = [(o.care_home, o.value, [None] * len(COUNTS)) for o in openings]
-    for home, opening, counts in rows:
-        sheet.append(
-            [
-                xlsx_text(practice.ods_code),
-                xlsx_text(quarter.label),
-                xlsx_text(home.cqc_location_id),
-                opening,
-                *counts,
-                xlsx_text(submitted_at),
-            ]
-        )
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for letter, width in zip("ABCDEFGHIJ", (13, 11, 16, 9, 14, 11, 10, 7, 14, 27), strict=True):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = "A2"
-    if rows:
-        whole = DataValidation(
-            type="whole",
-            operator="between",
-            formula1="0",
-            formula2=str(MAX_COUNT),
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="Whole numbers only",
-            error="Enter a whole number, 0 or more.",
-        )
-        whole.add(f"D2:I{len(rows) + 1}")
-        sheet.add_data_validation(whole)
+        prefill = prefill or Prefill()
+        rows = []
+        for opening in openings:
+            pk = opening.care_home.pk
+            values = {name: prefill.value(pk, name) for name in FIGURE_NAMES}
+            editable = set(FIGURE_NAMES) - {"opening"}
+            if opening.is_baseline:
+                editable.add("opening")
+            else:
+                values["opening"] = opening.value
+            rows.append((opening.care_home, values, editable))
 
-    names = book.create_sheet("Care homes")
-    names.append(["cqc_location_id", "name", "postcode", "registered_beds", "opening"])
-    if worksheet is not None:
-        notes = {pk: line.get_opening_source_display() for pk, line in lines.items()}
-    else:
-        notes = {o.care_home.pk: _opening_note(o) for o in openings}
-    for home in sorted(homes, key=lambda h: h.name):
-        names.append(
-            [
-                xlsx_text(home.cqc_location_id),
-                xlsx_text(home.name),
-                xlsx_text(home.postcode),
-                home.beds,
-                xlsx_text(notes.get(home.pk, "")),
-            ]
-        )
-    for cell in names[1]:
-        cell.font = Font(bold=True)
-    for letter, width in zip("ABCDE", (16, 40, 11, 16, 60), strict=True):
-        names.column_dimensions[letter].width = width
+    whole = DataValidation(
+        type="whole",
+        operator="between",
+        formula1="0",
+        formula2=str(MAX_COUNT),
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
+        errorTitle="Whole numbers only",
+        error=f"Enter a whole number from 0 to {MAX_COUNT:,} (0 if there are none).",
+        promptTitle="A whole number",
+        prompt="0 if there are none",
+    )
+    letter = layout.letter
+    for number, (home, values, editable) in enumerate(rows, start=layout.first_row):
+        fixed = {
+            "care_home": xlsx_text(home.name),
+            "cqc_location_id": xlsx_text(home.cqc_location_id),
+            "beds": home.beds,
+            "closing": (
+                f"={letter('opening')}{number}+{letter('new_permanent')}{number}"
+                f"-{letter('moved_out')}{number}-{letter('died')}{number}"
+            ),
+        }
+        for index, name in enumerate(layout.columns, start=1):
+            cell = sheet.cell(row=number, column=index, value=fixed.get(name, values.get(name)))
+            cell.border = boxed
+            if name in editable:
+                cell.protection = unlocked
+                whole.add(cell.coordinate)
+            else:
+                cell.fill = grey
+    if whole.sqref:
+        sheet.add_data_validation(whole)
+    for index, width in enumerate(WIDTHS, start=1):
+        sheet.column_dimensions["ABCDEFGHIJ"[index - 1]].width = width
+    sheet.freeze_panes = f"C{layout.first_row}"
+    # Protected without a password: the practice can still select, widen columns and copy.
+    sheet.protection.sheet = True
+    sheet.protection.formatColumns = False
+    sheet.protection.formatRows = False
+
+    notes = book.create_sheet(INSTRUCTIONS_SHEET)
+    for text in _instructions(practice, quarter, worksheet):
+        notes.append([xlsx_text(text)])
+    notes["A1"].font = Font(bold=True, size=14)
+    notes.column_dimensions["A"].width = 120
+    for row in notes.iter_rows():
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    notes.protection.sheet = True
 
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def _opening_note(opening: selectors.Opening) -> str:
-    if opening.is_baseline:
-        return (
-            "First quarter for this home: enter the number of patients at the start of the quarter"
-        )
-    return (
-        f"Carried forward from {opening.carried_from.worksheet.quarter.label}: "
-        f"{opening.value} (cannot be changed)"
-    )
-
-
-# -- upload -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, order=True)
-class FileProblem:
-    """Something wrong in the uploaded file: the spreadsheet row (``None``: the worksheet as a whole),
-    the column, the home it concerns (if known) and the reason."""
-
-    row: int | None
-    column: str
-    home: str
-    reason: str
-
-    def __str__(self):
-        where = ", ".join(
-            part
-            for part in (
-                f"row {self.row}" if self.row is not None else "",
-                f"column {self.column}" if self.column else "",
-                self.home,
-            )
-            if part
-        )
-        return f"{where}: {self.reason}" if where else self.reason
-
-
-@dataclass
-class UploadedWorksheet:
-    """The figures read from an uploaded file, by care home id, and the file's problems."""
-
-    entries: dict[int, LineEntry] = field(default_factory=dict)
-    rows: dict[int, int] = field(default_factory=dict)  # care home id → spreadsheet row
-    broken: set[int] = field(default_factory=set)  # homes whose row has a problem
-    problems: list[FileProblem] = field(default_factory=list)
-    readable: bool = True  # False when the file as a whole could not be read as the worksheet
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def read_worksheet_file(
-    content: bytes,
-    name: str,
-    *,
-    practice: Practice,
-    period: Period,
-    openings: list[selectors.Opening],
-) -> UploadedWorksheet:
-    """Read the practice's filled-in worksheet for ``period``. Rows must be for this practice and
-    quarter and an eligible home aligned with it; every figure a whole number. Problems name the row,
-    the column and the home. The SPEC §4 rules are checked afterwards by the service
-    (:func:`map_problems` puts its problems on the file's rows)."""
-    result = UploadedWorksheet()
-    try:
-        table = read_table(content, name, COLUMNS)
-    except TableError as error:
-        result.problems = [FileProblem(p.row, p.column, "", p.reason) for p in error.problems]
-        result.readable = False
-        return result
-    result.problems += [FileProblem(p.row, p.column, "", p.reason) for p in table.problems]
-    homes = {o.care_home.cqc_location_id: o.care_home for o in openings}
-    for row in table.rows:
-        problems = []
-        cells = Cells(row, problems)
-        ods = cells.identifier("practice_ods", validate_practice_ods)
-        if "practice_ods" not in cells.failed and ods != practice.ods_code:
-            cells.problem(
-                "practice_ods",
-                f"is {ods}: this worksheet is for {practice.ods_code} ({practice.name}) only.",
-            )
-        _check_quarter(cells, period)
-        cqc = cells.identifier("cqc_location_id", validate_cqc_location_id)
-        home = named = homes.get(cqc) if "cqc_location_id" not in cells.failed else None
-        if "cqc_location_id" not in cells.failed and home is None:
-            cells.problem(
-                "cqc_location_id",
-                f"{cqc} is not an elderly or EMI care home aligned with {practice.name} in "
-                f"{period.label}.",
-            )
-        elif home is not None and home.pk in result.rows:
-            cells.problem(
-                "cqc_location_id",
-                f"{cqc} is already on row {result.rows[home.pk]}: a worksheet has one line per home.",
-            )
-            home = None  # the first row stands for the home
-        opening = _figure(cells, "opening") if row["opening"] else None
-        counts = {c: _figure(cells, c) for c in COUNTS}
-        # submitted_at is ignored: the moment of upload is the submission.
-        if home is not None:
-            result.rows[home.pk] = row.number
-        result.problems += [
-            FileProblem(p.row, p.column, named.name if named else "", p.reason) for p in problems
-        ]
-        if home is None:
-            continue
-        if problems:
-            result.broken.add(home.pk)
-            continue
-        result.entries[home.pk] = LineEntry(opening=opening, **counts)
-    return result
-
-
-def _figure(cells: Cells, column: str) -> int | None:
-    return cells.whole_number(column, minimum=0, maximum=MAX_COUNT)
-
-
-def _check_quarter(cells: Cells, period: Period) -> None:
-    value = cells.row["quarter"]
-    if not value:
-        cells.problem("quarter", "is blank: it is required.")
-        return
-    try:
-        given = Period.parse(value)
-    except ValueError as error:
-        cells.problem("quarter", str(error))
-        return
-    if given != period:
-        cells.problem("quarter", f"is {given.label}: this worksheet is for {period.label} only.")
-
-
-def map_problems(
-    problems: list[Problem], uploaded: UploadedWorksheet, homes: dict[int, CareHome]
-) -> list[FileProblem]:
-    """The service's problems on the file's rows and columns. A home whose row already has a problem
-    has no line, so the service's "no figures given" for it is left out."""
-    mapped = []
-    for problem in problems:
-        reason = problem.message if problem.message.endswith(".") else f"{problem.message}."
-        if problem.care_home_id is None:
-            column = "quarter" if problem.message.startswith("Submit the ") else "practice_ods"
-            mapped.append(FileProblem(None, column, "", reason))
-            continue
-        if problem.care_home_id in uploaded.broken:
-            continue
-        home = homes.get(problem.care_home_id)
-        name = home.name if home else problem.home
-        row = uploaded.rows.get(problem.care_home_id)
-        if row is None:
-            identifier = f" ({home.cqc_location_id})" if home else ""
-            mapped.append(
-                FileProblem(
-                    None,
-                    "cqc_location_id",
-                    name,
-                    f"the file has no row for {name}{identifier}: every eligible care home aligned "
-                    "with the practice in the quarter needs one.",
-                )
-            )
-            continue
-        mapped.append(FileProblem(row, problem.field or "cqc_location_id", name, reason))
-    return mapped

@@ -81,7 +81,20 @@ def read_table(
 
     Entirely blank rows are skipped (spreadsheets often end with some); row numbers still count
     them, so a reported row is the row the officer sees."""
-    records = _records(content, filename)
+    return table_from_records(read_records(content, filename), columns, optional)
+
+
+def read_records(content: bytes, filename: str) -> list[list]:
+    """The raw records of a CSV or of an ``.xlsx``'s first sheet (typed cells, trailing blanks
+    dropped), with every guard of :func:`read_table`: for a reader that finds its own header
+    (the practice's worksheet template, say). Raises :class:`TableError`."""
+    return _records(content, filename)
+
+
+def table_from_records(
+    records: list[list], columns: Sequence[str], optional: Sequence[str] = ()
+) -> Table:
+    """:func:`read_table` on records already read."""
     header_index = _header(records[0] if records else None, columns, optional)
     rows, problems = [], []
     for number, record in enumerate(records[1:], start=2):

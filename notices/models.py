@@ -15,6 +15,7 @@ class Notice(models.Model):
         LATE = "late", "Late worksheet notice"
         REMITTANCE = "remittance", "Remittance advice"
         CLAIM = "claim", "Claim update"
+        RECEIPT = "receipt", "Worksheet receipt"
         OUTCOMES_REMINDER = "outcomes_reminder", "Outcomes report reminder"
         OUTCOMES_LATE = "outcomes_late", "Late outcomes report notice"
         AUDIT = "audit", "Audit request"

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from claims import selectors
 from claims.models import Quarter, Worksheet
+from claims.notifications import worksheet_link
 from claims.periods import Period
 from claims.rules import Band, band_for
 from claims.services import quarter_for
@@ -106,9 +107,7 @@ def _owing(quarter: Quarter):
 
 
 def _link(quarter: Quarter, practice) -> str:
-    return settings.SITE_URL + reverse(
-        "claims:worksheet", kwargs={"ods_code": practice.ods_code, "quarter": quarter.slug}
-    )
+    return worksheet_link(practice, quarter)
 
 
 def _reminder(quarter: Quarter, practice, bands) -> tuple[str, str]:

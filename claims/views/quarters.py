@@ -28,7 +28,8 @@ VIEW_WORKSHEETS = (Permission.SUBMIT_WORKSHEET, Permission.VIEW_CLAIMS)
 
 
 class Status(enum.StrEnum):
-    OPEN = "open"  # not yet due
+    NOT_YET_OPEN = "not_yet_open"  # the quarter has not ended: it can be filled in, not submitted
+    OPEN = "open"  # ended, not yet due
     DUE_TODAY = "due_today"
     SUBMITTED = "submitted"
     LATE = "late"  # past its due date, not submitted, a submission would still be paid
@@ -57,6 +58,7 @@ class QuarterStatus:
         if self.status == Status.SUBMITTED:
             return "nhsuk-tag--green" if self.worksheet.days_late == 0 else "nhsuk-tag--orange"
         return {
+            Status.NOT_YET_OPEN: "nhsuk-tag--white",
             Status.OPEN: "nhsuk-tag--blue",
             Status.DUE_TODAY: "nhsuk-tag--yellow",
             Status.LATE: "nhsuk-tag--red",
@@ -67,6 +69,16 @@ class QuarterStatus:
     @property
     def owed(self) -> bool:
         return self.status not in (Status.NOT_DUE, Status.SUBMITTED)
+
+    @property
+    def submittable(self) -> bool:
+        """Owed and open for submission now (the gap rule aside)."""
+        return self.owed and self.status != Status.NOT_YET_OPEN
+
+    @property
+    def opens_on(self) -> datetime.date:
+        """The first day the worksheet can be submitted: the day after the quarter ends."""
+        return self.period.next().first_day
 
 
 def quarter_status(
@@ -105,6 +117,14 @@ def quarter_status(
     if not in_force:
         return status(Status.NOT_DUE, "Not due", "No LES agreement was in force.")
     late = (today - due_date).days
+    if today <= period.last_day:
+        opens = period.next().first_day
+        return status(
+            Status.NOT_YET_OPEN,
+            f"Opens {wording.day(opens)}",
+            f"The quarter has not ended: fill it in as you go, submit it from "
+            f"{wording.day(opens)}. Due by {wording.day(due_date)}.",
+        )
     if late < 0:
         return status(
             Status.OPEN, "Open", f"Due in {wording.days(-late)}, on {wording.day(due_date)}."
@@ -201,6 +221,16 @@ def practice_quarters(scope: Scope, practice: Practice, *, today: datetime.date)
     return list(reversed(rows))
 
 
+def due_first(rows: list[QuarterStatus]) -> list[QuarterStatus]:
+    """The quarters in the order a practice works through them: those it can submit now, oldest
+    first (the gap rule makes it submit them in that order), then the quarter not yet open, then
+    the rest, most recent first."""
+    submittable = sorted((r for r in rows if r.submittable), key=lambda r: r.period)
+    not_open = [r for r in rows if r.status == Status.NOT_YET_OPEN]
+    rest = [r for r in rows if not r.submittable and r.status != Status.NOT_YET_OPEN]
+    return submittable + not_open + rest
+
+
 class PracticeQuartersView(AccessMixin, TemplateView):
     """The practice's quarters. Practice managers fill in or upload a worksheet from here; officers
     and auditors see where each quarter stands and open submitted worksheets read-only."""
@@ -211,7 +241,7 @@ class PracticeQuartersView(AccessMixin, TemplateView):
     def get_context_data(self, **kwargs):
         practice = get_object_or_404(self.scope.practices(), ods_code=self.kwargs["ods_code"])
         today = timezone.localdate()
-        rows = practice_quarters(self.scope, practice, today=today)
+        rows = due_first(practice_quarters(self.scope, practice, today=today))
         return super().get_context_data(
             practice=practice,
             today=today,

@@ -1,4 +1,5 @@
-"""Uploading the filled-in worksheet (``.xlsx`` or CSV, SPEC §10 layout) for one practice and quarter.
+"""Uploading the filled-in worksheet for one practice and quarter: the downloaded template, or the
+SPEC §10 machine layout (``.xlsx`` or CSV; :mod:`claims.worksheet_file` tells them apart).
 
 The file is read and checked, then shown exactly as the form's preview: every problem by row, column
 and home, or the payment the figures produce. Nothing is written here. The preview's "Submit
@@ -14,7 +15,7 @@ from django.shortcuts import render
 from django.views import View
 
 from accounts.access import Permission
-from claims import xlsx
+from claims import worksheet_file
 from claims.forms import COUNTS, WorksheetForm, WorksheetUploadForm, field_name
 from claims.services import worksheet_assemble
 from claims.views.page import worksheet_page
@@ -39,7 +40,7 @@ class WorksheetUploadView(WorksheetMixin, View):
             return self.render_upload(form)
         name = form.cleaned_data["file"].name
         openings = self.openings()
-        uploaded = xlsx.read_worksheet_file(
+        uploaded = worksheet_file.read_worksheet_file(
             form.content, name, practice=self.practice, period=self.period, openings=openings
         )
         problems = list(uploaded.problems)
@@ -54,14 +55,15 @@ class WorksheetUploadView(WorksheetMixin, View):
                     facts=self.facts(),
                 )
             except LookupError as missing:  # no tariff covers the quarter's year
-                problems.append(xlsx.FileProblem(None, "quarter", "", str(missing)))
+                problems.append(
+                    worksheet_file.FileProblem(None, uploaded.column("quarter"), "", str(missing))
+                )
             else:
                 homes = {o.care_home.pk: o.care_home for o in openings}
                 errors = [p for p in assembled.problems if not p.is_warning]
-                problems += xlsx.map_problems(errors, uploaded, homes)
+                problems += worksheet_file.map_problems(errors, uploaded, homes)
         if problems:
-            order = {column: i for i, column in enumerate(xlsx.COLUMNS)}
-            problems.sort(key=lambda p: (p.row is not None, p.row or 0, order.get(p.column, -1)))
+            problems = uploaded.sort_problems(problems)
             return self.render_upload(WorksheetUploadForm(), problems=problems, filename=name)
         # The preview: the figures as the form would post them.
         data = {}
@@ -98,6 +100,6 @@ class WorksheetUploadView(WorksheetMixin, View):
             form=form,
             problems=list(problems),
             filename=filename,
-            columns=",".join(xlsx.COLUMNS),
+            columns=",".join(worksheet_file.COLUMNS),
         )
         return render(self.request, "claims/worksheet_upload.html", context)

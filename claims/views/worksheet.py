@@ -22,11 +22,18 @@ from django.views import View
 
 from accounts.access import Permission
 from accounts.views import AccessMixin
-from carehomes.register import QuarterFigures, register_figures
 from claims import rules, selectors, xlsx
-from claims.forms import COLUMN_HEADINGS, FIGURES, WorksheetForm, field_name
+from claims.forms import (
+    COLUMN_HEADINGS,
+    FIGURES,
+    IN_OTHER_HOME_HINT,
+    IN_OTHER_HOME_HINT_ID,
+    WorksheetForm,
+    field_name,
+)
 from claims.models import Quarter, Worksheet, WorksheetLine
 from claims.periods import Period
+from claims.prefill import Prefill, worksheet_prefill
 from claims.review import TransitionRefused, worksheet_resubmit
 from claims.services import WorksheetRefused, quarter_for, worksheet_assemble, worksheet_submit
 from claims.views import wording
@@ -110,6 +117,15 @@ class WorksheetMixin(AccessMixin):
     def openings(self) -> list[selectors.Opening]:
         return self.facts().openings.get(self.practice.pk, [])
 
+    def prefill(self) -> Prefill:
+        """The figures the form (and the downloaded spreadsheet) start with."""
+        return worksheet_prefill(
+            practice=self.practice,
+            first_day=self.period.first_day,
+            last_day=self.period.last_day,
+            openings=self.openings(),
+        )
+
     def base_context(self) -> dict:
         """What every worksheet page says about the quarter and whether a worksheet is owed."""
         facts = self.facts()
@@ -144,6 +160,8 @@ class WorksheetMixin(AccessMixin):
             "opens_on": self.period.next().first_day,
             "can_submit": self.can_submit,
             "headings": [COLUMN_HEADINGS[f] for f in FIGURES],
+            "in_other_home_hint": IN_OTHER_HOME_HINT,
+            "in_other_home_hint_id": IN_OTHER_HOME_HINT_ID,
         }
 
 
@@ -163,9 +181,11 @@ class WorksheetView(WorksheetMixin, View):
             return self.render_submitted()
         if not self.can_submit:
             return self.render_owed()
-        initial, prefill = self.register_prefill()
-        form = WorksheetForm(initial=initial, openings=self.openings())
-        return self.render_form(form, None, prefill=prefill)
+        prefill = self.prefill()
+        form = WorksheetForm(initial=prefill.initial(), openings=self.openings())
+        return self.render_form(
+            form, None, prefill=prefill.differences if prefill.from_register else None
+        )
 
     def post(self, request, **kwargs):
         if not self.can_submit:
@@ -218,6 +238,7 @@ class WorksheetView(WorksheetMixin, View):
                         entries=form.entries(),
                         by=request.user,
                         submitted_at=moment,
+                        receipt=True,
                     )
         except WorksheetRefused as refused:  # something changed since the checks above
             assembled.problems = refused.problems
@@ -235,28 +256,6 @@ class WorksheetView(WorksheetMixin, View):
             f"{wording.money(worksheet.net_pence)}.",
         )
         return HttpResponseRedirect(self.url())
-
-    # What the register can fill in (it cannot know of patients living in other homes).
-    REGISTER_FIGURES = ("new_permanent", "temporary", "moved_out", "died")
-
-    def register_prefill(self) -> tuple[dict, list[dict] | None]:
-        """The form's figures from the practice's care-home register, where it keeps one, and for
-        each home where the register's residents at the start differ from the opening carried
-        forward, the two figures (the practice checks which is right)."""
-        figures = register_figures(self.practice, self.period.first_day, self.period.last_day)
-        if not figures:
-            return {}, None
-        initial, rows = {}, []
-        for opening in self.openings():
-            home = opening.care_home
-            found = figures.get(home.pk, QuarterFigures())
-            for figure in self.REGISTER_FIGURES:
-                initial[field_name(home.pk, figure)] = getattr(found, figure)
-            if opening.is_baseline:
-                initial[field_name(home.pk, "opening")] = found.at_start
-            elif opening.value != found.at_start:
-                rows.append({"home": home, "carried": opening.value, "register": found.at_start})
-        return initial, rows
 
     def submitted_figures(self) -> dict:
         """The figures as submitted, for the practice to amend in answer to a query."""
@@ -311,16 +310,17 @@ class WorksheetView(WorksheetMixin, View):
 
 
 class WorksheetDownloadView(WorksheetMixin, View):
-    """The worksheet as ``.xlsx``: pre-filled with the homes and carried-forward openings, or, once
-    submitted, with its figures (the same layout ``import_worksheets`` reads)."""
+    """The worksheet as ``.xlsx`` for a person to fill in: pre-filled as the form is (the same
+    :meth:`prefill`), or, once submitted, with its figures, every cell locked."""
 
     def get(self, request, **kwargs):
         self.find()
-        openings = [] if self.worksheet is not None else self.openings()
+        submitted = self.worksheet is not None
         content = xlsx.worksheet_workbook(
             practice=self.practice,
             quarter=self.quarter,
-            openings=openings,
+            openings=[] if submitted else self.openings(),
+            prefill=None if submitted else self.prefill(),
             worksheet=self.worksheet,
         )
         response = HttpResponse(content, content_type=xlsx.CONTENT_TYPE)

@@ -13,6 +13,7 @@ from claims.models import Quarter, Worksheet
 from claims.periods import Period
 from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.xlsx import TEMPLATE
 from tests import factories as f
 from tests.browser.helpers import sign_in
 
@@ -108,13 +109,12 @@ def test_practice_manager_fills_checks_confirms_and_submits_a_worksheet(
     assert (claim.gross_pence, claim.days_late) == (gross * 100, 0)
     assert claim.lines.get(care_home=rosedale).beds_warning_confirmed
 
-    # The worksheet as a spreadsheet, in the layout import_worksheets reads.
+    # The worksheet as a spreadsheet: the template, with the submitted figures.
     with page.expect_download() as download:
         page.get_by_role("link", name="Download this worksheet as a spreadsheet (.xlsx)").click()
     sheet = load_workbook(io.BytesIO(open(download.value.path(), "rb").read())).worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:4] == ("practice_ods", "quarter", "cqc_location_id", "opening")
-    assert {(r[0], r[2]) for r in rows[1:]} == {
-        ("C87001", oakwood.cqc_location_id),
-        ("C87001", rosedale.cqc_location_id),
+    rows = list(sheet.iter_rows(min_row=TEMPLATE.first_row, values_only=True))
+    assert {(r[0], r[1]) for r in rows} == {
+        ("Oakwood Lodge", oakwood.cqc_location_id),
+        ("Rosedale House", rosedale.cqc_location_id),
     }

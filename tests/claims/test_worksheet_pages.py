@@ -114,6 +114,18 @@ def test_quarter_status_open_the_day_before_it_is_due():
     assert (status.status, status.detail) == (Status.OPEN, "Due in 1 day, on 14 October 2019.")
 
 
+def test_quarter_status_not_yet_open_until_the_quarter_ends():
+    last_day, first_open = (
+        status_on(datetime.date(2019, 9, 30)),
+        status_on(datetime.date(2019, 10, 1)),
+    )
+    assert (last_day.status, last_day.title) == (Status.NOT_YET_OPEN, "Opens 1 October 2019")
+    assert "submit it from 1 October 2019. Due by 14 October 2019." in last_day.detail
+    assert last_day.tag != first_open.tag
+    assert (first_open.status, first_open.title) == (Status.OPEN, "Open")
+    assert first_open.detail == "Due in 13 days, on 14 October 2019."
+
+
 @pytest.mark.parametrize(
     ("days_late", "status", "band"),
     [
@@ -166,7 +178,8 @@ def test_quarters_page_from_first_aligned_quarter_to_today_writing_nothing(
         assert label in text
     assert "2018/19 Q4" not in text
     assert "2019/20 Q4" not in text
-    assert "Due in 55 days, on 14 January 2020." in text  # the current quarter
+    assert "Opens 1 January 2020" in text  # the current quarter: not submittable yet
+    assert "Due in 55 days" not in text
     assert "Missing" in text  # Q1, 129 days late
     assert "14 Oct 2019" in text  # Q2's default due date, though nobody opened the quarter
     assert not Quarter.objects.exists()
@@ -553,3 +566,25 @@ def test_form_queries_do_not_grow_with_homes(db, client, clock):
         return data
 
     assert _form_queries(client, ten, Q2, check(ten)) == _form_queries(client, one, Q2, check(one))
+
+
+def test_quarters_page_lists_the_quarter_due_first_then_the_one_not_yet_open(
+    client, manager, practice, oakwood, clock
+):
+    submit(
+        practice,
+        Q1,
+        {oakwood.pk: LineEntry(opening=10, new_permanent=0, temporary=0, moved_out=0, died=0)},
+        at(datetime.date(2019, 7, 10)),
+    )
+    client.force_login(manager)
+    clock(at(datetime.date(2019, 10, 5)))  # Q2 due on 14 October; Q3 in progress
+    page = client.get(reverse("claims:practice_quarters", args=[practice.ods_code]))
+    assert [row.period.label for row in page.context["rows"]] == [
+        "2019/20 Q2",
+        "2019/20 Q3",
+        "2019/20 Q1",
+    ]
+    text = page.content.decode()
+    assert text.index("Due in 9 days, on 14 October 2019.") < text.index("Opens 1 January 2020")
+    assert text.count(">Open</strong>") == 1  # the due quarter alone is "Open"

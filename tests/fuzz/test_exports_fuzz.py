@@ -33,6 +33,7 @@ from claims.review import claim_approve, claim_check, claim_waive
 from claims.rules import LONDON
 from claims.runs import payment_run_close, payment_run_create
 from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.xlsx import TEMPLATE
 from reports.figures import Column, Figure
 from tests import factories as f
 from tests.fuzz.helpers import example_savepoint
@@ -77,21 +78,34 @@ def assert_csv_safe(rows: list[list[str]], numeric: tuple[str, ...]) -> None:
             assert cell == "" or is_number(cell), f"{name} is not a number: {cell!r}"
 
 
-def assert_xlsx_safe(content: bytes, numeric_columns: dict[str, tuple[int, ...]]) -> list:
-    """No formula cells, no text starting as a formula; the given columns (1-based, by sheet
-    title) hold numbers. Returns every text cell's value."""
+def assert_xlsx_safe(
+    content: bytes,
+    numeric_columns: dict[str, tuple[int, ...]],
+    formulas=lambda cell: None,
+    numbers_from_row: int = 2,
+) -> list:
+    """No formula cells but the ones ``formulas(cell)`` names, no text starting as a formula; the
+    given columns (1-based, by sheet title) hold numbers. Returns every text cell's value."""
     book = openpyxl.load_workbook(io.BytesIO(content))
     texts = []
     for sheet in book.worksheets:
         for row in sheet.iter_rows(min_row=2):
             for cell in row:
-                assert cell.data_type != "f", f"a formula cell {cell.coordinate}: {cell.value!r}"
+                if cell.data_type == "f":
+                    assert cell.value == formulas(cell), (
+                        f"a formula cell {cell.coordinate}: {cell.value!r}"
+                    )
+                    continue
                 if isinstance(cell.value, str):
                     texts.append(cell.value)
                     assert not cell.value.startswith(FORMULA_STARTS), (
                         f"unneutralised {sheet.title}!{cell.coordinate}: {cell.value!r}"
                     )
-                if cell.column in numeric_columns.get(sheet.title, ()) and cell.value is not None:
+                if (
+                    cell.column in numeric_columns.get(sheet.title, ())
+                    and cell.row >= numbers_from_row
+                    and cell.value is not None
+                ):
                     assert isinstance(cell.value, int | float), (
                         f"{sheet.title}!{cell.coordinate} is not a number: {cell.value!r}"
                     )
@@ -270,12 +284,15 @@ def test_worksheet_xlsx_download_neutralises_every_text_cell(client, commissione
             )
         )
         assert response.status_code == 200
-        # Worksheet: opening and the counts (D–I); Care homes: registered beds (D).
+        # The template: registered beds, opening and the counts (C–I); the one formula is each
+        # home's closing (J), opening + new permanent - moved out - died.
         texts_found = assert_xlsx_safe(
-            response.content, {"Worksheet": (4, 5, 6, 7, 8, 9), "Care homes": (4,)}
+            response.content,
+            {"Worksheet": (3, 4, 5, 6, 7, 8, 9)},
+            formulas=lambda c: f"=D{c.row}+E{c.row}-G{c.row}-H{c.row}" if c.column == 10 else None,
+            numbers_from_row=TEMPLATE.first_row,
         )
         assert in_xlsx(text["home"], texts_found)
-        assert in_xlsx(text["postcode"][:8], texts_found)
 
 
 @pytest.mark.parametrize("slug", ["submissions", "spend-by-pcn", "deductions", "trends"])

@@ -13,7 +13,7 @@ from django.urls import reverse
 from carehomes.models import CareHome
 from claims.models import Quarter, Worksheet
 from claims.periods import Period
-from claims.xlsx import xlsx_text
+from claims.xlsx import TEMPLATE, xlsx_text
 from imports.base import ImportContext
 from imports.services import import_file
 from imports.tabular import TableError, read_table
@@ -175,8 +175,9 @@ def test_worksheet_download_with_a_control_character_in_a_home_name(client):
         )
     )
     assert response.status_code == 200
-    names = openpyxl.load_workbook(io.BytesIO(response.content))["Care homes"]
-    assert names["B2"].value == "'=Home" and names["B2"].data_type == "s"
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content))["Worksheet"]
+    name = sheet.cell(row=TEMPLATE.first_row, column=1)
+    assert name.value == "'=Home" and name.data_type == "s"
 
 
 def test_xlsx_text_removes_control_characters_before_neutralising():
