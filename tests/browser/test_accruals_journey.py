@@ -97,7 +97,7 @@ def test_officer_reads_the_accruals_at_a_month_end(page, live_server, check_page
 
     # A date that is not real: the error summary, and no figures.
     page.goto("/reports/accruals/?date=2019-02-30")
-    expect(page.get_by_role("alert")).to_contain_text("Enter a real date")
+    expect(page.get_by_role("alert")).to_contain_text("The date of the accrual must be a real date")
     expect(page.get_by_role("table")).to_have_count(0)
     check_page("accruals with a date that is not real")
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from outcomes.models import OutcomesPeriod
 from tests import factories as f
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import fill_date, sign_in
 
 
 def test_manager_records_meeting_sends_outcomes_report_and_officer_sees_it(
@@ -40,7 +40,7 @@ def test_manager_records_meeting_sends_outcomes_report_and_officer_sees_it(
     expect(page.get_by_text("No patient-identifiable data")).to_be_visible()
     check_page("meeting form")
     page.get_by_label("Care home", exact=True).select_option(label=str(alignment.care_home))
-    page.get_by_label("Meeting date").fill(timezone.localdate().isoformat())
+    fill_date(page, "Meeting date", timezone.localdate())
     page.get_by_label("Who attended").fill("Dr A Gunasekera (lead GP), J Smith (home manager)")
     page.get_by_label("Notes of the discussion (anonymised)").fill(
         "Two falls admissions discussed."
