@@ -62,8 +62,8 @@ class DateInput(forms.MultiWidget):
             match = _ISO.match(raw)
             if match:
                 year, month, day = match.groups()
-                return [day, month, year]
-            return [raw, "", ""] if raw.strip() else ["", "", ""]
+                return [str(int(day)), str(int(month)), year]
+            return raw  # not a date: DateField.to_python says so
         return super().value_from_datadict(data, files, name)
 
     def value_omitted_from_data(self, data, files, name):
@@ -111,6 +111,12 @@ class DateField(forms.Field):
         if isinstance(value, datetime.date):
             return value
         if isinstance(value, str):
+            if not value.strip():
+                return None
+            if _iso_date(value) is None:
+                raise ValidationError(
+                    self.error_messages["invalid"].format(label=self._label), code="invalid"
+                )
             value = DateInput().decompress(value)
         parts = [str(part or "").strip() for part in (value or [])] + ["", "", ""]
         day, month, year = parts[:3]

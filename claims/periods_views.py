@@ -12,12 +12,12 @@ from django.views.generic import TemplateView
 
 from accounts.access import Permission
 from accounts.views import AccessMixin
+from carehomes_les.formatting import money
 from carehomes_les.forms import DateField, NHSForm
 from carehomes_les.views import ServiceFormView
 from claims import services
 from claims.models import LatenessBand, Quarter, Tariff
 from claims.periods import Period
-from claims.rules import pounds
 
 
 class PeriodsView(AccessMixin, TemplateView):
@@ -44,9 +44,9 @@ class PeriodsView(AccessMixin, TemplateView):
                     "tariff": t,
                     "year": Period(t.year, 1).financial_year,
                     "rates": [
-                        pounds(t.new_permanent_pence),
-                        pounds(t.continuing_pence),
-                        pounds(t.temporary_pence),
+                        money(t.new_permanent_pence),
+                        money(t.continuing_pence),
+                        money(t.temporary_pence),
                     ],
                     "editable": t.starts_on > today,
                 }
