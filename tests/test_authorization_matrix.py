@@ -268,6 +268,11 @@ REGISTRY_READERS = codes(403, 200, 200, 200)
 EVERYONE = codes(200, 200, 200, 200)
 AUDITORS = codes(403, 200, 200, 403)
 
+
+def _help_page(o):
+    return {"page": "practice-manager"}
+
+
 # url name → (kwargs builder, expected GET status per role[, method])
 MATRIX = {
     "home": (_none, EVERYONE),
@@ -278,6 +283,9 @@ MATRIX = {
     "two_factor_verify": (_none, codes(200, 200, 200, 200)),
     "two_factor_setup": (_none, codes(200, 302, 302, 302)),
     "accessibility": (_none, codes(200, 200, 200, 200, anonymous=200)),
+    # The user guide: public, like the accessibility statement (ADR 0028).
+    "help": (_none, codes(200, 200, 200, 200, anonymous=200)),
+    "help_page": (_help_page, codes(200, 200, 200, 200, anonymous=200)),
     # Probes for the platform: no sign-in, no data in the answer (carehomes_les/health.py).
     "healthz": (_none, codes(200, 200, 200, 200, anonymous=200)),
     "readyz": (_none, codes(200, 200, 200, 200, anonymous=200)),
