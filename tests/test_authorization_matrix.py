@@ -249,7 +249,12 @@ def _accruals_figure(o):
     return {"figure": "by-practice"}
 
 
-SCHEME_WIDE = {_none, _quarter, _tariff, _figure, _accruals_figure}
+def _help_page(o):
+    """The guide belongs to no practice or commissioner: the same page for everyone."""
+    return {"page": "practice-manager"}
+
+
+SCHEME_WIDE = {_none, _quarter, _tariff, _figure, _accruals_figure, _help_page}
 
 
 def codes(manager, officer, auditor, administrator, anonymous=302):
@@ -267,10 +272,6 @@ MANAGER_ONLY = codes(200, 403, 403, 403)
 REGISTRY_READERS = codes(403, 200, 200, 200)
 EVERYONE = codes(200, 200, 200, 200)
 AUDITORS = codes(403, 200, 200, 403)
-
-
-def _help_page(o):
-    return {"page": "practice-manager"}
 
 
 # url name → (kwargs builder, expected GET status per role[, method])
