@@ -69,7 +69,9 @@ def test_manager_records_meeting_sends_outcomes_report_and_officer_sees_it(
     page.get_by_label("Relevant actions taken").fill("Falls clinic set up with the home.")
     page.get_by_label("Changes in practice as a result of discussion").fill("Weekly check-in.")
     page.get_by_role("button", name="Send outcomes report").click()
-    expect(page.locator(".nhsuk-error-summary")).to_contain_text("This field is required")
+    expect(page.locator(".nhsuk-error-summary")).to_contain_text(
+        "Enter the number of unplanned visits to the homes"
+    )
     check_page("outcomes report form with an error")
     page.get_by_label("Number of unplanned visits to the homes").fill("12")
     page.get_by_role("button", name="Send outcomes report").click()
