@@ -1,7 +1,9 @@
 from django.contrib.auth.forms import AuthenticationForm
 
+from carehomes_les.forms import NHSFormMixin
 
-class SignInForm(AuthenticationForm):
+
+class SignInForm(NHSFormMixin, AuthenticationForm):
     """Django's sign-in form without ``autofocus`` on the username: focus moving on its own skips
     the page's heading and skip link for screen reader and keyboard users (NHS service manual)."""
 

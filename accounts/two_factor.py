@@ -24,9 +24,10 @@ from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.services import audit_record
+from carehomes_les.forms import NHSForm
 
 
-class CodeForm(forms.Form):
+class CodeForm(NHSForm):
     code = forms.CharField(
         label="Code from your authenticator app",
         help_text="6 digits, for example 123456",

@@ -1,9 +1,10 @@
 from django import forms
 
 from audits.models import AuditCase
+from carehomes_les.forms import NHSForm
 
 
-class DrawForm(forms.Form):
+class DrawForm(NHSForm):
     financial_year = forms.TypedChoiceField(label="Financial year", coerce=int, choices=())
     count = forms.IntegerField(
         label="Number of practices", min_value=1, required=False,
@@ -20,14 +21,21 @@ class DrawForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if (data.get("count") is None) == (data.get("percent") is None):
+        count, percent = data.get("count"), data.get("percent")
+        if self.errors.get("count") or self.errors.get("percent"):
+            return data  # the field's own message says what is wrong
+        if count is None and percent is None:
             raise forms.ValidationError(
-                "Give either the number of practices to draw or a percentage, not both."
+                "Enter the number of practices to draw or a percentage of the eligible practices"
+            )
+        if count is not None and percent is not None:
+            raise forms.ValidationError(
+                "Enter the number of practices to draw or a percentage, not both"
             )
         return data
 
 
-class FlagForm(forms.Form):
+class FlagForm(NHSForm):
     practice = forms.ModelChoiceField(queryset=None, label="Practice")
     financial_year = forms.TypedChoiceField(label="Financial year", coerce=int, choices=())
     reason = forms.CharField(
@@ -41,7 +49,7 @@ class FlagForm(forms.Form):
         self.fields["financial_year"].choices = [(y, f"{y}/{(y + 1) % 100:02d}") for y in years]
 
 
-class EvidenceRequestForm(forms.Form):
+class EvidenceRequestForm(NHSForm):
     message = forms.CharField(
         label="Evidence to send",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -50,11 +58,11 @@ class EvidenceRequestForm(forms.Form):
     )
 
 
-class FindingsForm(forms.Form):
+class FindingsForm(NHSForm):
     findings = forms.CharField(label="Findings", widget=forms.Textarea(attrs={"rows": 6}))
 
 
-class CloseForm(forms.Form):
+class CloseForm(NHSForm):
     outcome = forms.ChoiceField(
         label="Outcome", choices=AuditCase.Outcome.choices, widget=forms.RadioSelect
     )

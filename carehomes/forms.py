@@ -2,10 +2,11 @@ from django import forms
 from django.conf import settings
 
 from carehomes.models import Alignment, CareHome, Coverage, Resident
+from carehomes_les.forms import DateField, NHSForm, NHSModelForm
 from carehomes_les.identifiers import normalise_postcode, validate_nhs_number
 
 
-class CareHomeForm(forms.ModelForm):
+class CareHomeForm(NHSModelForm):
     class Meta:
         model = CareHome
         fields = ["cqc_location_id", "name", "postcode", "category", "nursing", "beds"]
@@ -13,12 +14,17 @@ class CareHomeForm(forms.ModelForm):
             "cqc_location_id": "1- and 8 to 11 digits, for example 1-101613254.",
             "category": "Learning disability homes are outside this LES and cannot be claimed for.",
         }
+        error_messages = {
+            "name": {"required": "Enter the name of the care home"},
+            "category": {"required": "Select the category of the care home"},
+            "beds": {"required": "Enter the number of registered beds"},
+        }
 
     def clean_postcode(self):
         return normalise_postcode(self.cleaned_data["postcode"])
 
 
-class AlignmentForm(forms.ModelForm):
+class AlignmentForm(NHSModelForm):
     class Meta:
         model = Alignment
         fields = ["practice", "start_date", "end_date", "lead_gp"]
@@ -26,10 +32,7 @@ class AlignmentForm(forms.ModelForm):
             "end_date": "Leave blank while the alignment continues. The end date is inclusive.",
             "lead_gp": "The practice's lead GP for this home.",
         }
-        widgets = {
-            "start_date": forms.DateInput(attrs={"type": "date"}),
-            "end_date": forms.DateInput(attrs={"type": "date"}),
-        }
+        error_messages = {"lead_gp": {"required": "Enter the name of the lead GP"}}
 
     def __init__(self, *args, practices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -39,10 +42,7 @@ class AlignmentForm(forms.ModelForm):
             self.fields["practice"].disabled = True
 
 
-DATE = forms.DateInput(attrs={"type": "date"})
-
-
-class ResidentForm(forms.ModelForm):
+class ResidentForm(NHSModelForm):
     """A stay on the practice's care-home register. The service (``carehomes.register``) checks the
     NHS number and the dates and names each problem."""
 
@@ -78,7 +78,9 @@ class ResidentForm(forms.ModelForm):
             "medication_review_on": "Every six months.",
             "left_on": "Leave blank while the resident lives in the home.",
         }
-        widgets = {name: DATE for name in fields if name.endswith("_on")}
+        error_messages = {
+            "kind": {"required": "Select whether the resident is permanent or temporary"},
+        }
 
     def __init__(self, *args, care_homes, **kwargs):
         super().__init__(*args, **kwargs)
@@ -93,9 +95,9 @@ class ResidentForm(forms.ModelForm):
         )
 
 
-class ClinicForm(forms.Form):
+class ClinicForm(NHSForm):
     care_home = forms.ModelChoiceField(queryset=CareHome.objects.none(), label="Care home")
-    held_on = forms.DateField(label="Clinic date", widget=DATE)
+    held_on = DateField(label="Clinic date")
     clinician = forms.CharField(label="GP or clinician (optional)", max_length=200, required=False)
 
     def __init__(self, *args, care_homes, **kwargs):
@@ -103,7 +105,7 @@ class ClinicForm(forms.Form):
         self.fields["care_home"].queryset = care_homes
 
 
-class CoverageForm(forms.ModelForm):
+class CoverageForm(NHSModelForm):
     """A home's coverage (NHS England's care-home support letter, seed 004) and its acuity tier.
     ``carehomes.coverage.coverage_record`` saves it."""
 

@@ -5,6 +5,8 @@ in ``carehomes/register.py``; reads come from ``self.scope``, so another practic
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -43,6 +45,24 @@ class PracticeMixin(AccessMixin):
         return reverse("carehomes:register", args=[self.get_practice().ods_code])
 
 
+# What the register lists: ?show= (the filter's choices, in order; the first is the default).
+REGISTER_SHOWS = {
+    "current": "Current residents",
+    "gaps": "Current residents with a missed requirement",
+    "all": "Every stay, including residents who have left",
+}
+
+
+@dataclass
+class RegisterRow:
+    """One resident on the register page: the stay, and its requirements in brief and in full."""
+
+    resident: object
+    checks: list[tuple]  # (requirement, check, tag class, tag label)
+    missed: int
+    due: int
+
+
 class RegisterView(PracticeMixin, TemplateView):
     permission = Permission.KEEP_REGISTER
     template_name = "carehomes/register.html"
@@ -50,26 +70,36 @@ class RegisterView(PracticeMixin, TemplateView):
     def get_context_data(self, **kwargs):
         practice = self.get_practice()
         today = timezone.localdate()
-        show_all = self.request.GET.get("show") == "all"
-        residents = self.scope.residents().filter(practice=practice)
-        if not show_all:
+        show = self.request.GET.get("show", "")
+        show = show if show in REGISTER_SHOWS else "current"
+        residents = self.scope.residents().filter(practice=practice).select_related("care_home")
+        if show != "all":
             residents = residents.filter(left_on__isnull=True)
         rows = []
         for resident in residents.order_by("care_home__name", "admitted_on", "pk"):
             checks = compliance.resident_checks(resident.record, today)
+            statuses = [check.status for check in checks.values()]
             rows.append(
-                (
-                    resident,
-                    [
+                RegisterRow(
+                    resident=resident,
+                    checks=[
                         (compliance.REQUIREMENTS[key], check, *STATUS_TAGS[check.status])
                         for key, check in checks.items()
                     ],
+                    missed=statuses.count(compliance.Status.MISSED),
+                    due=statuses.count(compliance.Status.NOT_YET_DUE),
                 )
             )
+        listed = len(rows)
+        if show == "gaps":
+            rows = [row for row in rows if row.missed]
         return super().get_context_data(
             practice=practice,
             rows=rows,
-            show_all=show_all,
+            show=show,
+            shows=REGISTER_SHOWS.items(),
+            with_gaps=sum(1 for row in rows if row.missed),
+            current=listed,
             homes=register.practice_compliance(practice, today),
             **kwargs,
         )

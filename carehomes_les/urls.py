@@ -8,7 +8,7 @@ from django.urls import include, path
 from accounts import two_factor
 from accounts import views as account_views
 from accounts.forms import SignInForm
-from carehomes_les import health
+from carehomes_les import health, help
 from carehomes_les.views import AccessibilityStatementView
 
 urlpatterns = [
@@ -32,6 +32,8 @@ urlpatterns = [
         name="two_factor_setup",
     ),
     path("accessibility/", AccessibilityStatementView.as_view(), name="accessibility"),
+    path("help/", help.HelpView.as_view(), name="help"),
+    path("help/<slug:page>/", help.HelpView.as_view(), name="help_page"),
     # Answered by carehomes_les.health.HealthMiddleware before any other middleware; named here.
     path(health.HEALTHZ.lstrip("/"), health.healthz, name="healthz"),
     path(health.READYZ.lstrip("/"), health.readyz, name="readyz"),

@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from carehomes_les.forms import NHSForm
 from claims import selectors
 from claims.services import LineEntry
 from imports.forms import check_table_file
@@ -77,7 +78,7 @@ def _figure_field(home_name: str, figure: str) -> forms.IntegerField:
     )
 
 
-class WorksheetForm(forms.Form):
+class WorksheetForm(NHSForm):
     """The figures for every home. A carried-forward opening has no field: the practice cannot type
     it (SPEC §4). ``confirm_beds`` is the submitter confirming a closing above the home's beds."""
 
@@ -110,7 +111,7 @@ class WorksheetForm(forms.Form):
         return entries
 
 
-class WorksheetUploadForm(forms.Form):
+class WorksheetUploadForm(NHSForm):
     """The filled-in worksheet file. Its rows are read and checked on the preview page."""
 
     file = forms.FileField(

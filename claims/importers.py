@@ -38,11 +38,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from carehomes.models import CareHome
+from carehomes_les.formatting import money
 from carehomes_les.identifiers import validate_cqc_location_id, validate_practice_ods
 from claims import selectors
 from claims.models import Quarter, Worksheet
 from claims.periods import Period
-from claims.rules import LONDON, pounds
+from claims.rules import LONDON
 from claims.services import LineEntry, Problem, WorksheetRefused, quarter_for, worksheet_submit
 from imports.base import Action, Cells, Change, ImportContext, Importer, ParsedRow, Plan
 from imports.tabular import Row, RowProblem
@@ -560,8 +561,8 @@ def _describe(worksheet: Worksheet, lines: int) -> str:
     late = f"{worksheet.days_late} day{'s' if worksheet.days_late != 1 else ''} late"
     return (
         f"{worksheet.practice.name}: {lines} home"
-        f"{'s' if lines != 1 else ''}, gross {pounds(worksheet.gross_pence)}, "
-        f"{late if worksheet.days_late else 'on time'}, net {pounds(worksheet.net_pence)}"
+        f"{'s' if lines != 1 else ''}, gross {money(worksheet.gross_pence)}, "
+        f"{late if worksheet.days_late else 'on time'}, net {money(worksheet.net_pence)}"
     )
 
 

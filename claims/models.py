@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from carehomes.models import CareHome
+from carehomes_les.formatting import money
 from claims import rules
 from claims.periods import Period
 from practices.models import Practice
@@ -367,7 +368,7 @@ class ApprovalPolicy(models.Model):
     )
 
     def __str__(self):
-        return f"Finance approval above {rules.pounds(self.finance_threshold_pence)}"
+        return f"Finance approval above {money(self.finance_threshold_pence)}"
 
     @classmethod
     def current(cls) -> ApprovalPolicy:
@@ -495,7 +496,7 @@ class Remittance(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.practice} in {self.payment_run.reference}: {rules.pounds(self.amount_pence)}"
+        return f"{self.practice} in {self.payment_run.reference}: {money(self.amount_pence)}"
 
     @property
     def advice_filename(self) -> str:
@@ -593,7 +594,7 @@ class Adjustment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.kind.capitalize()} {self.reference}: {rules.pounds(self.amount_pence)}"
+        return f"{self.kind.capitalize()} {self.reference}: {money(self.amount_pence)}"
 
     @property
     def reference(self) -> str:

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 
+from carehomes_les.forms import NHSForm, NHSModelForm
 from claims.models import Adjustment
 from practices.models import Commissioner
 
@@ -36,7 +37,7 @@ def pence_from_pounds(text: str) -> int:
     return pence
 
 
-class AdjustmentForm(forms.Form):
+class AdjustmentForm(NHSForm):
     claim = forms.ModelChoiceField(
         label="Paid claim",
         queryset=None,
@@ -90,7 +91,7 @@ class AdjustmentForm(forms.Form):
         return pence_from_pounds(self.cleaned_data["amount"])
 
 
-class EndAdjustmentForm(forms.Form):
+class EndAdjustmentForm(NHSForm):
     reason = forms.CharField(
         label="Reason",
         max_length=2000,
@@ -103,7 +104,7 @@ class EndAdjustmentForm(forms.Form):
         self.fields["reason"].label = label
 
 
-class MarkPaidForm(forms.Form):
+class MarkPaidForm(NHSForm):
     payment_reference = forms.CharField(
         label="Finance system payment reference",
         help_text="The reference finance gave the payment, for example a BACS batch number.",
@@ -113,7 +114,7 @@ class MarkPaidForm(forms.Form):
     )
 
 
-class FinanceDetailsForm(forms.ModelForm):
+class FinanceDetailsForm(NHSModelForm):
     class Meta:
         model = Commissioner
         fields = ["contact_email", "cost_centre", "gl_code"]

@@ -12,11 +12,12 @@ from django.views.generic import TemplateView
 
 from accounts.access import Permission
 from accounts.views import AccessMixin
+from carehomes_les.formatting import money
+from carehomes_les.forms import DateField, NHSForm
 from carehomes_les.views import ServiceFormView
 from claims import services
 from claims.models import LatenessBand, Quarter, Tariff
 from claims.periods import Period
-from claims.rules import pounds
 
 
 class PeriodsView(AccessMixin, TemplateView):
@@ -43,9 +44,9 @@ class PeriodsView(AccessMixin, TemplateView):
                     "tariff": t,
                     "year": Period(t.year, 1).financial_year,
                     "rates": [
-                        pounds(t.new_permanent_pence),
-                        pounds(t.continuing_pence),
-                        pounds(t.temporary_pence),
+                        money(t.new_permanent_pence),
+                        money(t.continuing_pence),
+                        money(t.temporary_pence),
                     ],
                     "editable": t.starts_on > today,
                 }
@@ -57,8 +58,8 @@ class PeriodsView(AccessMixin, TemplateView):
         )
 
 
-class DueDateForm(forms.Form):
-    due_date = forms.DateField(label="New due date", widget=forms.DateInput(attrs={"type": "date"}))
+class DueDateForm(NHSForm):
+    due_date = DateField(label="New due date")
     reason = forms.CharField(
         label="Reason for the change",
         help_text="Practices will see the new date; the reason is kept in the audit trail.",
@@ -112,15 +113,27 @@ def _pounds_field(label):
     )
 
 
-class TariffForm(forms.Form):
+class TariffForm(NHSForm):
     """Rates in pounds as officers write them; stored in pence."""
 
     year = forms.IntegerField(
-        label="Financial year starting in April of", min_value=2018, max_value=2100
+        label="Financial year starting in April of",
+        min_value=2018,
+        max_value=2100,
+        error_messages={"required": "Enter the year the financial year starts, for example 2027"},
     )
     new_permanent = _pounds_field("New permanent patient, first quarter")
     continuing = _pounds_field("Continuing patient, per quarter")
     temporary = _pounds_field("Temporary patient, per quarter")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, whom in (
+            ("new_permanent", "a new permanent patient's first quarter"),
+            ("continuing", "a continuing patient's quarter"),
+            ("temporary", "a temporary patient's quarter"),
+        ):
+            self.fields[name].error_messages["required"] = f"Enter the rate for {whom}"
 
     def pence(self, name) -> int:
         return int(self.cleaned_data[name] * 100)

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from carehomes_les.celery import enqueue_on_commit
+from carehomes_les.formatting import money
 from claims import rules, selectors
 from claims.calculation import line_rows
 from claims.models import PaymentRun, Remittance, Worksheet, WorksheetLine
@@ -100,8 +101,8 @@ def remittance_context(remittance: Remittance) -> dict:
     if netted != remittance.amount_pence + remittance.carried_pence:
         raise BuildFailed(
             f"The claims and adjustments in {run.reference} for {remittance.practice.ods_code} "
-            f"total {rules.pounds(netted)}, not the remittance's "
-            f"{rules.pounds(remittance.amount_pence + remittance.carried_pence)}."
+            f"total {money(netted)}, not the remittance's "
+            f"{money(remittance.amount_pence + remittance.carried_pence)}."
         )
     return {
         "adjustments": [

@@ -35,6 +35,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from carehomes_les.formatting import money
 from claims import rules, selectors
 from claims.models import ApprovalPolicy, Worksheet, WorksheetLine
 from claims.notifications import practice_notify, receipt_notify, worksheet_link
@@ -305,7 +306,7 @@ def claim_waive(*, claim: Worksheet, by, reason: str) -> Worksheet:
             f"The contracting team waived the lateness deduction on the {claim.quarter.label} "
             f"worksheet of {claim.practice.name} ({claim.reference}) for exceptional "
             f"circumstances:\n\n{claim.waiver_reason}\n\nNet payment now "
-            f"{rules.pounds(claim.net_pence)}."
+            f"{money(claim.net_pence)}."
             + (
                 " The claim is back in review: two officers check and approve the new amount "
                 "before it is paid."
@@ -505,7 +506,7 @@ def opening_correct(
             f"The contracting team corrected the opening figure for {line.care_home.name} on the "
             f"{claim.quarter.label} worksheet of {claim.practice.name} from {was} to {opening}.\n\n"
             f"Reason: {reason.strip()}\n\nClaims recalculated: "
-            + ", ".join(f"{c.reference} (net {rules.pounds(c.net_pence)})" for c in changed)
+            + ", ".join(f"{c.reference} (net {money(c.net_pence)})" for c in changed)
             + (
                 "\n\nBack in review (two officers check and approve the new amounts before they "
                 "are paid): " + ", ".join(in_review)

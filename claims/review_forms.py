@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import forms
 
+from carehomes_les.forms import DateField, NHSForm
 from claims.forms import MAX_COUNT
 
 
@@ -20,12 +21,12 @@ def _reason(label: str, help_text: str = "", *, required_message: str) -> forms.
     )
 
 
-class ActionForm(forms.Form):
+class ActionForm(NHSForm):
     """A button with nothing to fill in (check, approve, close a run…): it exists so that a refusal
     can be shown in the page's error summary like any other form's."""
 
 
-class QueryForm(forms.Form):
+class QueryForm(NHSForm):
     message = _reason(
         "Question for the practice",
         "The practice sees this with its worksheet, amends the figures and resubmits. Lateness "
@@ -34,7 +35,7 @@ class QueryForm(forms.Form):
     )
 
 
-class RejectForm(forms.Form):
+class RejectForm(NHSForm):
     reason = _reason(
         "Reason for rejecting the claim",
         "The practice sees the reason. A rejected claim is never paid.",
@@ -45,7 +46,7 @@ class RejectForm(forms.Form):
     )
 
 
-class WaiveForm(forms.Form):
+class WaiveForm(NHSForm):
     reason = _reason(
         "Exceptional circumstances",
         "Removes the lateness deduction and the deferral. The reason, who granted the waiver and "
@@ -55,7 +56,7 @@ class WaiveForm(forms.Form):
     )
 
 
-class OpeningCorrectionForm(forms.Form):
+class OpeningCorrectionForm(NHSForm):
     opening = forms.IntegerField(
         label="Corrected opening",
         min_value=0,
@@ -98,15 +99,10 @@ class OpeningCorrectionForm(forms.Form):
         self._bound_fields_cache.pop("beds_confirmed", None)  # bound before the label changed
 
 
-class PaymentRunForm(forms.Form):
-    run_date = forms.DateField(
+class PaymentRunForm(NHSForm):
+    run_date = DateField(
         label="Payment date",
         help_text="The date the practices are paid. Closing the run takes every approved claim due.",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={
-            "required": "Enter the payment date",
-            "invalid": "Enter a real date",
-        },
     )
 
 

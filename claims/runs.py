@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from audit.services import audit_record
+from carehomes_les.formatting import money
 from claims import rules
 from claims.models import Adjustment, ApprovalPolicy, PaymentRun, Remittance, Worksheet
 from claims.remittances import remittances_queue
@@ -449,7 +450,7 @@ def payment_run_close(*, run: PaymentRun, by) -> PaymentRun:
         obj=run,
         summary=f"{run.reference} closed: {len(plan.claims)} claims, "
         f"{len(plan.adjustments)} adjustments, {len(plan.practices)} practices, "
-        f"{pounds(plan.total_pence)} paid, {pounds(-plan.carried_pence)} carried forward. "
+        f"{money(plan.total_pence)} paid, {money(-plan.carried_pence)} carried forward. "
         + _left_out_text(plan.left_out),
         after={
             "claims": [c.reference for c in plan.claims],

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from audit.services import audit_record, save_audited
+from carehomes_les.formatting import money
 from claims import rules, selectors
 from claims.models import Quarter, Tariff, Worksheet, WorksheetLine
 from claims.notifications import receipt_notify
@@ -284,7 +285,7 @@ def _submit(practice, quarter, entries, by, submitted_at, facts, receipt=False) 
         by=by,
         action="worksheet_submit",
         obj=worksheet,
-        summary=f"{quarter.label} worksheet of {practice} submitted: net {rules.pounds(payment.net)}",
+        summary=f"{quarter.label} worksheet of {practice} submitted: net {money(payment.net)}",
         after={**payment_fields(payment), "submitted_at": submitted_at.isoformat()},
     )
     if receipt:

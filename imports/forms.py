@@ -4,11 +4,12 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from carehomes_les.forms import NHSForm
 from imports.registry import IMPORTERS, kind_choices
 from imports.tabular import TableError, read_table
 
 
-class UploadForm(forms.Form):
+class UploadForm(NHSForm):
     """The kind of registry file and the file itself. The file's rows are checked on the preview
     page; here only what makes it unreadable as a whole (size, format, header)."""
 

@@ -3,11 +3,12 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
 from carehomes.models import CareHome
+from carehomes_les.forms import DateField, NHSForm, NHSModelForm
 from outcomes.evidence import check_attendance_sheet
 from outcomes.models import OutcomesReport
 
 
-class OutcomesReportForm(forms.ModelForm):
+class OutcomesReportForm(NHSModelForm):
     class Meta:
         model = OutcomesReport
         fields = [
@@ -32,11 +33,12 @@ class OutcomesReportForm(forms.ModelForm):
         }
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(NHSForm):
     care_home = forms.ModelChoiceField(queryset=CareHome.objects.none(), label="Care home")
-    met_on = forms.DateField(label="Meeting date", widget=forms.DateInput(attrs={"type": "date"}))
+    met_on = DateField(label="Meeting date", noun="date of the meeting")
     attendees = forms.CharField(
         label="Who attended",
+        error_messages={"required": "Enter who attended the meeting"},
         help_text="Names and roles, for example: Dr A Gunasekera (lead GP), J Smith (home manager).",
         widget=forms.Textarea(attrs={"rows": 3}),
     )

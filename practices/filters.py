@@ -17,7 +17,9 @@ class PCNFilter(django_filters.FilterSet):
 
 class PracticeFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Name or ODS code", method="search")
-    pcn = django_filters.ModelChoiceFilter(label="PCN", queryset=PCN.objects.none())
+    pcn = django_filters.ModelChoiceFilter(
+        label="PCN", queryset=PCN.objects.none(), empty_label="All PCNs"
+    )
 
     class Meta:
         model = Practice

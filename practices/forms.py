@@ -1,28 +1,31 @@
 from django import forms
 from django.core.validators import validate_email
 
+from carehomes_les.forms import NHSForm, NHSModelForm
 from practices.models import PCN, Agreement, AgreementVariation, Practice
 
 
-class PCNForm(forms.ModelForm):
+class PCNForm(NHSModelForm):
     class Meta:
         model = PCN
         fields = ["code", "name"]
         help_texts = {"code": "U and 5 digits, for example U51663."}
+        error_messages = {"name": {"required": "Enter the name of the PCN"}}
 
 
-class PracticeForm(forms.ModelForm):
+class PracticeForm(NHSModelForm):
     class Meta:
         model = Practice
         fields = ["ods_code", "name", "pcn", "supplier_number"]
         help_texts = {"ods_code": "A capital letter and 5 digits, for example C87001."}
+        error_messages = {"name": {"required": "Enter the name of the practice"}}
 
     def __init__(self, *args, pcns, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["pcn"].queryset = pcns
 
 
-class PracticeContactsForm(forms.Form):
+class PracticeContactsForm(NHSForm):
     emails = forms.CharField(
         label="Contact email addresses",
         help_text="One address per line. Reminders and remittance advice are sent to every address.",
@@ -44,7 +47,7 @@ class PracticeContactsForm(forms.Form):
         return emails
 
 
-class AgreementNoticeForm(forms.ModelForm):
+class AgreementNoticeForm(NHSModelForm):
     class Meta:
         model = Agreement
         fields = ["notice_given_on", "notice_given_by"]
@@ -52,8 +55,8 @@ class AgreementNoticeForm(forms.ModelForm):
             "notice_given_on": "Date written notice was given",
             "notice_given_by": "Notice given by",
         }
+        error_messages = {"notice_given_by": {"required": "Select who gave notice"}}
         help_texts = {"notice_given_on": "The agreement ends 6 months after this date."}
-        widgets = {"notice_given_on": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,16 +64,18 @@ class AgreementNoticeForm(forms.ModelForm):
         self.fields["notice_given_by"].required = True
 
 
-class AgreementVariationForm(forms.ModelForm):
+class AgreementVariationForm(NHSModelForm):
     class Meta:
         model = AgreementVariation
         fields = ["title", "offered_on", "signed_on", "notes"]
-        labels = {"signed_on": "Date signed by the practice"}
+        labels = {
+            "title": "Title of the variation",
+            "offered_on": "Date the variation was offered",
+            "signed_on": "Date signed by the practice",
+        }
         help_texts = {
             "signed_on": "Leave blank while the practice has not signed: the old terms stay in force."
         }
         widgets = {
-            "offered_on": forms.DateInput(attrs={"type": "date"}),
-            "signed_on": forms.DateInput(attrs={"type": "date"}),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from accounts.access import Scope
+from carehomes_les import formatting
 from claims import selectors
 from claims.models import Quarter, Tariff, Worksheet, WorksheetLine
 from claims.periods import Period
@@ -142,8 +143,7 @@ def rates_in(tariffs: Iterable[tuple[int, Rates]], year: int) -> Rates | None:
     return found
 
 
-def day_text(day: datetime.date) -> str:
-    return f"{day.day} {day:%B %Y}"
+day_text = formatting.day  # the one formatter of dates on a page
 
 
 # -- the result -----------------------------------------------------------------------------------

@@ -17,17 +17,14 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from carehomes_les import formatting
 from claims.xlsx import safe_text, xlsx_text
 
 # NHS.UK colours, each at least 3:1 against white (WCAG 1.4.11), told apart in the legend by name.
 PALETTE = ("#005eb8", "#007f3b", "#330072", "#d5281b", "#ae2573", "#4c6272", "#003087")
 
 
-def money(pence: int) -> str:
-    """``1164000`` → ``£11,640.00``: money on a page (the files write pounds without a sign)."""
-    sign = "-" if pence < 0 else ""
-    whole, part = divmod(abs(pence), 100)
-    return f"{sign}£{whole:,}.{part:02d}"
+money = formatting.money  # the one formatter of money on a page (files write pounds, no sign)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,10 @@ from decimal import Decimal
 
 from django import forms
 
+from carehomes_les.forms import NHSForm
 
-class QuarterChoiceForm(forms.Form):
+
+class QuarterChoiceForm(NHSForm):
     """A GET form: which quarter to check, from those with worksheets."""
 
     quarter = forms.ChoiceField(label="Quarter", choices=())
@@ -20,7 +22,7 @@ _PERCENT = "Enter a percentage from 0.1 to 1000, to one decimal place at most"
 _PATIENTS = "Enter a whole number of patients from 1 to 100,000"
 
 
-class CheckThresholdsForm(forms.Form):
+class CheckThresholdsForm(NHSForm):
     jump_percent = forms.DecimalField(
         label="Percentage change",
         min_value=Decimal("0.1"),

@@ -28,7 +28,8 @@ class FetchRefused(ValueError):
 
 
 def static_roots() -> list[Path]:
-    return [Path(p).resolve() for p in settings.STATICFILES_DIRS]
+    # Prefixed folders (the user guide's screenshots) are never part of a document.
+    return [Path(p).resolve() for p in settings.STATICFILES_DIRS if not isinstance(p, tuple)]
 
 
 def static_file(relative: str) -> Path:

@@ -274,7 +274,12 @@ def _accruals_figure(o):
     return {"figure": "by-practice"}
 
 
-SCHEME_WIDE = {_none, _quarter, _tariff, _figure, _accruals_figure, _owed}
+def _help_page(o):
+    """The guide belongs to no practice or commissioner: the same page for everyone."""
+    return {"page": "practice-manager"}
+
+
+SCHEME_WIDE = {_none, _quarter, _tariff, _figure, _accruals_figure, _help_page, _owed}
 
 
 def codes(manager, officer, auditor, administrator, anonymous=302):
@@ -293,6 +298,7 @@ REGISTRY_READERS = codes(403, 200, 200, 200)
 EVERYONE = codes(200, 200, 200, 200)
 AUDITORS = codes(403, 200, 200, 403)
 
+
 # url name → (kwargs builder, expected GET status per role[, method])
 MATRIX = {
     "home": (_none, EVERYONE),
@@ -303,6 +309,9 @@ MATRIX = {
     "two_factor_verify": (_none, codes(200, 200, 200, 200)),
     "two_factor_setup": (_none, codes(200, 302, 302, 302)),
     "accessibility": (_none, codes(200, 200, 200, 200, anonymous=200)),
+    # The user guide: public, like the accessibility statement (ADR 0028).
+    "help": (_none, codes(200, 200, 200, 200, anonymous=200)),
+    "help_page": (_help_page, codes(200, 200, 200, 200, anonymous=200)),
     # Probes for the platform: no sign-in, no data in the answer (carehomes_les/health.py).
     "healthz": (_none, codes(200, 200, 200, 200, anonymous=200)),
     "readyz": (_none, codes(200, 200, 200, 200, anonymous=200)),

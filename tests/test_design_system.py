@@ -26,6 +26,7 @@ from django.test import RequestFactory
 from django_tables2 import RequestConfig
 
 from accounts.models import Role, User
+from carehomes_les.forms import DateField
 
 ROOT = Path(settings.BASE_DIR)
 VENDOR = ROOT / "static" / "vendor" / "nhsuk-frontend"
@@ -108,12 +109,15 @@ class ContactForm(forms.Form):
         help_text="Choose one",
     )
     agree = forms.BooleanField(label="I confirm the details are correct")
-    starts_on = forms.DateField(label="Start date", required=False)
+    starts_on = DateField(label="Start date", required=False)
 
     def clean(self):
         if not self.cleaned_data.get("name"):
             raise forms.ValidationError("The contract could not be checked")
         return self.cleaned_data
+
+
+PARTS = ("day", "month", "year")
 
 
 def invalid_form() -> ContactForm:
@@ -159,8 +163,8 @@ def test_crispy_pack_valid_optional_field_has_no_error_markup():
 def test_crispy_pack_renders_radios_in_a_fieldset_described_by_hint_and_error():
     html = render_crispy_filter(invalid_form())
 
-    (fieldset,) = find(html, "fieldset", class_="nhsuk-fieldset")
-    assert fieldset["aria-describedby"] == "id_kind_helptext id_kind_error"
+    radio_group, _date_group = find(html, "fieldset", class_="nhsuk-fieldset")
+    assert radio_group["aria-describedby"] == "id_kind_helptext id_kind_error"
     assert find(html, "legend", class_="nhsuk-fieldset__legend")
     assert find(html, "div", class_="nhsuk-radios", data_module="nhsuk-radios")
     radios = find(html, "input", type="radio")
@@ -177,9 +181,17 @@ def test_crispy_pack_renders_a_boolean_as_an_nhs_checkbox_and_a_date_as_a_date_i
     assert checkbox["aria-describedby"] == "id_agree_error"
     assert find(html, "label", class_="nhsuk-checkboxes__label", for_="id_agree")
 
-    (date,) = find(html, "input", name="starts_on")
-    assert date["type"] == "date" and date["value"] == "2026-04-01"
-    assert "nhsuk-input" in classes(date)
+    # The NHS date input: day, month and year boxes in a fieldset named by its legend.
+    (group,) = find(html, "fieldset", role="group")
+    assert "id_starts_on_helptext" in group["aria-describedby"]
+    day, month, year = (find(html, "input", name=f"starts_on_{part}")[0] for part in PARTS)
+    assert (day["value"], month["value"], year["value"]) == ("1", "4", "2026")
+    assert all(
+        box["type"] == "text" and box["inputmode"] == "numeric" for box in (day, month, year)
+    )
+    assert "nhsuk-date-input__input" in classes(day) and "nhsuk-input--width-4" in classes(year)
+    assert find(html, "label", class_="nhsuk-date-input__label", for_="id_starts_on_month")
+    assert not find(html, "input", type="date")
 
 
 def test_crispy_tag_renders_the_form_with_nhs_buttons_and_no_browser_validation():

@@ -33,7 +33,6 @@ Load with ``{% load nhsuk %}``:
 
 from __future__ import annotations
 
-import copy
 import re
 
 from django import forms, template
@@ -42,6 +41,9 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django_tables2.utils import AttributeDict
+
+from carehomes_les import formatting
+from carehomes_les.forms import DateInput
 
 register = template.Library()
 
@@ -57,9 +59,9 @@ _CONTROL_CLASSES = {
     "checkbox": ("nhsuk-checkboxes__input", ""),
 }
 
-# A date is entered in <input type="date">, which sends and expects ISO 8601 (YYYY-MM-DD),
-# whatever format the widget was given; Django's DateField always accepts ISO dates.
-_ISO_DATE = "%Y-%m-%d"
+# The parts of the NHS.UK date input: label and width class of day, month and year.
+_DATE_PARTS = (("Day", "nhsuk-input--width-2"), ("Month", "nhsuk-input--width-2"),
+               ("Year", "nhsuk-input--width-4"))  # fmt: skip
 
 
 def _is_bound_field(value) -> bool:
@@ -70,6 +72,8 @@ def _kind(field: BoundField) -> str:
     widget = field.field.widget
     if widget.is_hidden:
         return "hidden"
+    if isinstance(widget, DateInput):
+        return "date"
     if isinstance(widget, forms.CheckboxSelectMultiple):
         return "checkboxes"
     if isinstance(widget, forms.RadioSelect):
@@ -126,7 +130,7 @@ def nhsuk_widget(field):
     """Render the bound field's control with NHS classes and ARIA attributes.
 
     Works for every widget the pack draws as a single control; radio and checkbox groups use
-    :func:`nhsuk_options` instead. A ``DateInput`` is drawn as ``<input type="date">``.
+    :func:`nhsuk_options` instead; the NHS date input uses :func:`nhsuk_date_parts`.
     """
     if not _is_bound_field(field):
         return field
@@ -146,12 +150,50 @@ def nhsuk_widget(field):
     # so each part is named by the label's id instead (see templates/nhsuk/field.html).
     if isinstance(widget, forms.MultiWidget) and field.auto_id and not field.id_for_label:
         attrs["aria-labelledby"] = f"{field.auto_id}_label"
-    render_widget = None
-    if isinstance(widget, forms.DateInput) and widget.input_type in ("text", "date"):
-        render_widget = copy.copy(widget)
-        render_widget.input_type = "date"
-        render_widget.format = _ISO_DATE
-    return field.as_widget(widget=render_widget, attrs=attrs)
+    return field.as_widget(attrs=attrs)
+
+
+def _date_parts_in_error(field: BoundField) -> set[int]:
+    """Which parts of a date input to mark: the missing ones, or all three."""
+    if not field.errors:
+        return set()
+    errors = field.form.errors.as_data().get(field.name, [])
+    if any(getattr(e, "code", "") == "incomplete" for e in errors):
+        values = field.value() if isinstance(field.value(), (list, tuple)) else []
+        missing = {i for i in range(3) if not str((list(values) + ["", "", ""])[i] or "").strip()}
+        return missing or {0, 1, 2}
+    return {0, 1, 2}
+
+
+@register.filter
+def nhsuk_date_parts(field) -> list[dict]:
+    """The day, month and year boxes of an NHS date input, each ``{"id", "label", "tag"}``."""
+    if not _is_bound_field(field):
+        return []
+    widget = field.field.widget
+    value = field.value()
+    values = list(value) if isinstance(value, (list, tuple)) else widget.decompress(value)
+    in_error = _date_parts_in_error(field)
+    parts = []
+    for index, ((label, width), name) in enumerate(
+        zip(_DATE_PARTS, widget.widgets_names, strict=True)
+    ):
+        part_id = f"{field.auto_id}{name}" if field.auto_id else ""
+        classes = _join_classes(
+            "nhsuk-input nhsuk-date-input__input",
+            width,
+            "nhsuk-input--error" if index in in_error else "",
+        )
+        tag = format_html(
+            '<input class="{}" id="{}" name="{}" type="text" inputmode="numeric" value="{}"{}>',
+            classes,
+            part_id,
+            f"{field.html_name}{name}",
+            values[index] or "" if index < len(values) else "",
+            mark_safe(" disabled") if field.field.disabled else "",
+        )
+        parts.append({"id": part_id, "label": label, "tag": tag})
+    return parts
 
 
 class _Option:
@@ -192,6 +234,9 @@ def nhsuk_error_target(field) -> str:
     radio or checkbox of a group (Django gives a group's fieldset no id)."""
     if not _is_bound_field(field):
         return ""
+    if _kind(field) == "date":
+        in_error = sorted(_date_parts_in_error(field)) or [0]
+        return f"{field.auto_id}{field.field.widget.widgets_names[in_error[0]]}"
     if _kind(field) in _CHOICE_GROUPS:
         subwidgets = field.subwidgets
         if subwidgets and subwidgets[0].id_for_label:
@@ -316,7 +361,12 @@ def nhsuk_first_enabled(form):
 
 @register.filter
 def money(pence) -> str:
-    """Integer pence as the pages show money: ``-12345`` → ``-£123.45``."""
-    from claims.views.wording import money as in_words
+    """Integer pence as the pages show money: ``-12345`` → ``-£123.45`` (the one formatter,
+    ``carehomes_les.formatting.money``)."""
+    return formatting.money(pence)
 
-    return in_words(int(pence or 0))
+
+@register.filter
+def day(value) -> str:
+    """A date as the pages show it: ``3 December 2026`` (``carehomes_les.formatting.day``)."""
+    return formatting.day(value)

@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Sequence
 from decimal import Decimal
 
+from carehomes_les import formatting
 from claims.exports import percent_text
 from claims.periods import Period
 from claims.rules import Band, Release, band_for
@@ -17,15 +18,9 @@ def days(count: int) -> str:
     return f"{count} day" if count == 1 else f"{count} days"
 
 
-def money(pence: int) -> str:
-    """``116400`` → ``£1,164.00`` (on screen; files use :func:`claims.rules.pounds`)."""
-    sign = "-" if pence < 0 else ""
-    whole, part = divmod(abs(pence), 100)
-    return f"{sign}£{whole:,}.{part:02d}"
-
-
-def day(value: datetime.date) -> str:
-    return f"{value:%-d %B %Y}"
+# The one formatter of each (files use claims.rules.pounds and ISO dates).
+money = formatting.money
+day = formatting.day
 
 
 def consequence(percent: Decimal, release: str) -> str:

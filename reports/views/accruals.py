@@ -15,21 +15,18 @@ from django.views.generic import TemplateView
 
 from accounts.access import Permission
 from accounts.views import AccessMixin
+from carehomes_les.forms import DateField, NHSForm
 from claims.rules import london_date
 from reports import accruals
 from reports.views.dashboard import XLSX
 
-_REAL_DATE = "Enter a real date, for example 31 3 2026"
 
-
-class AccrualsDateForm(forms.Form):
-    date = forms.DateField(
+class AccrualsDateForm(NHSForm):
+    date = DateField(
         label="Accruals at the close of",
+        noun="date of the accrual",
         help_text="Everything approved, submitted or paid up to midnight at the end of this day, "
         "London time: the last day of a month or of the financial year, say.",
-        widget=forms.DateInput(attrs={"type": "date"}),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],  # what a date control sends; what a person types
-        error_messages={"required": "Enter the date of the accrual", "invalid": _REAL_DATE},
     )
 
     def __init__(self, *args, today: datetime.date, **kwargs):
@@ -54,6 +51,9 @@ class AccrualsDateForm(forms.Form):
 class AccrualsDateMixin:
     def date_form(self) -> AccrualsDateForm:
         today = london_date(timezone.now())
+        # The form sends date_day, date_month and date_year; a link sends ?date=YYYY-MM-DD.
+        if any(f"date_{part}" in self.request.GET for part in ("day", "month", "year")):
+            return AccrualsDateForm(self.request.GET, today=today)
         raw = self.request.GET.get("date")
         return AccrualsDateForm({"date": today.isoformat() if raw is None else raw}, today=today)
 

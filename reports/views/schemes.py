@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 
 from accounts.access import Permission
 from accounts.views import AccessMixin
+from carehomes_les.forms import NHSForm
 from claims.periods import Period
 from reports import comparison
 from reports.dashboard import financial_year_label
@@ -19,7 +20,7 @@ from reports.dashboard import financial_year_label
 BY_PCN, BY_PRACTICE = "pcn", "practice"
 
 
-class YearForm(forms.Form):
+class YearForm(NHSForm):
     year = forms.TypedChoiceField(label="Financial year", coerce=int, choices=())
 
     def __init__(self, *args, years, **kwargs):
@@ -28,11 +29,16 @@ class YearForm(forms.Form):
 
 
 class SchemesForm(YearForm):
-    show = forms.ChoiceField(label="Compare for", choices=())
+    show = forms.ChoiceField(
+        label="Compare for",
+        choices=(),
+        error_messages={"required": "Select the commissioner, PCN or practice to compare for"},
+    )
     rows = forms.ChoiceField(
         label="Rows for the whole commissioner",
         choices=[(BY_PCN, "A row for each PCN"), (BY_PRACTICE, "A row for each practice")],
         widget=forms.RadioSelect,
+        error_messages={"required": "Select a row for each PCN or for each practice"},
     )
 
     def __init__(self, *args, commissioners, pcns, practices, **kwargs):

@@ -194,6 +194,15 @@ def test_draw_form_refuses_both_a_count_and_a_percentage(client, commissioner):
     assert not AuditDraw.objects.exists()
 
 
+def test_draw_form_with_neither_a_count_nor_a_percentage_asks_for_one(client, commissioner):
+    client.force_login(f.officer(commissioner))
+    response = client.post(reverse("audits:draw_create"), {"financial_year": 2026})
+    page = response.content.decode()
+    assert "Enter the number of practices to draw or a percentage of the eligible practices" in page
+    assert "not both" not in page
+    assert not AuditDraw.objects.exists()
+
+
 def test_refused_move_is_shown_on_the_case_page(client, commissioner):
     practice = eligible_practices(commissioner, 2026).first()
     case = audit_case_flag(practice=practice, financial_year=2026, reason="R", by=None)

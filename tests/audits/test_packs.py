@@ -3,6 +3,7 @@ a second build for the same request stores nothing new; it downloads through the
 
 import datetime
 import io
+import re
 from pathlib import Path
 
 import pypdf
@@ -136,6 +137,9 @@ def test_audit_pack_holds_every_section_for_the_practice(
     ]:
         assert fact in text, fact
     assert "4857773457" not in text and "485 777 3457" not in text
+    # Money in the history reads as money, through the one formatter (never "net 820.80").
+    assert "submitted: net £820.80" in text  # 5% late when submitted; waived later
+    assert not re.search(r"\bnet \d+\.\d\d", text)
     # The first two pages as PNG, for a person to look at.
     folder = Path(__file__).resolve().parents[2] / "test-output" / "audit-packs"
     folder.mkdir(parents=True, exist_ok=True)

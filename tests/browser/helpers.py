@@ -46,6 +46,21 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "page"
 
 
+# -- forms ------------------------------------------------------------------------------------
+
+
+def fill_date(page: Page, legend: str, value) -> None:
+    """Type a date into the NHS date input whose fieldset legend is ``legend``, as a person
+    would: day, month and year in their own boxes (a ``datetime.date`` or ``(d, m, y)`` text)."""
+    day, month, year = (
+        (str(value.day), str(value.month), str(value.year)) if hasattr(value, "day") else value
+    )
+    group = page.get_by_role("group", name=legend, exact=True)
+    group.get_by_label("Day").fill(day)
+    group.get_by_label("Month").fill(month)
+    group.get_by_label("Year").fill(year)
+
+
 # -- signing in --------------------------------------------------------------------------------
 
 

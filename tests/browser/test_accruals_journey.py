@@ -17,7 +17,7 @@ from claims.rules import LONDON, london_date
 from claims.services import LineEntry, quarter_for, worksheet_submit
 from reports.accruals import day_text
 from tests import factories as f
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import fill_date, sign_in
 from tests.browser.test_reflow import NARROW, reflow_problem
 from tests.two_factor import authenticator
 
@@ -72,7 +72,7 @@ def test_officer_reads_the_accruals_at_a_month_end(page, live_server, check_page
     check_page("accruals today")
 
     # At the close of 31 July 2019: Q1 was still in review, and Kiveton had not sent Q1.
-    page.get_by_label("Accruals at the close of").fill("2019-07-31")
+    fill_date(page, "Accruals at the close of", ("31", "7", "2019"))
     page.get_by_role("button", name="Show the accruals").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("at the close of 31 July 2019")
     lines = page.get_by_role("table", name="Every claim and worksheet accrued: the figures")
@@ -97,7 +97,7 @@ def test_officer_reads_the_accruals_at_a_month_end(page, live_server, check_page
 
     # A date that is not real: the error summary, and no figures.
     page.goto("/reports/accruals/?date=2019-02-30")
-    expect(page.get_by_role("alert")).to_contain_text("Enter a real date")
+    expect(page.get_by_role("alert")).to_contain_text("The date of the accrual must be a real date")
     expect(page.get_by_role("table")).to_have_count(0)
     check_page("accruals with a date that is not real")
 

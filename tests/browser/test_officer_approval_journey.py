@@ -15,7 +15,7 @@ from claims.review import claim_approve, claim_check
 from claims.rules import LONDON, london_date
 from claims.services import LineEntry, quarter_for, worksheet_submit
 from tests import factories as f
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import fill_date, sign_in
 
 S = Worksheet.Status
 Q1 = Period(2019, 1)  # 2019/20 Q1, due 14 July 2019
@@ -200,11 +200,11 @@ def test_officers_check_approve_query_waive_and_run_payments(
     expect(page.get_by_role("alert")).to_contain_text("Enter the payment date")
     check_page("payment run without a date")
     # The payment date may not be in the past (the London date).
-    page.get_by_label("Payment date").fill("2019-08-30")
+    fill_date(page, "Payment date", ("30", "8", "2019"))
     page.get_by_role("button", name="Create payment run").click()
     expect(page.get_by_role("alert")).to_contain_text("has passed")
     pay_on = london_date(timezone.now()) + datetime.timedelta(days=7)
-    page.get_by_label("Payment date").fill(pay_on.isoformat())
+    fill_date(page, "Payment date", pay_on)
     page.get_by_role("button", name="Create payment run").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"PR-03L-{pay_on:%Y%m%d}")
     totals = page.get_by_role("table", name="Due to each practice if the run is closed now")

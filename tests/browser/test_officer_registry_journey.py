@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from tests import factories as f
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import fill_date, sign_in
 
 
 def build_registry():
@@ -92,26 +92,25 @@ def test_officer_changes_lead_gp_and_end_date_of_an_alignment(page, live_server,
         "Edit the alignment of Oakwood Lodge with Dinnington Group Practice"
     )
     lead_gp = page.get_by_label("Lead GP")
-    end_date = page.get_by_label("End date")
     expect(lead_gp).to_have_value("Dr A Gunasekera")
     check_page("alignment form")
 
     # An end date before the start date is refused, with an error summary that takes focus.
     lead_gp.fill("Dr R Okafor")
-    end_date.fill("2017-03-31")
+    fill_date(page, "End date", ("31", "3", "2017"))
     page.get_by_role("button", name="Save").click()
     summary = page.locator(".nhsuk-error-summary")
     expect(summary).to_be_visible()
     expect(summary).to_be_focused()
     # It says what is wrong in words, and its link takes the user to the end date.
     error_link = summary.get_by_role("link", name=re.compile(r"end date", re.I))
-    expect(error_link).to_have_attribute("href", "#id_end_date")
+    expect(error_link).to_have_attribute("href", "#id_end_date_day")
     expect(page).to_have_title(re.compile(r"^Error: "))
     expect(lead_gp).to_have_value("Dr R Okafor")
     check_page("alignment form with error")
 
     # Corrected, it saves and the home shows the new lead GP and end date.
-    end_date.fill(new_end.isoformat())
+    fill_date(page, "End date", new_end)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Oakwood Lodge")
     expect(page.get_by_text("Alignment saved.")).to_be_visible()

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from outcomes.models import OutcomesPeriod
 from tests import factories as f
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import fill_date, sign_in
 
 
 def test_manager_records_meeting_sends_outcomes_report_and_officer_sees_it(
@@ -40,7 +40,7 @@ def test_manager_records_meeting_sends_outcomes_report_and_officer_sees_it(
     expect(page.get_by_text("No patient-identifiable data")).to_be_visible()
     check_page("meeting form")
     page.get_by_label("Care home", exact=True).select_option(label=str(alignment.care_home))
-    page.get_by_label("Meeting date").fill(timezone.localdate().isoformat())
+    fill_date(page, "Meeting date", timezone.localdate())
     page.get_by_label("Who attended").fill("Dr A Gunasekera (lead GP), J Smith (home manager)")
     page.get_by_label("Notes of the discussion (anonymised)").fill(
         "Two falls admissions discussed."
@@ -69,7 +69,9 @@ def test_manager_records_meeting_sends_outcomes_report_and_officer_sees_it(
     page.get_by_label("Relevant actions taken").fill("Falls clinic set up with the home.")
     page.get_by_label("Changes in practice as a result of discussion").fill("Weekly check-in.")
     page.get_by_role("button", name="Send outcomes report").click()
-    expect(page.locator(".nhsuk-error-summary")).to_contain_text("This field is required")
+    expect(page.locator(".nhsuk-error-summary")).to_contain_text(
+        "Enter the number of unplanned visits to the homes"
+    )
     check_page("outcomes report form with an error")
     page.get_by_label("Number of unplanned visits to the homes").fill("12")
     page.get_by_role("button", name="Send outcomes report").click()

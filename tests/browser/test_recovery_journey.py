@@ -25,7 +25,7 @@ from claims.runs import (
 )
 from claims.services import LineEntry, quarter_for, worksheet_submit
 from tests import factories as f
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import fill_date, sign_in
 
 
 def submitted(practice, home, period, opening):
@@ -120,7 +120,7 @@ def test_recovery_from_an_audit_is_netted_in_the_next_run_and_the_practice_sees_
     page.get_by_role("banner").get_by_role("link", name="Payment runs").click()
     page.get_by_role("link", name="Create a payment run").click()
     pay_on = london_date(timezone.now()) + datetime.timedelta(days=7)  # not in the past
-    page.get_by_label("Payment date").fill(pay_on.isoformat())
+    fill_date(page, "Payment date", pay_on)
     page.get_by_role("button", name="Create payment run").click()
     totals = page.get_by_role("table", name="Due to each practice if the run is closed now")
     expect(totals).to_contain_text(adjustment.reference)

@@ -97,6 +97,8 @@ def pages_of(role: str, data: dict) -> list[tuple[str, str]]:
             ("quarters", f"/practices/{ods}/worksheets/"),
             ("worksheet form", f"/practices/{ods}/worksheets/{Q2.slug}/"),
             ("submitted worksheet", f"/practices/{ods}/worksheets/{Q1.slug}/"),
+            ("payments", f"/practices/{ods}/payments/"),
+            ("care-home register", f"/practices/{ods}/register/"),
             ("practice schemes", f"/practices/{ods}/schemes/"),
             ("accessibility statement", "/accessibility/"),
         ]
@@ -112,6 +114,7 @@ def pages_of(role: str, data: dict) -> list[tuple[str, str]]:
         ("claim", f"/claims/{data['claim'].pk}/"),
         ("payment runs", "/payment-runs/"),
         ("payment run", f"/payment-runs/{data['run'].pk}/"),
+        ("practice payments", f"/practices/{ods}/payments/"),
         ("reports", "/reports/"),
         ("dashboard", "/reports/dashboard/"),
         ("coverage", "/care-homes/coverage/"),

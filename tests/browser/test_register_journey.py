@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests import factories as f
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import fill_date, sign_in
 
 
 def test_manager_keeps_register_and_auditor_reads_counts(page, live_server, check_page):
@@ -34,7 +34,7 @@ def test_manager_keeps_register_and_auditor_reads_counts(page, live_server, chec
     page.get_by_role("link", name="Add a resident").click()
     page.get_by_label("Care home", exact=True).select_option(label=str(alignment.care_home))
     page.get_by_label("NHS number").fill("485 777 3458")
-    page.get_by_label("Admission date").fill(admitted.isoformat())
+    fill_date(page, "Admission date", admitted)
     page.get_by_role("button", name="Save to the register").click()
     expect(page.locator(".nhsuk-error-summary")).to_contain_text("check digit is wrong")
     check_page("resident form with an error")
@@ -47,7 +47,7 @@ def test_manager_keeps_register_and_auditor_reads_counts(page, live_server, chec
 
     page.get_by_role("link", name="Record a clinic").click()
     page.get_by_label("Care home", exact=True).select_option(label=str(alignment.care_home))
-    page.get_by_label("Clinic date").fill(timezone.localdate().isoformat())
+    fill_date(page, "Clinic date", timezone.localdate())
     page.get_by_role("button", name="Record clinic").click()
     expect(page.get_by_text("Clinic recorded.")).to_be_visible()
     check_page("register after a clinic")

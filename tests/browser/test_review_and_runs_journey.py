@@ -15,7 +15,7 @@ from claims.periods import Period
 from claims.rules import LONDON, london_date
 from claims.services import LineEntry, quarter_for, worksheet_submit
 from tests import factories as f
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import fill_date, sign_in
 
 S = Worksheet.Status
 PRACTICES = [
@@ -144,18 +144,18 @@ def test_bulk_check_bulk_approve_then_a_run_confirmed_and_closed(
     # Chris prepares a run, first with a date in the past, then corrects its date.
     sign_in(page, live_server, chris.username)
     page.goto("/payment-runs/new/")
-    page.get_by_label("Payment date").fill("2019-08-30")
+    fill_date(page, "Payment date", ("30", "8", "2019"))
     page.get_by_role("button", name="Create payment run").click()
     expect(page.get_by_role("alert")).to_contain_text("has passed")
     check_page("run date in the past")
     today = london_date(timezone.now())
-    page.get_by_label("Payment date").fill((today + datetime.timedelta(days=3)).isoformat())
+    fill_date(page, "Payment date", (today + datetime.timedelta(days=3)))
     page.get_by_role("button", name="Create payment run").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("PR-03L-")
     page.get_by_role("link", name="Change the payment date").click()
     check_page("change the payment date")
     pay_on = today + datetime.timedelta(days=10)
-    page.get_by_label("Payment date").fill(pay_on.isoformat())
+    fill_date(page, "Payment date", pay_on)
     page.get_by_role("button", name="Save payment date").click()
     expect(page.get_by_role("alert")).to_contain_text(f"PR-03L-{pay_on:%Y%m%d}")
     check_page("run prepared")

@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from carehomes.models import Clinic, Resident
@@ -299,3 +300,53 @@ def test_worksheet_form_prefilled_from_the_register_with_differences_shown(clien
     assert form.initial[f"home-{home.pk}-new_permanent"] == 1
     assert form.initial[f"home-{home.pk}-temporary"] == 1
     assert form.initial[f"home-{home.pk}-died"] == 0
+
+
+# -- the register page: one row a resident, and a filter ------------------------------------------
+
+
+def test_register_page_lists_each_resident_once_with_counts_and_details(client, aligned):
+    today = timezone.localdate()
+    behind = f.ResidentFactory(
+        practice=aligned.practice, care_home=aligned.care_home, admitted_on=D(2026, 1, 5)
+    )
+    new = f.ResidentFactory(
+        practice=aligned.practice, care_home=aligned.care_home, admitted_on=today
+    )
+    client.force_login(f.practice_manager(aligned.practice))
+    url = reverse("carehomes:register", args=[aligned.practice.ods_code])
+    page = client.get(url).content.decode()
+    table = page[page.index('id="residents-caption"') : page.index("By care home")]
+    # One row per resident (and the header row): the requirements are a count and a details.
+    assert table.count('<tr class="nhsuk-table__row">') == 3
+    assert table.count('<details class="nhsuk-details') == 2
+    assert "missed</strong>" in table and "None missed" in table
+    assert "2 current residents; 1 with a missed requirement." in page
+    assert behind.nhs_number_display in table and new.nhs_number_display in table
+
+
+def test_register_filter_shows_only_residents_with_gaps(client, aligned):
+    today = timezone.localdate()
+    behind = f.ResidentFactory(
+        practice=aligned.practice, care_home=aligned.care_home, admitted_on=D(2026, 1, 5)
+    )
+    new = f.ResidentFactory(
+        practice=aligned.practice, care_home=aligned.care_home, admitted_on=today
+    )
+    left = f.ResidentFactory(
+        practice=aligned.practice,
+        care_home=aligned.care_home,
+        admitted_on=D(2026, 1, 5),
+        left_on=D(2026, 2, 1),
+        leaving_reason=Resident.LeavingReason.DIED,
+    )
+    client.force_login(f.practice_manager(aligned.practice))
+    url = reverse("carehomes:register", args=[aligned.practice.ods_code])
+    gaps = client.get(url, {"show": "gaps"})
+    assert [row.resident for row in gaps.context["rows"]] == [behind]
+    assert "1 of 2 current residents with a missed requirement." in gaps.content.decode()
+    everyone = client.get(url, {"show": "all"})
+    assert {row.resident for row in everyone.context["rows"]} == {behind, new, left}
+    # Anything else is the default: current residents.
+    current = client.get(url, {"show": "nonsense"})
+    assert {row.resident for row in current.context["rows"]} == {behind, new}

@@ -318,8 +318,8 @@ def test_import_worksheets_dry_run_writes_nothing(tmp_path, registry):
     assert out.startswith("Dry run: nothing was written.\nQuarters: 2 to create.\n")
     assert "Worksheets: 2 to create." in out
     assert (
-        "create worksheet C87001 2019/20 Q1: Broom Lane Medical Centre: 1 home, gross 864.00, "
-        "on time, net 864.00"
+        "create worksheet C87001 2019/20 Q1: Broom Lane Medical Centre: 1 home, gross £864.00, "
+        "on time, net £864.00"
     ) in out
     assert nothing_written()
 

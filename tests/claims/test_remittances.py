@@ -343,7 +343,7 @@ def test_remittance_build_total_mismatch_is_refused(scenario):
     run = scenario.run(D(2019, 11, 1))
     remittance = remittance_of(run, scenario.practice)
     Remittance.objects.filter(pk=remittance.pk).update(amount_pence=remittance.amount_pence + 1)
-    with pytest.raises(BuildFailed, match="total 3225.60, not the remittance's 3225.61"):
+    with pytest.raises(BuildFailed, match="total £3,225.60, not the remittance's £3,225.61"):
         remittance_build(remittance.pk)
     remittance.refresh_from_db()
     assert remittance.advice is None and remittance.build_attempts == 1

@@ -203,7 +203,8 @@ def test_report_form_refuses_negative_and_missing_figures_writing_nothing(client
     page = response.content.decode()
     assert response.status_code == 200
     assert "Ensure this value is greater than or equal to 0." in page
-    assert "This field is required." in page
+    assert "Enter the relevant actions taken" in page
+    assert "This field is required." not in page
     assert not OutcomesReport.objects.exists()
 
 

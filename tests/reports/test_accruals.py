@@ -471,8 +471,8 @@ def test_page_defaults_to_today_in_london(client, commissioner, officers):
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("2019-02-30", "Enter a real date, for example 31 3 2026"),
-        ("07/31/2019", "Enter a real date, for example 31 3 2026"),
+        ("2019-02-30", "The date of the accrual must be a real date"),
+        ("07/31/2019", "The date of the accrual must be a real date"),
         ("", "Enter the date of the accrual"),
         ("2999-01-01", "The date of the accrual must be today or in the past"),
         ("2017-12-31", "The date of the accrual must be on or after 1 April 2018"),
