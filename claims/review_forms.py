@@ -106,7 +106,7 @@ class PaymentRunForm(NHSForm):
     )
 
 
-class PaymentRunCancelForm(forms.Form):
+class PaymentRunCancelForm(NHSForm):
     reason = _reason(
         "Why is the run cancelled?",
         "Kept in the run's history. The run holds no claims until it is closed, so cancelling it "
