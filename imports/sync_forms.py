@@ -39,8 +39,8 @@ class SyncUploadForm(forms.Form):
     )
     files_date = forms.DateField(
         label="Date the files were published",
-        help_text="For example, 1/11/2026. A care home missing from CQC's file is deregistered "
-        "from this month.",
+        help_text="The day ODS and the CQC published them. A care home missing from CQC's file is "
+        "deregistered from this month.",
         input_formats=["%d/%m/%Y", "%Y-%m-%d"],
         error_messages={
             "required": "Enter the date the files were published.",
@@ -51,7 +51,7 @@ class SyncUploadForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            self.initial.setdefault("files_date", timezone.localdate().strftime("%d/%m/%Y"))
+            self.initial.setdefault("files_date", timezone.localdate().isoformat())
 
     def _check(self, role: str):
         upload = self.cleaned_data.get(role)

@@ -42,7 +42,7 @@ def test_officer_uploads_the_national_files_reads_the_preview_and_confirms(
     page.get_by_label("CQC care homes file (HSCA Active Locations)").set_input_files(
         tmp_path / "HSCA_Active_Locations.ods"
     )
-    page.get_by_label("Date the files were published").fill("15/04/2026")
+    page.get_by_label("Date the files were published").fill("2026-04-15")
     page.get_by_role("button", name="Upload and check").click()
 
     # The preview, in words and grouped.
