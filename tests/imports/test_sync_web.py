@@ -96,3 +96,10 @@ def test_discarded_sync_changes_nothing(officer_client, world):
     sync.refresh_from_db()
     assert sync.status == RegistrySync.Status.DISCARDED
     assert PCN.objects.get(code="U10002").name == "Wentworth PCN"
+
+
+def test_home_page_shows_the_officers_category_beside_cqcs(officer_client, world):
+    home = world["homes"]["override"]
+    page = officer_client.get(home.get_absolute_url()).content.decode()
+    assert "Elderly (set by an officer)" in page
+    assert "Category from CQC" in page and "Learning disability and other bands" in page
