@@ -256,6 +256,17 @@ class Scope:
             return qs.filter(commissioner_id=self.user.commissioner_id)
         return qs.none()
 
+    def registry_syncs(self):
+        """Syncs from the national files of an officer's commissioner: colleagues may confirm them."""
+        from imports.models import RegistrySync
+
+        qs = RegistrySync.objects.select_related("uploaded_by", "commissioner")
+        if self.sees_everything:
+            return qs
+        if self.role == Role.CONTRACTING_OFFICER:
+            return qs.filter(commissioner_id=self.user.commissioner_id)
+        return qs.none()
+
     # -- worksheets and claims -----------------------------------------------------------------
 
     def payment_runs(self):

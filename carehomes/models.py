@@ -18,6 +18,15 @@ class CareHomeQuerySet(models.QuerySet):
         return self.exclude(category=CareHome.Category.LEARNING_DISABILITY)
 
 
+class CqcCategory(models.TextChoices):
+    """What CQC's service user bands say a home is (ADR 0024)."""
+
+    ELDERLY = "elderly", "Elderly"
+    EMI = "emi", "Elderly mentally infirm (EMI)"
+    LEARNING_DISABILITY = "learning_disability", "Learning disability"
+    MIXED = "mixed", "Learning disability and other bands"
+
+
 class CareHome(models.Model):
     """A care home registered with the CQC, identified by its CQC location ID.
 
@@ -49,6 +58,25 @@ class CareHome(models.Model):
         on_delete=models.PROTECT,
         related_name="care_homes",
         help_text="The commissioner in whose area the home is registered.",
+    )
+    cqc_category = models.CharField(
+        "category from CQC",
+        max_length=20,
+        choices=CqcCategory.choices,
+        blank=True,
+        help_text="Derived from the service user bands of CQC's file at the last registry sync.",
+    )
+    category_overridden = models.BooleanField(
+        "category set by an officer",
+        default=False,
+        help_text="The officer's category is kept whatever CQC's file says (ADR 0024).",
+    )
+    cqc_registered_on = models.DateField("registered with CQC", null=True, blank=True)
+    deregistered_on = models.DateField(
+        "deregistered from",
+        null=True,
+        blank=True,
+        help_text="The home was missing from CQC's active locations from this month.",
     )
 
     objects = CareHomeQuerySet.as_manager()
@@ -82,6 +110,18 @@ class CareHome(models.Model):
     @property
     def kind(self) -> str:
         return "Nursing" if self.nursing else "Residential"
+
+    @property
+    def category_from_cqc(self) -> str:
+        """The category CQC's bands give (a mixed home counts as learning disability: not paid
+        until an officer decides), or blank before the first sync."""
+        return category_for_cqc(self.cqc_category)
+
+
+def category_for_cqc(cqc_category: str) -> str:
+    if cqc_category == CqcCategory.MIXED:
+        return CareHome.Category.LEARNING_DISABILITY
+    return cqc_category
 
 
 class AlignmentQuerySet(models.QuerySet):

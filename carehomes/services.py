@@ -10,6 +10,10 @@ from carehomes.models import Alignment, CareHome
 
 @transaction.atomic
 def care_home_save(*, care_home: CareHome, by) -> CareHome:
+    """An officer's save. A category other than the one CQC's bands give is the officer's override,
+    which the registry sync keeps (ADR 0024); choosing CQC's value again ends the override."""
+    if care_home.cqc_category:
+        care_home.category_overridden = care_home.category != care_home.category_from_cqc
     return save_audited(instance=care_home, by=by, action="care_home_save")
 
 

@@ -230,6 +230,8 @@ PRIVATE_STORAGE_ROOT = Path(env("PRIVATE_STORAGE_ROOT", str(VAR_DIR / "private")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 IMPORT_MAX_BYTES = int(env("IMPORT_MAX_BYTES", str(5 * 1024 * 1024)))
+# The national registry files (ODS epraccur and ePCN, CQC's active locations) run to tens of MB.
+NATIONAL_FILE_MAX_BYTES = env_int("NATIONAL_FILE_MAX_BYTES", 60 * 1024 * 1024)
 # Meeting evidence: the largest signed attendance sheet (a PDF or a photo) a practice may upload.
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)
 

@@ -82,14 +82,16 @@ def eligible_homes(practice: Practice, quarter: Quarter):
 
 def practices_expected(quarter: Quarter):
     """Practices that owe a worksheet for the quarter: an agreement in force and an eligible aligned
-    home on some day of it. Any span with ``first_day`` and ``last_day`` serves: a half-year owes an
+    home on some day of it, and not closed before it began (ODS's close date, ADR 0024). Any span with ``first_day`` and ``last_day`` serves: a half-year owes an
     outcomes report, a financial year can be audited, by the same rule."""
     aligned = Alignment.objects.covering(quarter.first_day, quarter.last_day).filter(
         care_home__in=CareHome.objects.eligible()
     )
-    return Practice.objects.filter(
-        pk__in=aligned.values("practice_id"),
-    ).filter(pk__in=agreements_in_force(quarter).values("practice_id"))
+    return (
+        Practice.objects.filter(pk__in=aligned.values("practice_id"))
+        .filter(pk__in=agreements_in_force(quarter).values("practice_id"))
+        .exclude(closed_on__lt=quarter.first_day)
+    )
 
 
 def has_fallen_due(due_date: datetime.date, today: datetime.date) -> bool:

@@ -70,3 +70,68 @@ class ImportBatch(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == self.Status.PREVIEWED
+
+
+class RegistrySync(models.Model):
+    """One sync of a commissioner's registry from the national files (ADR 0024): up to three files
+    (ODS's epraccur and ePCN, CQC's active locations) and the date they were published.
+
+    Like an import batch it is previewed, then confirmed (re-planned against the registry as it is
+    then and applied, all or nothing) or discarded; a sync run from the command line is recorded
+    already applied, with no uploader. Every change it makes is in the history with the file's
+    name and date."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "Waiting for confirmation"
+        APPLIED = "applied", "Applied"
+        DISCARDED = "discarded", "Discarded"
+
+    commissioner = models.ForeignKey(
+        Commissioner, on_delete=models.PROTECT, related_name="registry_syncs"
+    )
+    files_date = models.DateField(
+        "date of the files", help_text="When ODS and CQC published the files (as the officer said)."
+    )
+    practices_filename = models.CharField(max_length=255, blank=True)
+    practices_content = models.BinaryField(null=True, blank=True)
+    pcns_filename = models.CharField(max_length=255, blank=True)
+    pcns_content = models.BinaryField(null=True, blank=True)
+    care_homes_filename = models.CharField(max_length=255, blank=True)
+    care_homes_content = models.BinaryField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="registry_syncs",
+        help_text="Blank for a sync run from the command line.",
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEWED)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="applied", applied_at__isnull=False)
+                | ~models.Q(status="applied") & models.Q(applied_at__isnull=True),
+                name="registry_sync_applied_at_when_applied",
+            )
+        ]
+
+    def __str__(self):
+        return f"Registry sync of {self.files_date:%-d %B %Y}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PREVIEWED
+
+    @property
+    def filenames(self) -> list[str]:
+        return [
+            name
+            for name in (self.practices_filename, self.pcns_filename, self.care_homes_filename)
+            if name
+        ]

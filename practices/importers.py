@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 
 from carehomes_les.identifiers import (
     validate_commissioner_code,
@@ -26,6 +27,7 @@ from imports.base import (
 )
 from imports.tabular import Row, RowProblem
 from practices.models import PCN, Agreement, Commissioner, Practice, PracticeContact
+from practices.services import pcn_membership_follow
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,7 @@ class PracticesImporter(Importer):
                         "practice",
                         p.ods_code,
                         f"{description}; contacts {'; '.join(p.emails)}",
-                        write=_writer(practice, emails=p.emails),
+                        write=_writer(practice, emails=p.emails, pcn=pcn),
                     )
                 )
                 agreement = Agreement(practice=practice, starts_on=None, signed_on=None)
@@ -352,6 +354,8 @@ def _writer(instance, *, emails=None, **values):
         for name, value in values.items():
             setattr(instance, name, value)
         instance.save()
+        if "pcn" in values:
+            pcn_membership_follow(practice=instance, on=timezone.localdate())
         if emails is not None:
             _replace_contacts(instance, emails)
         return instance

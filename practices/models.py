@@ -90,12 +90,32 @@ class Practice(models.Model):
         "ODS code", max_length=6, unique=True, validators=[validate_practice_ods]
     )
     name = models.CharField(max_length=200)
+
+    class OdsStatus(models.TextChoices):
+        ACTIVE = "A", "Active"
+        CLOSED = "C", "Closed"
+        DORMANT = "D", "Dormant"
+        PROPOSED = "P", "Proposed"
+
     pcn = models.ForeignKey(
-        PCN, on_delete=models.PROTECT, related_name="practices", verbose_name="PCN"
+        PCN,
+        on_delete=models.PROTECT,
+        related_name="practices",
+        verbose_name="PCN",
+        help_text="The current PCN; the dated history is in PCN memberships (pcn_in_quarter).",
     )
     supplier_number = models.CharField(
         max_length=20, blank=True, help_text="The practice's supplier number in the finance system."
     )
+    postcode = models.CharField(max_length=8, blank=True)
+    opened_on = models.DateField("opened", null=True, blank=True)
+    closed_on = models.DateField(
+        "closed from",
+        null=True,
+        blank=True,
+        help_text="From ODS (epraccur): no worksheet is expected for a quarter after it.",
+    )
+    ods_status = models.CharField("ODS status", max_length=1, choices=OdsStatus.choices, blank=True)
 
     objects = PracticeQuerySet.as_manager()
 
@@ -116,6 +136,37 @@ class Practice(models.Model):
     @property
     def commissioner(self) -> Commissioner:
         return self.pcn.commissioner
+
+
+class PCNMembership(models.Model):
+    """A practice's membership of a PCN from ``start_date`` to ``end_date`` (inclusive; either blank
+    when unknown or open), as ODS's ePCN file dates it. Reports that group by PCN use the PCN the
+    practice belonged to in each quarter (``practices.selectors.pcn_in_quarter``)."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="pcn_memberships")
+    pcn = models.ForeignKey(PCN, on_delete=models.PROTECT, related_name="practice_memberships")
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "PCN membership"
+        ordering = ["practice", models.F("start_date").asc(nulls_first=True)]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="pcn_membership_ends_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.practice.ods_code} in {self.pcn.name}"
+
+    def covers(self, day: datetime.date) -> bool:
+        return (self.start_date is None or self.start_date <= day) and (
+            self.end_date is None or day <= self.end_date
+        )
 
 
 class PracticeContact(models.Model):

@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from audit.services import audit_record, save_audited
 from practices.models import (
@@ -11,6 +12,7 @@ from practices.models import (
     Agreement,
     AgreementVariation,
     Commissioner,
+    PCNMembership,
     Practice,
     PracticeContact,
 )
@@ -21,11 +23,32 @@ def pcn_save(*, pcn: PCN, by) -> PCN:
     return save_audited(instance=pcn, by=by, action="pcn_save")
 
 
+def pcn_membership_follow(*, practice: Practice, on: datetime.date) -> None:
+    """Keep the dated PCN memberships in step with ``practice.pcn`` when it is set by hand or by the
+    SPEC import: the open membership of another PCN ends the day before ``on`` and one of the new
+    PCN starts ``on`` (a new practice's first membership has no start: it is not known)."""
+    memberships = list(practice.pcn_memberships.all())
+    if any(m.pcn_id == practice.pcn_id and m.covers(on) for m in memberships):
+        return
+    for membership in memberships:
+        if membership.covers(on):
+            ended = on - datetime.timedelta(days=1)
+            if membership.start_date and ended < membership.start_date:
+                membership.delete()  # it would end before it began: it never really started
+                continue
+            membership.end_date = ended
+            membership.save(update_fields=["end_date"])
+    PCNMembership.objects.create(
+        practice=practice, pcn_id=practice.pcn_id, start_date=on if memberships else None
+    )
+
+
 @transaction.atomic
 def practice_save(*, practice: Practice, by) -> Practice:
     """Create or edit a practice; a new practice gets a standing agreement, as an import would."""
     creating = practice._state.adding
     save_audited(instance=practice, by=by, action="practice_save")
+    pcn_membership_follow(practice=practice, on=timezone.localdate())
     if creating:
         save_audited(instance=Agreement(practice=practice), by=by, action="agreement_create")
     return practice

@@ -14,6 +14,7 @@ figures are read here only to divide the beds, and reach the page only as the pr
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -27,6 +28,7 @@ from claims.periods import Period
 from claims.rules import Line, Rates
 from claims.selectors import rates_for
 from practices.models import PCN, Practice
+from practices.selectors import pcn_ids_in_quarters
 from reports import schemes
 from reports.dashboard import financial_year_label
 from reports.figures import Column, Figure, money
@@ -140,6 +142,12 @@ class PracticeResult:
 
 
 @dataclass(frozen=True)
+class _FinancialYear:
+    first_day: datetime.date
+    last_day: datetime.date
+
+
+@dataclass(frozen=True)
 class GroupResult:
     """A PCN's row of a commissioner's comparison."""
 
@@ -193,9 +201,14 @@ class Comparison:
         }
 
     def by_pcn(self) -> list[GroupResult]:
+        """Practices grouped by the PCN each belonged to at the end of the financial year (the
+        year's figures are one per practice, so a practice that moved mid-year counts once)."""
+        year_span = _FinancialYear(Period(self.year, 1).first_day, Period(self.year, 4).last_day)
+        pcn_of = pcn_ids_in_quarters([r.practice.pk for r in self.practices], [year_span])
+        pcns = {pcn.pk: pcn for pcn in PCN.objects.filter(pk__in=set(pcn_of.values()))}
         groups: dict[int, GroupResult] = {}
         for result in self.practices:
-            pcn = result.practice.pcn
+            pcn = pcns[pcn_of[result.practice.pk, year_span]]
             groups.setdefault(pcn.pk, GroupResult(pcn, [])).practices.append(result)
         return sorted(groups.values(), key=lambda g: (g.pcn.name, g.pcn.code))
 

@@ -31,6 +31,7 @@ from claims import selectors
 from claims.models import Quarter, Worksheet
 from claims.periods import Period
 from claims.rules import band_for, percentage_of
+from practices.selectors import pcn_ids_in_quarters
 from reports.figures import Column, Figure, money
 
 SPEND_STATUSES = (
@@ -115,12 +116,16 @@ def submissions(scope: Scope, year: int, *, today: datetime.date | None = None) 
 def spend_by_pcn(scope: Scope, year: int) -> Figure:
     """Approved spend per PCN, quarter by quarter, and the year's total."""
     totals: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for pcn_id, number, net in (
+    spend = list(
         scope.worksheets()
         .filter(quarter__year=year, status__in=SPEND_STATUSES)
-        .values_list("practice__pcn_id", "quarter__number", "net_pence")
-    ):
-        totals[pcn_id][number] += net
+        .values_list("practice_id", "quarter__number", "net_pence")
+    )
+    # Each quarter's spend goes to the PCN the practice belonged to in that quarter.
+    quarters = {number: Period(year, number) for number in range(1, 5)}
+    pcn_of = pcn_ids_in_quarters({p for p, _, _ in spend}, quarters.values())
+    for practice_id, number, net in spend:
+        totals[pcn_of[practice_id, quarters[number]]][number] += net
     rows = []
     for pcn in scope.pcns().filter(pk__in=list(totals)).order_by("name"):
         by_quarter = totals[pcn.pk]

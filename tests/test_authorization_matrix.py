@@ -19,7 +19,7 @@ from claims.periods import Period
 from claims.rules import LONDON
 from claims.runs import payment_run_close, payment_run_create
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from imports.models import ImportBatch
+from imports.models import ImportBatch, RegistrySync
 from notices.models import Notice
 from notices.services import notice_create
 from outcomes.models import Meeting
@@ -54,6 +54,9 @@ def _organisation(commissioner):
         original_filename="practices.csv",
         content=b"ods_code,name,pcn_code,pcn_name,commissioner_code,commissioner_name,email\n",
         commissioner=commissioner,
+    )
+    sync = RegistrySync.objects.create(
+        commissioner=commissioner, files_date=datetime.date(2026, 11, 1)
     )
     quarter = quarter_for(Period(2019, 1))  # 2019/20 Q1: the 2019/20 Q2 worksheet stays open
     claim = worksheet_submit(
@@ -131,6 +134,7 @@ def _organisation(commissioner):
         "agreement": agreement,
         "variation": variation,
         "batch": batch,
+        "sync": sync,
         "claim": claim,
         "run": run,
     }
@@ -181,6 +185,10 @@ def _variation(o):
 
 def _home(o):
     return {"cqc_location_id": o["home"].cqc_location_id}
+
+
+def _sync(o):
+    return {"pk": o["sync"].pk}
 
 
 def _alignment(o):
@@ -344,6 +352,10 @@ MATRIX = {
     "imports:preview": (_batch, OFFICER_ONLY),
     "imports:confirm": (_batch, codes(403, 302, 403, 403), "post"),
     "imports:discard": (_batch, codes(403, 302, 403, 403), "post"),
+    "imports:sync_upload": (_none, OFFICER_ONLY),
+    "imports:sync_preview": (_sync, OFFICER_ONLY),
+    "imports:sync_confirm": (_sync, codes(403, 302, 403, 403), "post"),
+    "imports:sync_discard": (_sync, codes(403, 302, 403, 403), "post"),
     "periods:index": (_none, codes(403, 200, 200, 200)),
     # Worksheets: managers fill in and upload their own; officers, auditors and administrators read.
     "claims:worksheets": (_none, MANAGER_ONLY),
