@@ -99,10 +99,18 @@ def officer_queue(scope: Scope, user, *, today: datetime.date) -> OfficerQueue:
 
     runs = scope.payment_runs()
     for run in runs.filter(status=PaymentRun.Status.OPEN).order_by("run_date"):
+        # Two people (ADR 0022): a run is authorised by an officer who did not prepare it, then
+        # closed; the officer who prepared it waits for a colleague.
+        if run.authorised_by_id is not None:
+            step = "payment run to close"
+        elif run.created_by_id == user.pk:
+            step = "payment run waiting for a second officer to authorise"
+        else:
+            step = "payment run to authorise"
         queue.runs.append(
             Item(
                 1,
-                f"payment run to close: {run.reference}, paying {wording.day(run.run_date)}",
+                f"{step}: {run.reference}, paying {wording.day(run.run_date)}",
                 reverse("payment_runs:run", args=[run.pk]),
             )
         )

@@ -16,7 +16,7 @@ from claims.models import Worksheet
 from claims.periods import Period
 from claims.review import claim_approve, claim_check, claim_query
 from claims.rules import LONDON
-from claims.runs import payment_run_close, payment_run_create
+from claims.runs import payment_run_authorise, payment_run_close, payment_run_create
 from claims.services import LineEntry, quarter_for, worksheet_submit
 from outcomes.models import OutcomesPeriod
 from outcomes.services import outcomes_period_for
@@ -121,6 +121,15 @@ def test_officer_home_lists_payment_runs_to_close_and_to_prepare(client, office)
     run = payment_run_create(
         commissioner=office["commissioner"], run_date=timezone.localdate() + 7 * DAY, by=me
     )
+    items = _items(client.get(reverse("home")).content.decode())
+    (waiting,) = [k for k in items if k.startswith("payment run waiting for a second officer")]
+    assert run.reference in waiting
+    client.force_login(colleague)
+    items = _items(client.get(reverse("home")).content.decode())
+    (authorise,) = [k for k in items if k.startswith("payment run to authorise")]
+    assert run.reference in authorise
+    run = payment_run_authorise(run=run, by=colleague)
+    client.force_login(me)
     items = _items(client.get(reverse("home")).content.decode())
     (close,) = [k for k in items if k.startswith("payment run to close")]
     assert run.reference in close and items[close][1] == reverse("payment_runs:run", args=[run.pk])
