@@ -5,6 +5,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from carehomes_les.forms import DateField, NHSForm
 from imports.sync import ROLES
 
 
@@ -19,7 +20,7 @@ def _file(label: str, help_text: str, suffixes: tuple[str, ...]) -> forms.FileFi
     return field
 
 
-class SyncUploadForm(forms.Form):
+class SyncUploadForm(NHSForm):
     """One, two or three national files and the date they were published."""
 
     practices = _file(
@@ -37,21 +38,16 @@ class SyncUploadForm(forms.Form):
         "CQC's monthly HSCA Active Locations, as .ods or .xlsx.",
         (".ods", ".xlsx"),
     )
-    files_date = forms.DateField(
+    files_date = DateField(
         label="Date the files were published",
         help_text="The day ODS and the CQC published them. A care home missing from CQC's file is "
         "deregistered from this month.",
-        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        error_messages={
-            "required": "Enter the date the files were published.",
-            "invalid": "Enter the date the files were published as day/month/year, like 1/11/2026.",
-        },
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
-            self.initial.setdefault("files_date", timezone.localdate().isoformat())
+            self.initial.setdefault("files_date", timezone.localdate())
 
     def _check(self, role: str):
         upload = self.cleaned_data.get(role)

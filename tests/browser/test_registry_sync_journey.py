@@ -6,7 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from tests import factories as f
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import fill_date, sign_in
 from tests.imports import test_sync_registry as registry_case
 from tests.national_files import cqc_ods
 
@@ -42,7 +42,7 @@ def test_officer_uploads_the_national_files_reads_the_preview_and_confirms(
     page.get_by_label("CQC care homes file (HSCA Active Locations)").set_input_files(
         tmp_path / "HSCA_Active_Locations.ods"
     )
-    page.get_by_label("Date the files were published").fill("2026-04-15")
+    fill_date(page, "Date the files were published", ("15", "4", "2026"))
     page.get_by_role("button", name="Upload and check").click()
 
     # The preview, in words and grouped.

@@ -91,8 +91,13 @@ def test_submission_and_query_while_redis_is_down_are_saved_and_emailed_once_it_
     claim = Worksheet.objects.get(practice=practice)
     assert claim.status == Worksheet.Status.SUBMITTED
     assert [(line.opening, line.new_permanent) for line in claim.lines.all()] == [(10, 1)]
-    # A submission emails nobody (SPEC §4 and §7 ask for no receipt): nothing to lose here.
-    assert not Notice.objects.exists()
+    # The submission's receipt (ADR 0026) is written to the outbox with the worksheet: it waits.
+    (receipt,) = Notice.objects.all()
+    assert (receipt.kind, receipt.status, receipt.attempts) == (
+        Notice.Kind.RECEIPT,
+        Notice.Status.PENDING,
+        0,
+    )
 
     # An officer queries it, still while Redis is down: the practice must be told.
     client.force_login(checker)
@@ -104,7 +109,7 @@ def test_submission_and_query_while_redis_is_down_are_saved_and_emailed_once_it_
     assert response.status_code == 302
     claim.refresh_from_db()
     assert claim.status == Worksheet.Status.QUERIED
-    (notice,) = Notice.objects.all()
+    (notice,) = Notice.objects.exclude(pk=receipt.pk)
     assert (notice.kind, notice.status, notice.attempts) == (
         Notice.Kind.CLAIM,
         Notice.Status.PENDING,
@@ -120,16 +125,19 @@ def test_submission_and_query_while_redis_is_down_are_saved_and_emailed_once_it_
     Notice.objects.update(created_at=timezone.now() - SWEEP_AGE - datetime.timedelta(minutes=1))
     dispatch_pending_task.delay()
     wait_until(
-        lambda: Notice.objects.filter(pk=notice.pk, status=Notice.Status.SENT).exists(),
-        what="the swept email to be sent",
+        lambda: Notice.objects.filter(status=Notice.Status.SENT).count() == 2,
+        what="the swept emails (receipt and query) to be sent",
     )
     dispatch_pending_task.delay()  # the schedule firing again: sent emails are not swept
     wait_until(lambda: _sweep_ran(worker, "notices.dispatch_pending", 2), what="the second sweep")
 
     notice.refresh_from_db()
-    assert notice.attempts == 1
-    (email,) = workers.emails()
-    assert email["Subject"] == notice.subject
+    receipt.refresh_from_db()
+    assert (notice.attempts, receipt.attempts) == (1, 1)
+    assert len(workers.emails()) == 2
+    emails = {email["Subject"]: email for email in workers.emails()}
+    assert set(emails) == {notice.subject, receipt.subject}  # each once
+    email = emails[notice.subject]
     assert "12 residents" in email.get_content()
     assert email["To"] == notice.recipients
     assert worker.process.poll() is None  # the same worker throughout: it reconnected itself

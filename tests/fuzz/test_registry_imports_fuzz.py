@@ -173,6 +173,7 @@ def assert_practices_written(upload: Upload, changes: dict, existing: set[str]):
     assert changes.get("practices.Agreement", 0) == len(new)  # a standing agreement each
     assert set(changes) <= {
         "practices.Practice", "practices.Agreement", "practices.PracticeContact",
+        "practices.PCNMembership",
         "practices.PCN", "practices.Commissioner", "audit.AuditEvent",
     }  # fmt: skip
 

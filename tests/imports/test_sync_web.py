@@ -28,7 +28,7 @@ def officer_client(client, world):
 
 
 def upload(client, **files):
-    data = {"files_date": "15/04/2026"}
+    data = {"files_date": "2026-04-15"}
     data.update(
         {role: SimpleUploadedFile(name, content) for role, (name, content) in files.items()}
     )
