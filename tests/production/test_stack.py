@@ -443,7 +443,7 @@ def test_production_stack_pays_a_claim_and_emails_its_remittance_advice(stack):
     created = checker.submit("/payment-runs/new/", {"run_date": today})
     run_page = created.headers["Location"]
     approver.submit(run_page, {}, action=f"{run_page}authorise/")
-    checker.submit(run_page, {}, action=f"{run_page}close/")
+    checker.submit(f"{run_page}close/", {"confirmed": "yes"})
 
     # worker-pdf builds the PDF, worker sends the email: it arrives at the SMTP server.
     def remittance_email():
@@ -478,7 +478,11 @@ def test_production_stack_pays_a_claim_and_emails_its_remittance_advice(stack):
         ]
 
     requests_logged = [line for line in json_lines(web) if line.get("event") == "request"]
-    close = [line for line in requests_logged if line["path"] == f"{run_page}close/"]
+    close = [
+        line
+        for line in requests_logged
+        if line["path"] == f"{run_page}close/" and line["method"] == "POST"
+    ]
     assert len(close) == 1 and close[0]["status"] == 302 and close[0]["user_id"], close
     tasks = [line for line in json_lines(workers[1]) if line.get("event") == "task"]
     assert any(
