@@ -14,9 +14,8 @@ from django.db.models import Q, Sum
 from django.urls import reverse
 
 from accounts.access import Permission, Scope
-from claims import selectors
+from claims import selectors, wording
 from claims.models import PaymentRun, Worksheet
-from claims.views import wording
 from notices import outstanding
 from notices.models import Notice
 

@@ -21,10 +21,9 @@ from audits.models import AuditCase
 from audits.services import FinancialYear
 from carehomes.register import practice_compliance
 from carehomes_les.celery import enqueue_on_commit
-from claims import selectors
+from claims import selectors, wording
 from claims.calculation import line_rows
 from claims.models import Adjustment, Remittance, Worksheet, WorksheetLine
-from claims.views import wording
 from outcomes.models import Meeting, OutcomesReport
 from outcomes.services import standing
 from reports.models import Document

@@ -17,8 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from claims import wording
 from claims.models import Adjustment, ApprovalPolicy, Worksheet
-from claims.views import wording
 
 A = Adjustment.Status
 PENDING = (A.RAISED, A.AWAITING_FINANCE)

@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from claims import rules
+from claims import rules, wording
 from claims.models import WorksheetLine
-from claims.views import wording
 
 OPENING_SOURCE = {
     WorksheetLine.OpeningSource.BASELINE: "baseline entered by the practice",

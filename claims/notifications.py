@@ -61,7 +61,7 @@ FIGURE_WORDS = (
 
 
 def receipt_email(claim: Worksheet) -> tuple[str, str]:
-    from claims.views import wording  # here: the views package imports the services that call this
+    from claims import wording
 
     practice, quarter = claim.practice, claim.quarter
     when = claim.submitted_at.astimezone(rules.LONDON)

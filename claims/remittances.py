@@ -18,10 +18,9 @@ from django.utils import timezone
 
 from carehomes_les.celery import enqueue_on_commit
 from carehomes_les.formatting import money
-from claims import rules, selectors
+from claims import rules, selectors, wording
 from claims.calculation import line_rows
 from claims.models import PaymentRun, Remittance, Worksheet, WorksheetLine
-from claims.views import wording
 from notices.models import Notice
 from notices.services import notice_create
 from reports.models import Document

@@ -20,12 +20,11 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from carehomes_les.formatting import money
-from claims import rules
+from claims import rules, wording
 from claims.models import Adjustment, ApprovalPolicy, PaymentRun, Remittance, Worksheet
 from claims.remittances import remittances_queue
 from claims.rules import Release, pounds
 from claims.selectors import claims_covered_by_agreement
-from claims.views import wording
 from practices.models import Commissioner, Practice
 
 S = Worksheet.Status

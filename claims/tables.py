@@ -15,10 +15,10 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
+from claims import wording
 from claims.exports import percent_text
 from claims.models import PaymentRun, Worksheet
 from claims.rules import LONDON, pounds
-from claims.views import wording
 from claims.xlsx import safe_text
 
 NUMERIC = {

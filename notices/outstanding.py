@@ -18,10 +18,9 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from accounts.access import Scope
-from claims import selectors
+from claims import selectors, wording
 from claims.periods import Period
 from claims.rules import Band, london_date
-from claims.views import wording
 from notices.models import Notice
 from practices.models import Practice, PracticeContact
 from reports.figures import Column, Figure

@@ -23,13 +23,12 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from claims import selectors
+from claims import selectors, wording
 from claims.models import Quarter, Worksheet
 from claims.notifications import worksheet_link
 from claims.periods import Period
 from claims.rules import Band, band_for
 from claims.services import quarter_for
-from claims.views import wording
 from notices.models import Notice
 from notices.services import notice_create
 

@@ -169,8 +169,7 @@ def notices_dispatch_pending(*, older_than: datetime.timedelta) -> int:
 
 
 def _chase_email(owed, practice, today: datetime.date) -> tuple[str, str]:
-    from claims import selectors
-    from claims.views import wording
+    from claims import selectors, wording
     from notices.reminders import band_timetable
 
     due = wording.day(owed.due_date)

@@ -23,10 +23,9 @@ from django.views import View
 
 from accounts.access import Permission
 from accounts.views import AccessMixin
-from claims import review, selectors
+from claims import review, selectors, wording
 from claims.models import Worksheet
 from claims.review_forms import ActionForm
-from claims.views import wording
 
 S = Worksheet.Status
 

@@ -19,6 +19,7 @@ from accounts.access import Permission
 from accounts.views import AccessMixin
 from audits.models import AuditCase
 from carehomes_les.views import ServiceFormView
+from claims import wording
 from claims.adjustments import (
     adjustment_approve,
     adjustment_cancel,
@@ -32,7 +33,6 @@ from claims.payments_export import payments_csv, payments_xlsx
 from claims.rules import pounds
 from claims.runs import balances_owed
 from claims.tables import csv_download
-from claims.views import wording
 from claims.xlsx import CONTENT_TYPE
 from practices.services import commissioner_finance_save
 

@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 
 from django.utils.text import capfirst
 
-from claims import rules, selectors
+from claims import rules, selectors, wording
 from claims.forms import FIELD_LABELS, FIGURES, WorksheetForm, field_name
 from claims.models import Worksheet
 from claims.services import Assembled, Problem
-from claims.views import wording
 
 
 @dataclass

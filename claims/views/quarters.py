@@ -17,11 +17,10 @@ from django.views.generic import TemplateView
 from accounts.access import Permission, Scope
 from accounts.views import AccessMixin
 from carehomes.models import CareHome
-from claims import selectors
+from claims import selectors, wording
 from claims.models import Quarter, Worksheet
 from claims.periods import Period
 from claims.rules import LONDON, Band, Release, band_for
-from claims.views import wording
 from practices.models import Practice
 
 VIEW_WORKSHEETS = (Permission.SUBMIT_WORKSHEET, Permission.VIEW_CLAIMS)

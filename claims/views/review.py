@@ -23,7 +23,7 @@ from django.views import View
 from accounts.access import Permission
 from accounts.views import AccessMixin
 from audit.models import AuditEvent
-from claims import review, rules, selectors
+from claims import review, rules, selectors, wording
 from claims.calculation import line_rows
 from claims.exports import percent_text
 from claims.models import ApprovalPolicy, Worksheet, WorksheetLine
@@ -37,7 +37,6 @@ from claims.review_forms import (
 from claims.tables import (
     RELEASE_SHORT,
 )
-from claims.views import wording
 from claims.views.page import stored_payment_summary
 from claims.views.runs import payment_expectation, with_expectation
 

@@ -23,6 +23,7 @@ from django_tables2 import SingleTableView
 from accounts.access import Permission
 from accounts.views import AccessMixin
 from carehomes_les.views import ServiceFormView
+from claims import wording
 from claims.models import Adjustment, PaymentRun, Remittance, Worksheet
 from claims.money_forms import MarkPaidForm
 from claims.remittances import remittances_progress, remittances_queue
@@ -43,7 +44,6 @@ from claims.runs import (
     run_plan,
 )
 from claims.tables import ClaimTable, PaymentRunTable, csv_download
-from claims.views import wording
 from notices.services import practice_recipients
 from reports.downloads import document_response
 

@@ -22,7 +22,7 @@ from django.views import View
 
 from accounts.access import Permission
 from accounts.views import AccessMixin
-from claims import rules, selectors, xlsx
+from claims import rules, selectors, wording, xlsx
 from claims.forms import (
     COLUMN_HEADINGS,
     FIGURES,
@@ -36,7 +36,6 @@ from claims.periods import Period
 from claims.prefill import Prefill, worksheet_prefill
 from claims.review import TransitionRefused, worksheet_resubmit
 from claims.services import WorksheetRefused, quarter_for, worksheet_assemble, worksheet_submit
-from claims.views import wording
 from claims.views.page import stored_payment_summary, worksheet_page
 from claims.views.quarters import VIEW_WORKSHEETS, quarter_status
 

@@ -8,10 +8,10 @@ from django.template import Context, Template
 from django.urls import reverse
 
 from carehomes_les.formatting import day, money
+from claims import wording
 from claims.periods import Period
 from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from claims.views import wording
 from reports import accruals, figures
 from tests import factories as f
 

@@ -21,7 +21,7 @@ from claims import selectors
 from claims.periods import Period
 from claims.rules import DEFAULT_BANDS, LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from claims.views.wording import lateness_cost
+from claims.wording import lateness_cost
 from notices.models import Notice
 from notices.outstanding import worksheets_owed
 from notices.services import practice_chase
