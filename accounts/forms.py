@@ -1,6 +1,6 @@
 from django.contrib.auth.forms import AuthenticationForm
 
-from carehomes_les.forms import NHSFormMixin
+from core.forms import NHSFormMixin
 
 
 class SignInForm(NHSFormMixin, AuthenticationForm):

@@ -23,8 +23,8 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audit.services import audit_record
-from carehomes_les.forms import NHSForm
+from core.forms import NHSForm
+from history.services import audit_record
 
 
 class CodeForm(NHSForm):

@@ -1,7 +1,7 @@
 from django import forms
 
 from audits.models import AuditCase
-from carehomes_les.forms import NHSForm
+from core.forms import NHSForm
 
 
 class DrawForm(NHSForm):

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from claims.periods import Period
+from core.periods import Period
 
 
 class AuditDraw(models.Model):
@@ -83,7 +83,7 @@ class AuditCase(models.Model):
     )
     opened_at = models.DateTimeField(auto_now_add=True)
     pack = models.OneToOneField(
-        "reports.Document",
+        "documents.Document",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -16,18 +16,18 @@ from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from audit.models import AuditEvent
 from audits.models import AuditCase
 from audits.services import FinancialYear
 from carehomes.register import practice_compliance
-from carehomes_les.celery import enqueue_on_commit
 from claims import selectors, wording
 from claims.calculation import line_rows
 from claims.models import Adjustment, Remittance, Worksheet, WorksheetLine
+from core.tasks import enqueue_on_commit
+from history.models import AuditEvent
 from outcomes.models import Meeting, OutcomesReport
 from outcomes.services import standing
-from reports.models import Document
-from reports.pdf import render_pdf
+from documents.models import Document
+from documents.pdf import render_pdf
 
 # History of a claim that an auditor asks about: who checked, approved, queried, waived, corrected.
 CLAIM_ACTIONS = {

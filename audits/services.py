@@ -13,11 +13,11 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.services import audit_record
 from audits import selection
 from audits.models import AuditCase, AuditDraw
-from claims.periods import Period
 from claims.selectors import practices_expected
+from core.periods import Period
+from history.services import audit_record
 from notices.models import Notice
 from notices.services import notice_create
 

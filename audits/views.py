@@ -14,14 +14,14 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.access import Permission
+from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
-from audit.models import AuditEvent
 from audits import services
 from audits.forms import CloseForm, DrawForm, EvidenceRequestForm, FindingsForm, FlagForm
 from audits.models import AuditCase
 from audits.packs import audit_pack_request
-from carehomes_les.views import ServiceFormView
-from reports.downloads import document_response
+from history.models import AuditEvent
+from documents.downloads import document_response
 
 
 def audit_years(today=None) -> list[int]:

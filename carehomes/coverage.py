@@ -18,8 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 
-from audit.services import audit_record
 from carehomes.models import Alignment, CareHome, Coverage
+from history.services import audit_record
 
 # -- the rule ------------------------------------------------------------------------------------
 

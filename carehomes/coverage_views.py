@@ -10,11 +10,11 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.access import Permission
+from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
 from carehomes.coverage import coverage_record, coverage_rows
 from carehomes.forms import CoverageForm
 from carehomes.models import Coverage
-from carehomes_les.views import ServiceFormView
 from claims.rules import london_date
 from claims.tables import csv_download
 

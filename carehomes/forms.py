@@ -2,8 +2,8 @@ from django import forms
 from django.conf import settings
 
 from carehomes.models import Alignment, CareHome, Coverage, Resident
-from carehomes_les.forms import DateField, NHSForm, NHSModelForm
-from carehomes_les.identifiers import normalise_postcode, validate_nhs_number
+from core.forms import DateField, NHSForm, NHSModelForm
+from core.identifiers import normalise_postcode, validate_nhs_number
 
 
 class CareHomeForm(NHSModelForm):

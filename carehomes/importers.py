@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 
 from carehomes.models import Alignment, CareHome
-from carehomes_les.identifiers import (
+from core.identifiers import (
     normalise_postcode,
     validate_cqc_location_id,
     validate_practice_ods,
     validate_uk_postcode,
 )
-from imports.base import (
+from core.tabular import Row, RowProblem
+from importing.base import (
     Action,
     Cells,
     Change,
@@ -25,7 +26,6 @@ from imports.base import (
     duplicate_keys,
     field_changes,
 )
-from imports.tabular import Row, RowProblem
 from practices.models import Practice
 
 CATEGORIES = {c.value: c.value for c in CareHome.Category}

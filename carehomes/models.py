@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from carehomes_les.identifiers import validate_cqc_location_id, validate_uk_postcode
+from core.identifiers import validate_cqc_location_id, validate_uk_postcode
 from practices.models import Commissioner, Practice
 
 

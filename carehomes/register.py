@@ -17,10 +17,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from audit.services import audit_record, changed_fields, snapshot
 from carehomes import compliance
 from carehomes.models import Alignment, CareHome, Clinic, Resident
-from carehomes_les.identifiers import validate_nhs_number
+from core.identifiers import validate_nhs_number
+from history.services import audit_record, changed_fields, snapshot
 
 # How far back the clinics of a home are judged on the register pages.
 CLINIC_WINDOW = datetime.timedelta(days=91)

@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from accounts.access import Permission
+from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
 from carehomes import compliance, register
 from carehomes.forms import ClinicForm, ResidentForm
 from carehomes.models import Alignment, CareHome
-from carehomes_les.views import ServiceFormView
 
 STATUS_TAGS = {
     compliance.Status.MET: ("nhsuk-tag--green", "Met"),

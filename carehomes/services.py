@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from audit.services import save_audited
 from carehomes.models import Alignment, CareHome
+from history.services import save_audited
 
 
 @transaction.atomic

@@ -7,13 +7,13 @@ from django.utils import timezone
 from django.views.generic import DetailView
 
 from accounts.access import Permission
+from accounts.base_views import ScopedTableView, ServiceFormView
 from accounts.views import AccessMixin
 from carehomes import services
 from carehomes.filters import CareHomeFilter
 from carehomes.forms import AlignmentForm, CareHomeForm
 from carehomes.models import Alignment, CareHome
 from carehomes.tables import CareHomeTable
-from carehomes_les.views import ScopedTableView, ServiceFormView
 
 VIEW_HOMES = (Permission.VIEW_REGISTRY, Permission.VIEW_OWN_PRACTICE)
 

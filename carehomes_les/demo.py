@@ -14,11 +14,9 @@ from django.utils import timezone
 
 from accounts.models import PracticeMembership, Role, User
 from carehomes.models import Alignment, CareHome, Coverage
-from carehomes_les.identifiers import nhs_test_number
 from claims import selectors
 from claims.adjustments import adjustment_approve, adjustment_finance_approve, adjustment_raise
 from claims.models import Adjustment, Quarter, Worksheet
-from claims.periods import Period
 from claims.review import claim_approve, claim_check, claim_finance_approve
 from claims.rules import LONDON
 from claims.runs import (
@@ -28,6 +26,8 @@ from claims.runs import (
     payment_run_mark_paid,
 )
 from claims.services import LineEntry, quarter_for, worksheet_submit
+from core.identifiers import nhs_test_number
+from core.periods import Period
 from notices.reminders import reminders_run
 from practices.models import PCN, Agreement, Commissioner, Practice, PracticeContact
 
@@ -326,7 +326,7 @@ def _load_meetings(practices, today: datetime.date) -> int:
     """Bi-monthly meetings with each home's manager this financial year, the latest one missed at
     every other home, each with a (demo) signed attendance sheet."""
     from outcomes.evidence import CheckedFile, financial_year_start, meeting_record
-    from reports.pdf import render_pdf
+    from documents.pdf import render_pdf
 
     sheet = CheckedFile(
         render_pdf(

@@ -7,9 +7,9 @@ from django.urls import include, path
 
 from accounts import two_factor
 from accounts import views as account_views
+from accounts.base_views import AccessibilityStatementView
 from accounts.forms import SignInForm
 from carehomes_les import health, help
-from carehomes_les.views import AccessibilityStatementView
 
 urlpatterns = [
     path("", account_views.HomeView.as_view(), name="home"),

@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audit_record
 from claims import wording
 from claims.models import Adjustment, ApprovalPolicy, Worksheet
+from history.services import audit_record
 
 A = Adjustment.Status
 PENDING = (A.RAISED, A.AWAITING_FINANCE)

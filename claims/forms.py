@@ -12,9 +12,9 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from carehomes_les.forms import NHSForm
 from claims import selectors
 from claims.services import LineEntry
+from core.forms import NHSForm
 from imports.forms import check_table_file
 
 COUNTS = ("new_permanent", "temporary", "moved_out", "died", "in_other_home")

@@ -38,15 +38,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from carehomes.models import CareHome
-from carehomes_les.formatting import money
-from carehomes_les.identifiers import validate_cqc_location_id, validate_practice_ods
 from claims import selectors
 from claims.models import Quarter, Worksheet
-from claims.periods import Period
 from claims.rules import LONDON
 from claims.services import LineEntry, Problem, WorksheetRefused, quarter_for, worksheet_submit
-from imports.base import Action, Cells, Change, ImportContext, Importer, ParsedRow, Plan
-from imports.tabular import Row, RowProblem
+from core.formatting import money
+from core.identifiers import validate_cqc_location_id, validate_practice_ods
+from core.periods import Period
+from core.tabular import Row, RowProblem
+from importing.base import Action, Cells, Change, ImportContext, Importer, ParsedRow, Plan
 from practices.models import Practice
 
 COUNTS = ("new_permanent", "temporary", "moved_out", "died", "in_other_home")

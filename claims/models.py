@@ -9,9 +9,9 @@ from django.db import models
 from django.db.models import F, Q
 
 from carehomes.models import CareHome
-from carehomes_les.formatting import money
 from claims import rules
-from claims.periods import Period
+from core.formatting import money
+from core.periods import Period
 from practices.models import Practice
 
 
@@ -472,7 +472,7 @@ class Remittance(models.Model):
         default=0, help_text="Money still owed after this run (0 or negative), netted in the next."
     )
     advice = models.OneToOneField(
-        "reports.Document",
+        "documents.Document",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -8,8 +8,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 
-from carehomes_les.forms import NHSForm, NHSModelForm
 from claims.models import Adjustment
+from core.forms import NHSForm, NHSModelForm
 from practices.models import Commissioner
 
 AMOUNT = re.compile(r"^[-+−]?£?\s*(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")

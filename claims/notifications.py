@@ -8,9 +8,9 @@ rolled-back change mails nobody, and a change mails the practice once."""
 from django.conf import settings
 from django.urls import reverse
 
-from audit.models import AuditEvent
 from claims import rules
 from claims.models import Worksheet
+from history.models import AuditEvent
 from notices.models import Notice
 from notices.services import notice_create
 

@@ -11,13 +11,13 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from accounts.access import Permission
+from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
-from carehomes_les.formatting import money
-from carehomes_les.forms import DateField, NHSForm
-from carehomes_les.views import ServiceFormView
 from claims import services
 from claims.models import LatenessBand, Quarter, Tariff
-from claims.periods import Period
+from core.formatting import money
+from core.forms import DateField, NHSForm
+from core.periods import Period
 
 
 class PeriodsView(AccessMixin, TemplateView):

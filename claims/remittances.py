@@ -16,15 +16,15 @@ from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from carehomes_les.celery import enqueue_on_commit
-from carehomes_les.formatting import money
 from claims import rules, selectors, wording
 from claims.calculation import line_rows
 from claims.models import PaymentRun, Remittance, Worksheet, WorksheetLine
+from core.formatting import money
+from core.tasks import enqueue_on_commit
 from notices.models import Notice
 from notices.services import notice_create
-from reports.models import Document
-from reports.pdf import render_pdf
+from documents.models import Document
+from documents.pdf import render_pdf
 
 MAX_BUILD_ATTEMPTS = 3
 

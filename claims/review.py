@@ -34,8 +34,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audit_record
-from carehomes_les.formatting import money
 from claims import rules, selectors
 from claims.models import ApprovalPolicy, Worksheet, WorksheetLine
 from claims.notifications import practice_notify, receipt_notify, worksheet_link
@@ -45,6 +43,8 @@ from claims.services import (
     payment_fields,
     worksheet_assemble,
 )
+from core.formatting import money
+from history.services import audit_record
 
 S = Worksheet.Status
 OPEN = (S.SUBMITTED, S.CHECKED, S.AWAITING_FINANCE)  # under review: may be queried or rejected

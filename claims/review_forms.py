@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from django import forms
 
-from carehomes_les.forms import DateField, NHSForm
 from claims.forms import MAX_COUNT
+from core.forms import DateField, NHSForm
 
 
 def _reason(label: str, help_text: str = "", *, required_message: str) -> forms.CharField:

@@ -18,13 +18,13 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from audit.services import audit_record
-from carehomes_les.formatting import money
 from claims import rules, wording
 from claims.models import Adjustment, ApprovalPolicy, PaymentRun, Remittance, Worksheet
 from claims.remittances import remittances_queue
 from claims.rules import Release, pounds
 from claims.selectors import claims_covered_by_agreement
+from core.formatting import money
+from history.services import audit_record
 from practices.models import Commissioner, Practice
 
 S = Worksheet.Status

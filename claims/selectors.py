@@ -10,8 +10,8 @@ from django.db.models import Q, QuerySet
 
 from carehomes.models import Alignment, CareHome
 from claims.models import LatenessBand, Quarter, Tariff, Worksheet, WorksheetLine
-from claims.periods import Period
 from claims.rules import DEFAULT_BANDS, Band, Rates
+from core.periods import Period
 from practices.models import Agreement, Practice
 
 

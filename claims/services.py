@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from audit.services import audit_record, save_audited
-from carehomes_les.formatting import money
 from claims import rules, selectors
 from claims.models import Quarter, Tariff, Worksheet, WorksheetLine
 from claims.notifications import receipt_notify
-from claims.periods import Period
+from core.formatting import money
+from core.periods import Period
+from history.services import audit_record, save_audited
 from practices.models import Practice
 
 

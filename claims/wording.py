@@ -6,10 +6,10 @@ import datetime
 from collections.abc import Sequence
 from decimal import Decimal
 
-from carehomes_les import formatting
 from claims.exports import percent_text
-from claims.periods import Period
 from claims.rules import Band, Release, band_for
+from core import formatting
+from core.periods import Period
 
 SCHEME_START = Period(2018, 1)  # the first quarter of the LES in this service (tariff 2018/19)
 

@@ -18,15 +18,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from carehomes.models import CareHome
-from carehomes_les.identifiers import validate_cqc_location_id, validate_practice_ods
 from claims import selectors
 from claims.forms import MAX_COUNT
 from claims.importers import WorksheetsImporter
-from claims.periods import Period
 from claims.services import LineEntry, Problem
 from claims.xlsx import HEADINGS, LABELS, TEMPLATE
-from imports.base import Cells
-from imports.tabular import Row, RowProblem, TableError, cell_text, read_records, table_from_records
+from core.identifiers import validate_cqc_location_id, validate_practice_ods
+from core.periods import Period
+from core.tabular import Row, RowProblem, TableError, cell_text, read_records, table_from_records
+from importing.base import Cells
 from practices.models import Practice
 
 COLUMNS = WorksheetsImporter.columns  # the machine layout

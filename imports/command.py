@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.template.defaultfilters import filesizeformat
 
-from imports.base import ImportContext, Plan
+from importing.base import ImportContext, Plan
 from imports.registry import importer_for
 from imports.services import import_file
 

@@ -4,9 +4,9 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from carehomes_les.forms import NHSForm
+from core.forms import NHSForm
+from core.tabular import TableError, read_table
 from imports.registry import IMPORTERS, kind_choices
-from imports.tabular import TableError, read_table
 
 
 class UploadForm(NHSForm):

@@ -22,7 +22,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from imports.tabular import (
+from core.tabular import (
     MAX_ROWS,
     MAX_ZIP_MEMBERS,
     UNCOMPRESSED_RATIO,

@@ -3,7 +3,7 @@ names)."""
 
 from carehomes.importers import AlignmentsImporter, CareHomesImporter
 from claims.importers import WorksheetsImporter
-from imports.base import Importer
+from importing.base import Importer
 from practices.importers import PracticesImporter
 
 IMPORTERS: dict[str, type[Importer]] = {

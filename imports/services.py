@@ -4,10 +4,10 @@ as an uploaded batch that is previewed, then confirmed or discarded."""
 from django.db import IntegrityError, transaction
 
 from accounts.access import scope_for
-from imports.base import ImportContext, Plan, summary_json
+from core.tabular import RowProblem
+from importing.base import ImportContext, Plan, summary_json
 from imports.models import ImportBatch
 from imports.registry import importer_for
-from imports.tabular import RowProblem
 
 REGISTRY_CHANGED = RowProblem(
     None,

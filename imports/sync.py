@@ -19,16 +19,17 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from audit.services import audit_record
 from carehomes.models import Alignment, CareHome, CqcCategory, category_for_cqc
-from carehomes_les.identifiers import (
+from claims.models import Worksheet
+from core.identifiers import (
     normalise_postcode,
     validate_cqc_location_id,
     validate_pcn_code,
     validate_practice_ods,
     validate_uk_postcode,
 )
-from claims.models import Worksheet
+from core.tabular import RowProblem, TableError, cell_text
+from history.services import audit_record
 from imports.national import (
     CellError,
     Sheet,
@@ -38,7 +39,6 @@ from imports.national import (
     workbook,
     yes,
 )
-from imports.tabular import RowProblem, TableError, cell_text
 from practices.models import PCN, Agreement, Commissioner, PCNMembership, Practice
 
 ROLES = ("practices", "pcns", "care_homes")

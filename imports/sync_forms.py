@@ -5,7 +5,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from carehomes_les.forms import DateField, NHSForm
+from core.forms import DateField, NHSForm
 from imports.sync import ROLES
 
 

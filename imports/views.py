@@ -15,7 +15,7 @@ from django.views.generic.edit import FormView
 
 from accounts.access import Permission
 from accounts.views import AccessMixin
-from imports.base import Action
+from importing.base import Action
 from imports.forms import UploadForm
 from imports.registry import IMPORTERS
 from imports.services import (

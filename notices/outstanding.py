@@ -19,8 +19,8 @@ from django.urls import reverse
 
 from accounts.access import Scope
 from claims import selectors, wording
-from claims.periods import Period
 from claims.rules import Band, london_date
+from core.periods import Period
 from notices.models import Notice
 from practices.models import Practice, PracticeContact
 from reports.figures import Column, Figure

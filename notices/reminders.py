@@ -26,9 +26,9 @@ from django.utils import timezone
 from claims import selectors, wording
 from claims.models import Quarter, Worksheet
 from claims.notifications import worksheet_link
-from claims.periods import Period
 from claims.rules import Band, band_for
 from claims.services import quarter_for
+from core.periods import Period
 from notices.models import Notice
 from notices.services import notice_create
 

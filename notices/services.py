@@ -17,7 +17,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from carehomes_les.celery import enqueue_on_commit
+from core.tasks import enqueue_on_commit
 from notices.models import Notice
 from practices.models import PracticeContact
 
@@ -206,7 +206,7 @@ def practice_chase(*, practice, owed, by, today: datetime.date | None = None) ->
     the outbox, recorded in the history. Refused, writing nothing, when the practice does not owe
     it or it is not yet overdue, and when the practice has already been chased today (London date):
     one chasing email a practice a day, whatever it is about, keyed by the date."""
-    from audit.services import audit_record
+    from history.services import audit_record
     from notices.outstanding import chase_key
     from practices.models import Practice
 

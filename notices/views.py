@@ -13,8 +13,8 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.access import Permission
+from accounts.base_views import ScopedTableView
 from accounts.views import AccessMixin
-from carehomes_les.views import ScopedTableView
 from claims.models import Quarter
 from notices import reminders, services
 from notices.filters import NoticeFilter

@@ -4,7 +4,7 @@ practice and home.
 
 An attendance sheet is accepted by what it is, not by its name: its first bytes must be those of a
 PDF, PNG or JPEG file, and it must be no larger than ``EVIDENCE_MAX_BYTES``. It is kept in the
-database (``reports.Document``), outside any public path, and downloads under a name the service
+database (``documents.Document``), outside any public path, and downloads under a name the service
 makes (``attendance-sheet-C87001-1-101613254-2026-11-03.pdf``), never the name it was uploaded with."""
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from audit.services import audit_record, snapshot
 from carehomes.models import Alignment
-from claims.periods import Period
+from core.periods import Period
+from history.services import audit_record, snapshot
 from outcomes.models import Meeting
-from reports.models import Document
+from documents.models import Document
 
 MEETINGS_A_YEAR = 6  # bi-monthly
 # The file types an attendance sheet may be, by their first bytes: (signature, content type, ext).

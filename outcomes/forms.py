@@ -3,7 +3,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
 from carehomes.models import CareHome
-from carehomes_les.forms import DateField, NHSForm, NHSModelForm
+from core.forms import DateField, NHSForm, NHSModelForm
 from outcomes.evidence import check_attendance_sheet
 from outcomes.models import OutcomesReport
 

@@ -135,7 +135,7 @@ class Meeting(models.Model):
     attendees = models.TextField(help_text="Names and roles of those present.")
     notes = models.TextField("notes (anonymised)")
     attendance_sheet = models.OneToOneField(
-        "reports.Document", on_delete=models.PROTECT, related_name="meeting"
+        "documents.Document", on_delete=models.PROTECT, related_name="meeting"
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -14,9 +14,9 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.access import Permission
+from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
 from carehomes.models import Alignment, CareHome
-from carehomes_les.views import ServiceFormView
 from outcomes.evidence import meeting_counts, meeting_record
 from outcomes.forms import MeetingForm, OutcomesReportForm
 from outcomes.models import OutcomesPeriod
@@ -26,7 +26,7 @@ from outcomes.services import (
     practices_owing,
     standing,
 )
-from reports.downloads import document_response
+from documents.downloads import document_response
 
 
 def recent_periods(today, count: int = 4) -> list[OutcomesPeriod]:

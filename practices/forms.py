@@ -1,7 +1,7 @@
 from django import forms
 from django.core.validators import validate_email
 
-from carehomes_les.forms import NHSForm, NHSModelForm
+from core.forms import NHSForm, NHSModelForm
 from practices.models import PCN, Agreement, AgreementVariation, Practice
 
 

@@ -9,12 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from carehomes_les.identifiers import (
-    validate_commissioner_code,
-    validate_pcn_code,
-    validate_practice_ods,
-)
-from imports.base import (
+from core.identifiers import validate_commissioner_code, validate_pcn_code, validate_practice_ods
+from core.tabular import Row, RowProblem
+from importing.base import (
     Action,
     Cells,
     Change,
@@ -25,7 +22,6 @@ from imports.base import (
     duplicate_keys,
     field_changes,
 )
-from imports.tabular import Row, RowProblem
 from practices.models import PCN, Agreement, Commissioner, Practice, PracticeContact
 from practices.services import pcn_membership_follow
 

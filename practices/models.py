@@ -8,11 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from carehomes_les.identifiers import (
-    validate_commissioner_code,
-    validate_pcn_code,
-    validate_practice_ods,
-)
+from core.identifiers import validate_commissioner_code, validate_pcn_code, validate_practice_ods
 
 NOTICE_PERIOD_MONTHS = 6  # spec 4.4: either party may withdraw with 6 months' written notice
 

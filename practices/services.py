@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audit_record, save_audited
+from history.services import audit_record, save_audited
 from practices.models import (
     PCN,
     Agreement,

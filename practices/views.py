@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.views.generic import DetailView
 
 from accounts.access import Permission
+from accounts.base_views import ScopedTableView, ServiceFormView
 from accounts.views import AccessMixin
-from carehomes_les.views import ScopedTableView, ServiceFormView
 from practices import services
 from practices.filters import PCNFilter, PracticeFilter
 from practices.forms import (

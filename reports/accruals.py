@@ -32,10 +32,8 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from accounts.access import Scope
-from carehomes_les import formatting
 from claims import selectors
 from claims.models import Quarter, Tariff, Worksheet, WorksheetLine
-from claims.periods import Period
 from claims.rules import (
     LONDON,
     Band,
@@ -48,6 +46,8 @@ from claims.rules import (
     calculate_payment,
     days_late,
 )
+from core import formatting
+from core.periods import Period
 from practices.models import Practice
 from reports import schemes
 from reports.figures import Column, Figure, money

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.db import transaction
 
-from audit.services import audit_record, changed_fields, snapshot
 from claims.rules import pounds
+from history.services import audit_record, changed_fields, snapshot
 from reports.models import SchemeRates
 
 

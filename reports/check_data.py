@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q
 
 from claims.models import Worksheet, WorksheetLine
-from claims.periods import Period
+from core.periods import Period
 from reports import checks
 from reports.models import CheckThresholds
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from claims.periods import Period
+from core.periods import Period
 
 # -- the facts ------------------------------------------------------------------------------------
 

@@ -24,9 +24,9 @@ from django.db.models import QuerySet
 from accounts.access import Scope
 from carehomes.models import CareHome
 from claims.models import Quarter, Worksheet, WorksheetLine
-from claims.periods import Period
 from claims.rules import Line, Rates
 from claims.selectors import rates_for
+from core.periods import Period
 from practices.models import PCN, Practice
 from practices.selectors import pcn_ids_in_quarters
 from reports import schemes

@@ -29,8 +29,8 @@ from django.utils import timezone
 from accounts.access import Scope
 from claims import selectors
 from claims.models import Quarter, Worksheet
-from claims.periods import Period
 from claims.rules import band_for, percentage_of
+from core.periods import Period
 from practices.selectors import pcn_ids_in_quarters
 from reports.figures import Column, Figure, money
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django import forms
 
-from carehomes_les.forms import NHSForm
+from core.forms import NHSForm
 
 
 class QuarterChoiceForm(NHSForm):

@@ -21,8 +21,8 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from claims.periods import Period
 from claims.rules import Line, Pence, Rates, line_gross
+from core.periods import Period
 
 STANDARD, HIGHER = "standard", "higher"  # CareHome.acuity_tier, set per home by officers
 

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from audit.services import audit_record, snapshot
+from history.services import audit_record, snapshot
 from reports.models import CheckThresholds
 
 _THRESHOLD_FIELDS = ["jump_percent", "jump_min_patients"]

@@ -7,7 +7,7 @@ from django.contrib.auth.hashers import make_password
 
 from accounts.models import PracticeMembership, Role, User
 from carehomes.models import Alignment, CareHome, Resident
-from carehomes_les.identifiers import nhs_test_number
+from core.identifiers import nhs_test_number
 from practices.models import PCN, Agreement, Commissioner, Practice, PracticeContact
 
 TEST_PASSWORD = "correct-horse-battery-staple"

@@ -7,7 +7,7 @@ from celery import shared_task
 from django.http import HttpResponse
 from django.urls import path
 
-from carehomes_les.celery import enqueue_on_commit
+from core.tasks import enqueue_on_commit
 
 # What the redaction can catch: an NHS number and an email address. (A name it cannot: names are kept
 # out of messages by the code that writes them; ADR 0019.)

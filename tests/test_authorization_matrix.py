@@ -15,16 +15,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audits.models import AuditCase, AuditDraw
 from claims.models import Adjustment, PaymentRun, Remittance
-from claims.periods import Period
 from claims.rules import LONDON
 from claims.runs import payment_run_close, payment_run_create
 from claims.services import LineEntry, quarter_for, worksheet_submit
+from core.periods import Period
 from imports.models import ImportBatch, RegistrySync
 from notices.models import Notice
 from notices.services import notice_create
 from outcomes.models import Meeting
 from outcomes.services import outcomes_period_for
-from reports.models import Document
+from documents.models import Document
 from tests import factories as f
 
 ROLES = ("anonymous", "manager", "officer", "auditor", "administrator")

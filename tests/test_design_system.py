@@ -26,7 +26,7 @@ from django.test import RequestFactory
 from django_tables2 import RequestConfig
 
 from accounts.models import Role, User
-from carehomes_les.forms import DateField
+from core.forms import DateField
 
 ROOT = Path(settings.BASE_DIR)
 VENDOR = ROOT / "static" / "vendor" / "nhsuk-frontend"

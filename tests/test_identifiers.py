@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from carehomes_les import identifiers as ids
+from core import identifiers as ids
 
 
 @pytest.mark.parametrize("value", ["03L", "02P", "ABC", "123"])

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from audit.models import AuditEvent
 from carehomes.models import Alignment, CareHome
+from history.models import AuditEvent
 from practices.models import Practice
 from tests import factories as f
 

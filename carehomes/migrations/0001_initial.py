@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-import carehomes_les.identifiers
+import core.identifiers
 
 
 class Migration(migrations.Migration):
@@ -19,9 +19,9 @@ class Migration(migrations.Migration):
             name='CareHome',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cqc_location_id', models.CharField(max_length=13, unique=True, validators=[carehomes_les.identifiers.validate_cqc_location_id], verbose_name='CQC location ID')),
+                ('cqc_location_id', models.CharField(max_length=13, unique=True, validators=[core.identifiers.validate_cqc_location_id], verbose_name='CQC location ID')),
                 ('name', models.CharField(max_length=200)),
-                ('postcode', models.CharField(max_length=8, validators=[carehomes_les.identifiers.validate_uk_postcode])),
+                ('postcode', models.CharField(max_length=8, validators=[core.identifiers.validate_uk_postcode])),
                 ('category', models.CharField(choices=[('elderly', 'Elderly'), ('emi', 'Elderly mentally infirm (EMI)'), ('learning_disability', 'Learning disability')], max_length=20)),
                 ('nursing', models.BooleanField(default=False, verbose_name='nursing home')),
                 ('beds', models.PositiveIntegerField(verbose_name='registered beds')),

@@ -42,8 +42,8 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django_tables2.utils import AttributeDict
 
-from carehomes_les import formatting
-from carehomes_les.forms import DateInput
+from core import formatting
+from core.forms import DateInput
 
 register = template.Library()
 

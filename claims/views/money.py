@@ -16,9 +16,9 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.access import Permission
+from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
 from audits.models import AuditCase
-from carehomes_les.views import ServiceFormView
 from claims import wording
 from claims.adjustments import (
     adjustment_approve,

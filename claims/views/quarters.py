@@ -19,8 +19,8 @@ from accounts.views import AccessMixin
 from carehomes.models import CareHome
 from claims import selectors, wording
 from claims.models import Quarter, Worksheet
-from claims.periods import Period
 from claims.rules import LONDON, Band, Release, band_for
+from core.periods import Period
 from practices.models import Practice
 
 VIEW_WORKSHEETS = (Permission.SUBMIT_WORKSHEET, Permission.VIEW_CLAIMS)

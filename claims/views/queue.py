@@ -7,8 +7,8 @@ from django.db.models import Count, Q
 from django.views import View
 
 from accounts.access import Permission
+from accounts.base_views import ScopedTableView
 from accounts.views import AccessMixin
-from carehomes_les.views import ScopedTableView
 from claims import selectors
 from claims.filters import ACTIONABLE, ALL, ClaimFilter
 from claims.models import Quarter, Worksheet

@@ -22,7 +22,6 @@ from django.views import View
 
 from accounts.access import Permission
 from accounts.views import AccessMixin
-from audit.models import AuditEvent
 from claims import review, rules, selectors, wording
 from claims.calculation import line_rows
 from claims.exports import percent_text
@@ -39,6 +38,7 @@ from claims.tables import (
 )
 from claims.views.page import stored_payment_summary
 from claims.views.runs import payment_expectation, with_expectation
+from history.models import AuditEvent
 
 S = Worksheet.Status
 

@@ -21,8 +21,8 @@ from django.views.generic import TemplateView
 from django_tables2 import SingleTableView
 
 from accounts.access import Permission
+from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
-from carehomes_les.views import ServiceFormView
 from claims import wording
 from claims.models import Adjustment, PaymentRun, Remittance, Worksheet
 from claims.money_forms import MarkPaidForm
@@ -45,7 +45,7 @@ from claims.runs import (
 )
 from claims.tables import ClaimTable, PaymentRunTable, csv_download
 from notices.services import practice_recipients
-from reports.downloads import document_response
+from documents.downloads import document_response
 
 S = Worksheet.Status
 A = Adjustment.Status

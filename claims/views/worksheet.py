@@ -32,12 +32,12 @@ from claims.forms import (
     field_name,
 )
 from claims.models import Quarter, Worksheet, WorksheetLine
-from claims.periods import Period
 from claims.prefill import Prefill, worksheet_prefill
 from claims.review import TransitionRefused, worksheet_resubmit
 from claims.services import WorksheetRefused, quarter_for, worksheet_assemble, worksheet_submit
 from claims.views.page import stored_payment_summary, worksheet_page
 from claims.views.quarters import VIEW_WORKSHEETS, quarter_status
+from core.periods import Period
 
 
 def now() -> datetime.datetime:

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 
 from accounts.access import Permission
+from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
-from carehomes_les.views import ServiceFormView
 from reports import check_data, checks, services
 from reports.forms import CheckThresholdsForm, QuarterChoiceForm
 from reports.models import CheckThresholds

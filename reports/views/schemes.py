@@ -12,8 +12,8 @@ from django.views.generic import TemplateView
 
 from accounts.access import Permission
 from accounts.views import AccessMixin
-from carehomes_les.forms import NHSForm
-from claims.periods import Period
+from core.forms import NHSForm
+from core.periods import Period
 from reports import comparison
 from reports.dashboard import financial_year_label
 

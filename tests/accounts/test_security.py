@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from audit.models import AuditEvent
 from carehomes_les.security import CONTENT_SECURITY_POLICY, SIGNED_IN_AT
+from history.models import AuditEvent
 from tests import factories as f
 from tests.two_factor import current_code, password_only_login
 

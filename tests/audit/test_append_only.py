@@ -1,8 +1,8 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from audit.models import AppendOnlyError, AuditEvent
-from audit.services import audit_record
+from history.models import AppendOnlyError, AuditEvent
+from history.services import audit_record
 from tests import factories as f
 
 

@@ -15,14 +15,14 @@ from audits.packs import audit_pack_build, audit_pack_request
 from audits.services import audit_case_flag
 from carehomes.models import Resident
 from carehomes.register import clinic_record, resident_save
-from claims.periods import Period
 from claims.review import claim_approve, claim_check, claim_waive
 from claims.rules import LONDON
 from claims.runs import payment_run_close, payment_run_create
 from claims.services import LineEntry, quarter_for, worksheet_submit
+from core.periods import Period
 from outcomes.evidence import CheckedFile, meeting_record
 from outcomes.services import outcomes_period_for, outcomes_report_submit
-from reports.models import Document
+from documents.models import Document
 from tests import factories as f
 
 D = datetime.date

@@ -13,11 +13,11 @@ import datetime
 import pytest
 from playwright.sync_api import Page
 
-from claims.periods import Period
 from claims.review import claim_approve, claim_check
 from claims.rules import LONDON
 from claims.runs import payment_run_create
 from claims.services import LineEntry, quarter_for, worksheet_submit
+from core.periods import Period
 from tests import factories as f
 from tests.browser.helpers import CSP_VIOLATION, PageChecker, sign_in
 from tests.two_factor import authenticator

@@ -13,11 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import scope_for
-from audit.models import AuditEvent
 from carehomes import coverage as cov
 from carehomes.coverage import CoverageFacts, coverage_gaps, coverage_record, coverage_rows
 from carehomes.models import CareHome, Coverage
 from claims.rules import LONDON
+from history.models import AuditEvent
 from tests import factories as f
 
 D = datetime.date

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.models import AuditEvent
 from carehomes.models import Clinic, Resident
 from carehomes.register import clinic_record, practice_compliance, resident_save
+from history.models import AuditEvent
 from tests import factories as f
 
 D = datetime.date
@@ -270,9 +270,9 @@ def test_quarter_figures_count_each_stay_by_the_worksheets_rules():
 def test_worksheet_form_prefilled_from_the_register_with_differences_shown(client, aligned):
     import datetime as dt
 
-    from claims.periods import Period
     from claims.rules import LONDON
     from claims.services import LineEntry, quarter_for, worksheet_submit
+    from core.periods import Period
 
     practice, home = aligned.practice, aligned.care_home
     f.AgreementFactory(practice=practice)

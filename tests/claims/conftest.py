@@ -2,9 +2,9 @@ import datetime
 
 import pytest
 
-from claims.periods import Period
 from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
+from core.periods import Period
 from tests import factories as f
 
 

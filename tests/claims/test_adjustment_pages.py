@@ -9,7 +9,6 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from audit.models import AuditEvent
 from audits.models import AuditCase
 from claims.adjustments import adjustment_approve, adjustment_raise
 from claims.models import Adjustment, PaymentRun
@@ -21,6 +20,7 @@ from claims.runs import (
     payment_run_create,
     payment_run_mark_paid,
 )
+from history.models import AuditEvent
 from tests import factories as f
 
 D = datetime.date

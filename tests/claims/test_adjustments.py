@@ -11,7 +11,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from audit.models import AuditEvent
 from claims.adjustments import (
     adjustment_approve,
     adjustment_cancel,
@@ -21,7 +20,6 @@ from claims.adjustments import (
 )
 from claims.models import Adjustment, ApprovalPolicy, PaymentRun, Remittance, Worksheet
 from claims.payments_export import COLUMNS, payments_csv
-from claims.periods import Period
 from claims.review import claim_approve, claim_check, claim_finance_approve
 from claims.runs import (
     payment_run_authorise,
@@ -30,6 +28,8 @@ from claims.runs import (
     payment_run_mark_paid,
 )
 from claims.selectors import claims_covered_by_agreement
+from core.periods import Period
+from history.models import AuditEvent
 from tests import factories as f
 
 S = Worksheet.Status

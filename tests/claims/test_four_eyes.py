@@ -7,9 +7,7 @@ import datetime
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from audit.models import AuditEvent
 from claims.models import ApprovalPolicy, Worksheet
-from claims.periods import Period
 from claims.review import (
     TransitionRefused,
     claim_approve,
@@ -25,6 +23,8 @@ from claims.rules import LONDON
 from claims.runs import payment_run_close, payment_run_create
 from claims.selectors import agreement_refusal, claims_covered_by_agreement
 from claims.services import LineEntry, quarter_for, worksheet_submit
+from core.periods import Period
+from history.models import AuditEvent
 from notices.models import Notice
 from practices.models import Agreement
 from tests import factories as f

@@ -6,9 +6,9 @@ import datetime
 
 import pytest
 
-from audit.models import AuditEvent
 from claims.models import Worksheet
 from claims.review import claim_approve, claim_check, claim_reject
+from history.models import AuditEvent
 from notices.models import Notice
 from practices.models import Agreement
 from tests import factories as f

@@ -10,12 +10,12 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
 
-from audit.models import AuditEvent
 from carehomes.models import CareHome
 from claims.models import Quarter, Tariff, Worksheet, WorksheetLine
-from claims.periods import Period
 from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
+from core.periods import Period
+from history.models import AuditEvent
 from imports.models import ImportBatch
 from tests import factories as f
 from tests.imports.conftest import csv_file, xlsx_file

@@ -88,7 +88,7 @@ def test_close_totals_per_practice_and_schedules_claims(submit_claim, approve, o
     first = approve(submit_claim(opening=10))
     practice = first.practice
     home = first.lines.get().care_home
-    from claims.periods import Period
+    from core.periods import Period
 
     second = approve(
         submit_claim(opening=None, period=Period(2019, 2), practice=practice, home=home)
@@ -228,7 +228,7 @@ def test_two_officers_approving_the_same_claim_approve_once(submit_claim, office
         lambda: claim_approve(claim=claim, by=third),
     )
     assert sum(isinstance(o, Worksheet) for o in outcomes) == 1
-    from audit.models import AuditEvent
+    from history.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="claim_approve").count() == 1
 

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from claims.periods import Period
+from core.periods import Period
 
 D = datetime.date
 

@@ -5,12 +5,12 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from audit.models import AuditEvent
 from claims import selectors
 from claims.models import Tariff
-from claims.periods import Period
 from claims.rules import DEFAULT_RATES, Rates
 from claims.services import quarter_for, quarter_set_due_date, tariff_save
+from core.periods import Period
+from history.models import AuditEvent
 
 D = datetime.date
 

@@ -19,7 +19,6 @@ from django.core import mail
 from django.db import close_old_connections, connection
 
 from claims.models import Remittance, Worksheet
-from claims.periods import Period
 from claims.remittances import (
     MAX_BUILD_ATTEMPTS,
     BuildFailed,
@@ -30,9 +29,10 @@ from claims.review import claim_approve, claim_check, claim_waive
 from claims.rules import LONDON
 from claims.runs import payment_run_close, payment_run_create
 from claims.services import LineEntry, quarter_for, worksheet_submit
+from core.periods import Period
 from notices.models import Notice
-from reports.models import Document
-from reports.pdf import FetchRefused, StaticOnlyFetcher, render_pdf
+from documents.models import Document
+from documents.pdf import FetchRefused, StaticOnlyFetcher, render_pdf
 from tests import factories as f
 
 D = datetime.date

@@ -4,9 +4,7 @@ import datetime
 
 import pytest
 
-from audit.models import AuditEvent
 from claims.models import ApprovalPolicy, Worksheet
-from claims.periods import Period
 from claims.review import (
     TransitionRefused,
     claim_approve,
@@ -20,6 +18,8 @@ from claims.review import (
 )
 from claims.rules import LONDON
 from claims.services import LineEntry, WorksheetRefused, quarter_for, worksheet_submit
+from core.periods import Period
+from history.models import AuditEvent
 from tests import factories as f
 
 S = Worksheet.Status

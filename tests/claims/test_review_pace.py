@@ -7,12 +7,12 @@ not), "next claim", and bulk check and approve through the same services, all or
 import pytest
 from django.urls import reverse
 
-from audit.models import AuditEvent
 from claims import selectors
 from claims.models import Worksheet
-from claims.periods import Period
 from claims.review import claim_approve, claim_check
 from claims.runs import payment_run_close, payment_run_create, payment_run_mark_paid
+from core.periods import Period
+from history.models import AuditEvent
 from tests import factories as f
 from tests.claims.test_review_pages import (  # noqa: F401 (fixtures)
     commissioner,

@@ -11,12 +11,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from audit.models import AuditEvent
 from claims.models import ApprovalPolicy, Worksheet
-from claims.periods import Period
 from claims.review import claim_approve, claim_check, claim_query, claim_waive
 from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
+from core.periods import Period
+from history.models import AuditEvent
 from tests import factories as f
 
 S = Worksheet.Status

@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from audit.models import AuditEvent
 from claims.models import PaymentRun, Remittance, Worksheet
 from claims.rules import LONDON, london_date
 from claims.runs import (
@@ -21,6 +20,7 @@ from claims.runs import (
     payment_run_create,
     payment_run_reschedule,
 )
+from history.models import AuditEvent
 from tests import factories as f
 from tests.claims.test_payment_run_pages import (  # noqa: F401
     approved,

@@ -8,12 +8,12 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from audit.models import AuditEvent
 from claims.models import Worksheet
-from claims.periods import Period
 from claims.review import claim_query, worksheet_resubmit
 from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for
+from core.periods import Period
+from history.models import AuditEvent
 from notices.models import Notice
 from notices.reminders import reminders_run
 from tests import factories as f

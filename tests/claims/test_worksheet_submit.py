@@ -4,13 +4,13 @@ import datetime
 
 import pytest
 
-from audit.models import AuditEvent
 from carehomes.models import CareHome
 from claims import selectors
 from claims.models import LatenessBand, Worksheet, WorksheetLine
-from claims.periods import Period
 from claims.rules import DEFAULT_BANDS, LONDON
 from claims.services import LineEntry, WorksheetRefused, quarter_for, worksheet_submit
+from core.periods import Period
+from history.models import AuditEvent
 from tests import factories as f
 
 D = datetime.date

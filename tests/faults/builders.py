@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime
 
 from claims.models import Worksheet
-from claims.periods import Period
 from claims.review import claim_approve, claim_check
 from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
+from core.periods import Period
 from tests import factories as f
 
 

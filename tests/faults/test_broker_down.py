@@ -16,13 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims.models import PaymentRun, Quarter, Worksheet
-from claims.periods import Period
 from claims.runs import payment_run_create
 from claims.services import quarter_for
 from claims.tasks import remittances_sweep_task
+from core.periods import Period
 from notices.models import Notice
 from notices.tasks import dispatch_pending_task
-from reports.models import Document
+from documents.models import Document
 from tests import factories as f
 from tests.celery_worker import running_workers, use_broker, wait_until
 from tests.faults.builders import approved_claim, practice_in_les

@@ -5,7 +5,6 @@ has one audit case a year, and a case is closed once, with one outcome."""
 import pytest
 from django.core.exceptions import ValidationError
 
-from audit.models import AuditEvent
 from audits.models import AuditCase, AuditDraw
 from audits.services import (
     audit_case_close,
@@ -14,6 +13,7 @@ from audits.services import (
     audit_case_start_review,
     audit_draw,
 )
+from history.models import AuditEvent
 from practices.models import Practice
 from tests import factories as f
 from tests.faults.builders import practice_in_les

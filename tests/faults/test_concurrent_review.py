@@ -8,9 +8,9 @@ correction went first and B's approval is refused."""
 
 import pytest
 
-from audit.models import AuditEvent
 from claims.models import Worksheet
 from claims.review import TransitionRefused, claim_approve, claim_check, opening_correct
+from history.models import AuditEvent
 from tests import factories as f
 from tests.faults.builders import practice_in_les, submitted_claim
 from tests.faults.concurrency import Hold, at_once

@@ -13,8 +13,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from audit.models import AuditEvent
 from claims.models import Worksheet, WorksheetLine
+from history.models import AuditEvent
 from imports.models import ImportBatch
 from practices.models import Practice
 from tests import factories as f

@@ -25,7 +25,7 @@ from django.db.models.signals import post_save
 
 from carehomes_les.celery import app
 from claims import remittances
-from reports.models import Document
+from documents.models import Document
 
 DIRECTORY = os.environ.get("FAULT_HOOK_DIR", "")
 POINT = os.environ.get("FAULT_HOOK_POINT", "")

@@ -21,8 +21,8 @@ from django.template import Context, Template
 
 from audits.models import AuditCase
 from carehomes.models import CareHome
-from carehomes_les.forms import DJANGO_EMPTY_LABEL, DJANGO_REQUIRED, DateField
 from claims.models import Quarter, Worksheet
+from core.forms import DJANGO_EMPTY_LABEL, DJANGO_REQUIRED, DateField
 from practices.models import PCN, Commissioner, Practice
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def _project_classes(base):
 FORMS = {
     name: form_class
     for name, form_class in _project_classes(forms.BaseForm).items()
-    if not name.startswith("carehomes_les.forms.")
+    if not name.startswith("core.forms.")
 }
 FILTERSETS = _project_classes(django_filters.FilterSet)
 

@@ -7,11 +7,11 @@ import pytest
 from django.template import Context, Template
 from django.urls import reverse
 
-from carehomes_les.formatting import day, money
 from claims import wording
-from claims.periods import Period
 from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
+from core.formatting import day, money
+from core.periods import Period
 from reports import accruals, figures
 from tests import factories as f
 

@@ -12,7 +12,7 @@ from django.db import transaction
 
 # The project's own apps: every model an import or upload could write.
 PROJECT_APPS = (
-    "accounts", "audit", "practices", "carehomes", "claims", "imports", "outcomes", "reports",
+    "accounts", "audit", "documents", "practices", "carehomes", "claims", "imports", "outcomes", "reports",
     "audits", "notices",
 )  # fmt: skip
 

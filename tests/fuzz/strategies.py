@@ -25,7 +25,7 @@ import openpyxl
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from imports.tabular import MAX_ZIP_MEMBERS, UNCOMPRESSED_RATIO
+from core.tabular import MAX_ZIP_MEMBERS, UNCOMPRESSED_RATIO
 
 # -- hostile cells ------------------------------------------------------------------------------
 

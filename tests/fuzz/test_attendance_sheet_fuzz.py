@@ -184,7 +184,7 @@ def test_attendance_sheet_upload_never_errors_and_records_all_or_nothing(
         assert good and day_good is not False, "a bad meeting was recorded"
         assert changed(before, row_counts()) == {
             "outcomes.Meeting": 1,
-            "reports.Document": 1,
+            "documents.Document": 1,
             "audit.AuditEvent": 1,
         }
         meeting = Meeting.objects.select_related("attendance_sheet").latest("pk")

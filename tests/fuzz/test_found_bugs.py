@@ -12,11 +12,11 @@ from django.urls import reverse
 
 from carehomes.models import CareHome
 from claims.models import Quarter, Worksheet
-from claims.periods import Period
 from claims.xlsx import TEMPLATE, xlsx_text
-from imports.base import ImportContext
+from core.periods import Period
+from core.tabular import TableError, read_table
+from importing.base import ImportContext
 from imports.services import import_file
-from imports.tabular import TableError, read_table
 from reports.figures import Column, Figure
 from tests import factories as f
 from tests.fuzz.drivers import web_import

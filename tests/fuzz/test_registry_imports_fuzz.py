@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from carehomes.models import Alignment, CareHome
-from carehomes_les.identifiers import normalise_postcode
+from core.identifiers import normalise_postcode
 from practices.models import PCN, Practice
 from tests import factories as f
 from tests.fuzz.drivers import command_import, web_import

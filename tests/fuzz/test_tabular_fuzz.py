@@ -9,7 +9,7 @@ from django.conf import settings as django_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
-from imports.tabular import MAX_CELLS, MAX_ROWS, TableError, read_table
+from core.tabular import MAX_CELLS, MAX_ROWS, TableError, read_table
 from tests.fuzz.profiles import fuzz
 from tests.fuzz.strategies import (
     broken_files,

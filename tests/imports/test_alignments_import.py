@@ -6,8 +6,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from audit.models import AuditEvent
 from carehomes.models import Alignment
+from history.models import AuditEvent
 from tests import factories as f
 from tests.imports.conftest import ALIGNMENT_COLUMNS, alignment_line, csv_file, xlsx_file
 

@@ -5,8 +5,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from audit.models import AuditEvent
 from carehomes.models import CareHome
+from history.models import AuditEvent
 from tests import factories as f
 from tests.imports.conftest import HOME_COLUMNS, csv_file, home_line, xlsx_file
 

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.access import scope_for
-from audit.models import AuditEvent
-from imports.base import ImportContext
+from history.models import AuditEvent
+from importing.base import ImportContext
 from imports.models import ImportBatch
 from imports.services import import_file
 from practices.importers import PracticesImporter

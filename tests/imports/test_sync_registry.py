@@ -7,14 +7,14 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from audit.models import AuditEvent
 from carehomes.models import Alignment, CareHome
 from carehomes.services import care_home_save
 from claims.models import Quarter
-from claims.periods import Period
 from claims.rules import LONDON
 from claims.selectors import practices_expected
 from claims.services import LineEntry, quarter_for, worksheet_submit
+from core.periods import Period
+from history.models import AuditEvent
 from imports.models import RegistrySync
 from imports.sync import SyncFile, plan_sync
 from practices.models import PCN, PCNMembership, Practice

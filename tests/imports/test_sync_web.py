@@ -5,8 +5,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from audit.models import AuditEvent
 from carehomes.models import CareHome
+from history.models import AuditEvent
 from imports.models import RegistrySync
 from practices.models import PCN, Practice
 from tests import factories as f

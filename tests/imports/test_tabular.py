@@ -7,7 +7,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from imports.tabular import RowProblem, TableError, cell_text, read_table
+from core.tabular import RowProblem, TableError, cell_text, read_table
 from tests.imports.conftest import HOME_COLUMNS, csv_file, home_line, xlsx_file
 
 COLUMNS = tuple(HOME_COLUMNS.split(","))

@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from audit.models import AuditEvent
 from carehomes.models import Alignment, CareHome
+from history.models import AuditEvent
 from imports.models import ImportBatch
 from practices.models import Agreement, Practice
 from tests import factories as f

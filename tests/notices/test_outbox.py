@@ -16,7 +16,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from carehomes_les.celery import enqueue_on_commit
+from core.tasks import enqueue_on_commit
 from notices.models import Notice
 from notices.services import (
     NO_RECIPIENTS,

@@ -16,12 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import scope_for
-from audit.models import AuditEvent
 from claims import selectors
-from claims.periods import Period
 from claims.rules import DEFAULT_BANDS, LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
 from claims.wording import lateness_cost
+from core.periods import Period
+from history.models import AuditEvent
 from notices.models import Notice
 from notices.outstanding import worksheets_owed
 from notices.services import practice_chase

@@ -101,8 +101,8 @@ def test_check_for_reminders_now_writes_each_reminder_once(client, commissioner,
     from django.utils import timezone
 
     from claims.models import Quarter
-    from claims.periods import Period
     from claims.services import quarter_for
+    from core.periods import Period
 
     alignment = f.AlignmentFactory(
         care_home__commissioner=commissioner, practice__pcn__commissioner=commissioner

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from carehomes.models import CareHome
-from claims.periods import Period
 from claims.rules import DEFAULT_BANDS, LONDON, Band, Release, check_bands
 from claims.services import LineEntry, quarter_for, worksheet_submit
+from core.periods import Period
 from notices.models import Notice
 from notices.reminders import (
     band_timetable,

@@ -3,7 +3,7 @@
 
 - ``export_claims`` for every quarter that has worksheets (the figures practices are paid on);
 - the rows in every table of the project's models, history (``audit.AuditEvent``) included;
-- every stored document (``reports.Document``: remittance advice, attendance sheets, audit packs),
+- every stored document (``documents.Document``: remittance advice, attendance sheets, audit packs),
   read back through the model, by the SHA-256 of its bytes, and whether that matches the SHA-256
   recorded when it was stored;
 - the SHA-256 of every file under PRIVATE_STORAGE_ROOT.
@@ -50,7 +50,7 @@ def counts() -> dict[str, int]:
 
 
 def documents() -> dict[str, dict]:
-    from reports.models import Document
+    from documents.models import Document
 
     out = {}
     for document in Document.objects.order_by("pk").iterator():

@@ -16,7 +16,7 @@ from outcomes.evidence import (
     months_between,
 )
 from outcomes.models import Meeting
-from reports.models import Document
+from documents.models import Document
 from tests import factories as f
 
 D = datetime.date

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
-from audit.models import AuditEvent
+from history.models import AuditEvent
 from practices import services
 from practices.models import Agreement, add_months
 from tests import factories as f

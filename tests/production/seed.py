@@ -20,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import PracticeMembership, Role, User
 from carehomes.models import Alignment, CareHome
 from claims.models import Quarter
-from claims.periods import Period
+from core.periods import Period
 from practices.models import PCN, Agreement, Commissioner, Practice, PracticeContact
 
 CONTACT_EMAIL = "manager.c88001@practice.example.nhs.uk"

@@ -13,13 +13,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from audit.models import AuditEvent
 from audits.views import audit_years
 from claims.models import Worksheet
-from claims.periods import Period
 from claims.review import claim_reject, opening_correct
 from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
+from core.periods import Period
+from history.models import AuditEvent
 from reports.checks import Kind
 from reports.models import CheckThresholds
 from reports.services import check_thresholds_set

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from claims.periods import Period
+from core.periods import Period
 from reports.checks import (
     Home,
     Kind,

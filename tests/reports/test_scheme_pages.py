@@ -9,10 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from audit.models import AuditEvent
-from claims.periods import Period
 from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
+from core.periods import Period
+from history.models import AuditEvent
 from reports.models import SchemeRates
 from reports.schemes import Totals
 from tests import factories as f

@@ -5,8 +5,8 @@ from fractions import Fraction
 
 import pytest
 
-from claims.periods import Period
 from claims.rules import DEFAULT_RATES, Line
+from core.periods import Period
 from reports.schemes import (
     HIGHER,
     STANDARD,

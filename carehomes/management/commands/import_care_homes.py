@@ -1,6 +1,6 @@
 from django.core.management.base import CommandError
 
-from imports.base import ImportContext
+from importing.base import ImportContext
 from imports.command import ImportCommand
 from practices.models import Commissioner
 

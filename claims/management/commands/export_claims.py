@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from claims.exports import write_claims_csv
 from claims.models import Quarter
-from claims.periods import Period
+from core.periods import Period
 from practices.models import Commissioner, Practice
 
 

@@ -1,5 +1,5 @@
 from claims.importers import SubmitOnceContext
-from imports.base import ImportContext
+from importing.base import ImportContext
 from imports.command import ImportCommand
 
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.db import models
 
-from audit.models import AuditEvent
+from history.models import AuditEvent
 
 
 def _plain(value):

@@ -4,7 +4,7 @@ sniffed or cached by the browser."""
 
 from django.http import HttpResponse
 
-from reports.models import Document
+from documents.models import Document
 
 
 def document_response(document: Document) -> HttpResponse:

@@ -18,8 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import audit_record
-from imports.tabular import Row, RowProblem, TableError, read_table
+from core.tabular import Row, RowProblem, TableError, read_table
+from history.services import audit_record
 
 if TYPE_CHECKING:
     from accounts.access import Scope
