@@ -4,9 +4,12 @@ Two questions, answered here and nowhere else:
 
 1. **What may this user do?** Permissions are named verbs (:class:`Permission`) granted by role
    (:data:`ROLE_PERMISSIONS`) and checked with :func:`has_permission`.
-2. **What may this user see?** :class:`Scope` hands out every queryset a view, export or task uses on
-   behalf of a user, already narrowed to the user's organisations. An object outside the scope is
-   simply not found, so views answer 404 and existence never leaks (SPEC section 1).
+2. **What may this user see?** :class:`Scope` says which organisations the user acts for (every
+   practice and home of a commissioner, or a practice manager's own practices, or everything for an
+   administrator). Each model's queryset narrows itself to a scope with ``visible_to(scope)``, in its
+   own app (``Practice.objects.visible_to(scope)``, ``Worksheet.objects.visible_to(scope)``, …), and
+   every read on behalf of a user goes through it. An object outside the scope is simply not found,
+   so views answer 404 and existence never leaks (SPEC section 1).
 
 Views get both through ``accounts.views.AccessMixin`` (``permission`` and ``self.scope``).
 """
@@ -17,12 +20,9 @@ import enum
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from accounts.models import Role
-from carehomes.models import Alignment, CareHome
-from practices.models import PCN, Agreement, Commissioner, Practice, PracticeContact
 
 
 class Permission(enum.StrEnum):
@@ -148,9 +148,8 @@ def has_permission(user, permission: Permission) -> bool:
 
 @dataclass(frozen=True)
 class Scope:
-    """The organisations a user acts for, and the querysets they may see.
-
-    Build one per request with :func:`scope_for`; every method returns a fresh queryset."""
+    """The organisations a user acts for. Build one per request with :func:`scope_for` and pass it to
+    a model's ``visible_to(scope)``."""
 
     user: object
 
@@ -176,191 +175,10 @@ class Scope:
             return frozenset()
         return frozenset(self.user.memberships.values_list("practice_id", flat=True))
 
-    # -- organisations -------------------------------------------------------------------------
-
-    def commissioners(self) -> QuerySet[Commissioner]:
-        if self.sees_everything:
-            return Commissioner.objects.all()
-        if self.is_commissioner_staff:
-            return Commissioner.objects.filter(pk=self.user.commissioner_id)
-        return Commissioner.objects.none()
-
-    def pcns(self) -> QuerySet[PCN]:
-        qs = PCN.objects.select_related("commissioner")
-        if self.sees_everything:
-            return qs
-        if self.is_commissioner_staff:
-            return qs.filter(commissioner_id=self.user.commissioner_id)
-        return qs.none()
-
-    def practices(self) -> QuerySet[Practice]:
-        qs = Practice.objects.with_registry()
-        if self.sees_everything:
-            return qs
-        if self.is_commissioner_staff:
-            return qs.filter(pcn__commissioner_id=self.user.commissioner_id)
-        if self.role == Role.PRACTICE_MANAGER:
-            return qs.filter(pk__in=self.practice_ids)
-        return qs.none()
-
-    def practice_contacts(self) -> QuerySet[PracticeContact]:
-        return PracticeContact.objects.filter(practice__in=self.practices())
-
-    def agreements(self) -> QuerySet[Agreement]:
-        return Agreement.objects.filter(practice__in=self.practices()).select_related("practice")
-
-    # -- homes ---------------------------------------------------------------------------------
-
-    def care_homes(self) -> QuerySet[CareHome]:
-        """Officers and auditors: homes registered in their commissioner's area, and homes aligned with
-        one of its practices across a boundary. Practice managers: homes ever aligned with their
-        practices."""
-        qs = CareHome.objects.select_related("commissioner")
-        if self.sees_everything:
-            return qs
-        if self.is_commissioner_staff:
-            commissioner_id = self.user.commissioner_id
-            aligned = Alignment.objects.filter(practice__pcn__commissioner_id=commissioner_id)
-            return qs.filter(
-                Q(commissioner_id=commissioner_id) | Q(pk__in=aligned.values("care_home_id"))
-            )
-        if self.role == Role.PRACTICE_MANAGER:
-            aligned = Alignment.objects.filter(practice_id__in=self.practice_ids)
-            return qs.filter(pk__in=aligned.values("care_home_id"))
-        return qs.none()
-
-    def care_homes_to_manage(self) -> QuerySet[CareHome]:
-        """Homes whose details the user may change: those registered to their commissioner. A home
-        aligned across the boundary is seen, and may be aligned, but its own commissioner keeps it."""
-        if self.sees_everything:
-            return self.care_homes()
-        if self.is_commissioner_staff:
-            return self.care_homes().filter(commissioner_id=self.user.commissioner_id)
-        return CareHome.objects.none()
-
-    def alignments(self) -> QuerySet[Alignment]:
-        """An alignment is seen with its practice: a manager never sees which other practices share a home."""
-        qs = Alignment.objects.select_related("care_home", "practice", "practice__pcn")
-        if self.sees_everything:
-            return qs
-        return qs.filter(practice__in=self.practices())
-
-    def import_batches(self):
-        """Uploaded import files of an officer's commissioner: colleagues may confirm them."""
-        from imports.models import ImportBatch  # imports depends on accounts, not the reverse
-
-        qs = ImportBatch.objects.select_related("uploaded_by", "commissioner")
-        if self.sees_everything:
-            return qs
-        if self.role == Role.CONTRACTING_OFFICER:
-            return qs.filter(commissioner_id=self.user.commissioner_id)
-        return qs.none()
-
-    def registry_syncs(self):
-        """Syncs from the national files of an officer's commissioner: colleagues may confirm them."""
-        from imports.models import RegistrySync
-
-        qs = RegistrySync.objects.select_related("uploaded_by", "commissioner")
-        if self.sees_everything:
-            return qs
-        if self.role == Role.CONTRACTING_OFFICER:
-            return qs.filter(commissioner_id=self.user.commissioner_id)
-        return qs.none()
-
-    # -- worksheets and claims -----------------------------------------------------------------
-
-    def payment_runs(self):
-        """The payment runs of the commissioner (all of them for administrators)."""
-        from claims.models import PaymentRun
-
-        qs = PaymentRun.objects.select_related("commissioner")
-        if self.sees_everything:
-            return qs
-        if self.is_commissioner_staff:
-            return qs.filter(commissioner_id=self.user.commissioner_id)
-        return qs.none()
-
-    def remittances(self):
-        """What each practice in scope was paid, run by run."""
-        from claims.models import Remittance
-
-        return Remittance.objects.filter(practice__in=self.practices()).select_related(
-            "practice", "payment_run"
-        )
-
-    def adjustments(self):
-        """Recoveries and underpayments of the practices in scope."""
-        from claims.models import Adjustment
-
-        return Adjustment.objects.filter(practice__in=self.practices()).select_related(
-            "practice", "claim__quarter", "claim__practice", "payment_run", "audit_case",
-            "raised_by", "approved_by", "finance_approved_by", "ended_by",
-        )  # fmt: skip
-
-    def residents(self):
-        """The care-home register, with NHS numbers: a practice manager's own practices only.
-        Officers, auditors and administrators read the register as counts
-        (``carehomes.register.practice_compliance``), never as rows."""
-        from carehomes.models import Resident
-
-        if self.role != Role.PRACTICE_MANAGER:
-            return Resident.objects.none()
-        return Resident.objects.filter(practice_id__in=self.practice_ids).select_related(
-            "care_home", "practice"
-        )
-
-    def outcomes_reports(self):
-        """Outcomes reports of the practices in scope."""
-        from outcomes.models import OutcomesReport
-
-        return OutcomesReport.objects.filter(practice__in=self.practices()).select_related(
-            "practice", "period", "submitted_by"
-        )
-
-    def meetings(self):
-        """Meeting evidence of the practices in scope (anonymised: auditors review it)."""
-        from outcomes.models import Meeting
-
-        return Meeting.objects.filter(practice__in=self.practices()).select_related(
-            "practice", "care_home", "recorded_by"
-        )
-
-    def audit_draws(self):
-        from audits.models import AuditDraw
-
-        qs = AuditDraw.objects.select_related("commissioner", "drawn_by")
-        if self.sees_everything:
-            return qs
-        if self.is_commissioner_staff:
-            return qs.filter(commissioner_id=self.user.commissioner_id)
-        return qs.none()
-
-    def audit_cases(self):
-        """Audit cases of the commissioner's practices (the commissioner's staff and
-        administrators; practices hear of theirs by email)."""
-        from audits.models import AuditCase
-
-        if not (self.sees_everything or self.is_commissioner_staff):
-            return AuditCase.objects.none()
-        return AuditCase.objects.filter(practice__in=self.practices()).select_related(
-            "practice", "draw", "opened_by", "closed_by"
-        )
-
-    def notices(self):
-        """Emails sent (or to be sent) to the practices in scope."""
-        from notices.models import Notice
-
-        return Notice.objects.filter(practice__in=self.practices()).select_related(
-            "practice", "quarter"
-        )
-
-    def worksheets(self):
-        """Worksheets (claims) of the practices in scope."""
-        from claims.models import Worksheet  # claims depends on accounts, not the reverse
-
-        return Worksheet.objects.filter(practice__in=self.practices()).select_related(
-            "practice", "quarter"
-        )
+    @property
+    def commissioner_id(self) -> int | None:
+        """The commissioner an officer or auditor works for (``None`` for anyone else)."""
+        return self.user.commissioner_id if self.is_commissioner_staff else None
 
     # -- convenience ---------------------------------------------------------------------------
 

@@ -5,7 +5,6 @@ services."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.views.generic import TemplateView
 from django.views.generic.edit import FormView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -75,9 +74,3 @@ class ServiceFormView(AccessMixin, FormView):
 
     def cancel_url(self):
         return "/"
-
-
-class AccessibilityStatementView(TemplateView):
-    """The accessibility statement public sector websites must publish (open to everyone)."""
-
-    template_name = "accessibility.html"

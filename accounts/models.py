@@ -4,8 +4,6 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
-from practices.models import Commissioner, Practice
-
 
 class Role(models.TextChoices):
     PRACTICE_MANAGER = "practice_manager", "Practice manager"
@@ -24,7 +22,7 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=24, choices=Role.choices)
     commissioner = models.ForeignKey(
-        Commissioner,
+        "practices.Commissioner",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -38,7 +36,7 @@ class User(AbstractUser):
         "commissioner's threshold need.",
     )
     practices = models.ManyToManyField(
-        Practice, through="PracticeMembership", related_name="managers", blank=True
+        "practices.Practice", through="PracticeMembership", related_name="managers", blank=True
     )
 
     class Meta:
@@ -67,7 +65,9 @@ class PracticeMembership(models.Model):
     (a merged or federated practice, say)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="memberships")
+    practice = models.ForeignKey(
+        "practices.Practice", on_delete=models.CASCADE, related_name="memberships"
+    )
 
     class Meta:
         constraints = [

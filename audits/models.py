@@ -6,6 +6,28 @@ from django.db import models
 from django.db.models import Q
 
 from core.periods import Period
+from practices.models import Practice
+
+
+class AuditDrawQuerySet(models.QuerySet):
+    def visible_to(self, scope):
+        qs = self.select_related("commissioner", "drawn_by")
+        if scope.sees_everything:
+            return qs
+        if scope.is_commissioner_staff:
+            return qs.filter(commissioner_id=scope.commissioner_id)
+        return qs.none()
+
+
+class AuditCaseQuerySet(models.QuerySet):
+    def visible_to(self, scope):
+        """Audit cases of the commissioner's practices (the commissioner's staff and
+        administrators; practices hear of theirs by email)."""
+        if not (scope.sees_everything or scope.is_commissioner_staff):
+            return self.none()
+        return self.filter(practice__in=Practice.objects.visible_to(scope)).select_related(
+            "practice", "draw", "opened_by", "closed_by"
+        )
 
 
 class AuditDraw(models.Model):
@@ -28,6 +50,8 @@ class AuditDraw(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     drawn_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AuditDrawQuerySet.as_manager()
 
     class Meta:
         ordering = ["-drawn_at", "-pk"]
@@ -91,6 +115,8 @@ class AuditCase(models.Model):
         help_text="The latest audit pack PDF.",
     )
     pack_requested_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AuditCaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-financial_year", "practice__ods_code"]

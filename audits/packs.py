@@ -23,11 +23,11 @@ from claims import selectors, wording
 from claims.calculation import line_rows
 from claims.models import Adjustment, Remittance, Worksheet, WorksheetLine
 from core.tasks import enqueue_on_commit
+from documents.models import Document
+from documents.pdf import render_pdf
 from history.models import AuditEvent
 from outcomes.models import Meeting, OutcomesReport
 from outcomes.services import standing
-from documents.models import Document
-from documents.pdf import render_pdf
 
 # History of a claim that an auditor asks about: who checked, approved, queried, waived, corrected.
 CLAIM_ACTIONS = {

@@ -18,10 +18,11 @@ from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
 from audits import services
 from audits.forms import CloseForm, DrawForm, EvidenceRequestForm, FindingsForm, FlagForm
-from audits.models import AuditCase
+from audits.models import AuditCase, AuditDraw
 from audits.packs import audit_pack_request
-from history.models import AuditEvent
 from documents.downloads import document_response
+from history.models import AuditEvent
+from practices.models import Commissioner, Practice
 
 
 def audit_years(today=None) -> list[int]:
@@ -35,9 +36,9 @@ class AuditIndexView(AccessMixin, TemplateView):
     template_name = "audits/index.html"
 
     def get_context_data(self, **kwargs):
-        from accounts.home import AUDIT_EVIDENCE_DAYS, cases_evidence_overdue
+        from audits.selectors import AUDIT_EVIDENCE_DAYS, cases_evidence_overdue
 
-        cases = self.scope.audit_cases()
+        cases = AuditCase.objects.visible_to(self.scope)
         wanted = self.request.GET.get("status", "")
         shown = ""
         if wanted == "overdue":  # the home pages link here: evidence asked for too long ago
@@ -47,7 +48,7 @@ class AuditIndexView(AccessMixin, TemplateView):
             cases = cases.filter(status=wanted)
             shown = AuditCase.Status(wanted).label
         return super().get_context_data(
-            draws=self.scope.audit_draws()[:20],
+            draws=AuditDraw.objects.visible_to(self.scope)[:20],
             cases=cases,
             shown=shown,
             **kwargs,
@@ -65,7 +66,7 @@ class DrawCreateView(ServiceFormView):
         return {**super().get_form_kwargs(), "years": audit_years()}
 
     def perform(self, form):
-        commissioner = self.scope.commissioners().first()
+        commissioner = Commissioner.objects.visible_to(self.scope).first()
         if commissioner is None:
             raise ValidationError("Only a commissioner's officers and auditors draw practices.")
         return services.audit_draw(
@@ -94,7 +95,7 @@ class FlagView(ServiceFormView):
         return {
             **super().get_form_kwargs(),
             "years": audit_years(),
-            "practices": self.scope.practices().order_by("name"),
+            "practices": Practice.objects.visible_to(self.scope).order_by("name"),
         }
 
     def get_initial(self):
@@ -124,11 +125,11 @@ class DrawView(AccessMixin, TemplateView):
     template_name = "audits/draw.html"
 
     def get_context_data(self, **kwargs):
-        draw = get_object_or_404(self.scope.audit_draws(), pk=self.kwargs["pk"])
+        draw = get_object_or_404(AuditDraw.objects.visible_to(self.scope), pk=self.kwargs["pk"])
         return super().get_context_data(
             draw=draw,
             repeats=services.draw_repeats(draw),
-            cases=self.scope.audit_cases().filter(draw=draw),
+            cases=AuditCase.objects.visible_to(self.scope).filter(draw=draw),
             **kwargs,
         )
 
@@ -145,7 +146,7 @@ class CaseMixin(AccessMixin):
     permission = Permission.CONDUCT_AUDITS
 
     def get_case(self) -> AuditCase:
-        return get_object_or_404(self.scope.audit_cases(), pk=self.kwargs["pk"])
+        return get_object_or_404(AuditCase.objects.visible_to(self.scope), pk=self.kwargs["pk"])
 
     def case_page(self, case, failed: dict | None = None):
         failed = failed or {}

@@ -141,17 +141,17 @@ class CoverageRow:
 
 
 def coverage_rows(scope, today: datetime.date) -> list[CoverageRow]:
-    """Every home in ``scope.care_homes()`` (learning disability homes too: they are outside the
+    """Every home in ``CareHome.objects.visible_to(scope)`` (learning disability homes too: they are outside the
     LES but NHS England's letter covers every care home), by name, with the alignments current on
     ``today`` (a London date) that the user may see. Two queries, whatever the number of homes."""
     current = (
-        scope.alignments()
+        Alignment.objects.visible_to(scope)
         .current(today)
         .select_related("practice__pcn")
         .order_by("practice__name", "practice__ods_code")
     )
     homes = (
-        scope.care_homes()
+        CareHome.objects.visible_to(scope)
         .select_related("coverage")
         .prefetch_related(Prefetch("alignments", queryset=current, to_attr="current_alignments"))
         .order_by("name", "cqc_location_id")

@@ -14,9 +14,9 @@ from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
 from carehomes.coverage import coverage_record, coverage_rows
 from carehomes.forms import CoverageForm
-from carehomes.models import Coverage
-from claims.rules import london_date
-from claims.tables import csv_download
+from carehomes.models import CareHome, Coverage
+from core.downloads import csv_download
+from core.periods import london_date
 
 SITREP_HEADER = (
     "cqc_location_id",
@@ -56,7 +56,7 @@ class CoverageView(AccessMixin, TemplateView):
         gaps_only = self.request.GET.get("gaps") == "only"
         can_record = self.scope.can(Permission.RECORD_COVERAGE)
         manageable = (
-            set(self.scope.care_homes_to_manage().values_list("pk", flat=True))
+            set(CareHome.objects.to_manage(self.scope).values_list("pk", flat=True))
             if can_record
             else set()
         )
@@ -124,7 +124,7 @@ class CoverageEditView(ServiceFormView):
 
     def get_form_kwargs(self):
         self.care_home = get_object_or_404(
-            self.scope.care_homes_to_manage(), cqc_location_id=self.kwargs["cqc_location_id"]
+            CareHome.objects.to_manage(self.scope), cqc_location_id=self.kwargs["cqc_location_id"]
         )
         coverage = Coverage.objects.filter(care_home=self.care_home).first()
         return {

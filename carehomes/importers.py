@@ -230,7 +230,9 @@ class AlignmentsImporter(Importer):
             )
         }
         practices_visible = (
-            context.scope.practices() if context.is_scoped else Practice.objects.all()
+            Practice.objects.visible_to(context.scope)
+            if context.is_scoped
+            else Practice.objects.all()
         )
         practices = {
             p.ods_code: p

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from accounts.models import Role
 from core.identifiers import validate_cqc_location_id, validate_uk_postcode
 from practices.models import Commissioner, Practice
 
@@ -16,6 +17,32 @@ class CareHomeQuerySet(models.QuerySet):
     def eligible(self):
         """Homes the LES pays for: elderly and EMI, residential or nursing (not learning disability)."""
         return self.exclude(category=CareHome.Category.LEARNING_DISABILITY)
+
+    def visible_to(self, scope):
+        """Officers and auditors: homes registered in their commissioner's area, and homes aligned
+        with one of its practices across a boundary. Practice managers: homes ever aligned with their
+        practices."""
+        qs = self.select_related("commissioner")
+        if scope.sees_everything:
+            return qs
+        if scope.is_commissioner_staff:
+            aligned = Alignment.objects.filter(practice__pcn__commissioner_id=scope.commissioner_id)
+            return qs.filter(
+                Q(commissioner_id=scope.commissioner_id) | Q(pk__in=aligned.values("care_home_id"))
+            )
+        if scope.practice_ids:
+            aligned = Alignment.objects.filter(practice_id__in=scope.practice_ids)
+            return qs.filter(pk__in=aligned.values("care_home_id"))
+        return qs.none()
+
+    def to_manage(self, scope):
+        """Homes whose details ``scope`` may change: those registered to its commissioner. A home
+        aligned across the boundary is seen, and may be aligned, but its own commissioner keeps it."""
+        if scope.sees_everything:
+            return self.visible_to(scope)
+        if scope.is_commissioner_staff:
+            return self.visible_to(scope).filter(commissioner_id=scope.commissioner_id)
+        return self.none()
 
 
 class CqcCategory(models.TextChoices):
@@ -135,6 +162,26 @@ class AlignmentQuerySet(models.QuerySet):
     def current(self, today: datetime.date):
         return self.covering(today, today)
 
+    def visible_to(self, scope):
+        """An alignment is seen with its practice: a manager never sees which other practices share
+        a home."""
+        qs = self.select_related("care_home", "practice", "practice__pcn")
+        if scope.sees_everything:
+            return qs
+        return qs.filter(practice__in=Practice.objects.visible_to(scope))
+
+
+class ResidentQuerySet(models.QuerySet):
+    def visible_to(self, scope):
+        """The care-home register, with NHS numbers: a practice manager's own practices only.
+        Officers, auditors and administrators read the register as counts
+        (``carehomes.register.practice_compliance``), never as rows."""
+        if scope.role != Role.PRACTICE_MANAGER:
+            return self.none()
+        return self.filter(practice_id__in=scope.practice_ids).select_related(
+            "care_home", "practice"
+        )
+
 
 class Alignment(models.Model):
     """A care home aligned with a GP practice from ``start_date`` to ``end_date`` (inclusive; blank while
@@ -209,6 +256,8 @@ class Resident(models.Model):
     medication_review_on = models.DateField("last medication review", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ResidentQuerySet.as_manager()
 
     class Meta:
         ordering = ["care_home__name", "admitted_on", "pk"]

@@ -17,7 +17,8 @@ from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
 from carehomes import compliance, register
 from carehomes.forms import ClinicForm, ResidentForm
-from carehomes.models import Alignment, CareHome
+from carehomes.models import Alignment, CareHome, Resident
+from practices.models import Practice
 
 STATUS_TAGS = {
     compliance.Status.MET: ("nhsuk-tag--green", "Met"),
@@ -31,7 +32,7 @@ class PracticeMixin(AccessMixin):
     def get_practice(self):
         if not hasattr(self, "_practice"):
             self._practice = get_object_or_404(
-                self.scope.practices(), ods_code=self.kwargs["ods_code"]
+                Practice.objects.visible_to(self.scope), ods_code=self.kwargs["ods_code"]
             )
         return self._practice
 
@@ -72,7 +73,11 @@ class RegisterView(PracticeMixin, TemplateView):
         today = timezone.localdate()
         show = self.request.GET.get("show", "")
         show = show if show in REGISTER_SHOWS else "current"
-        residents = self.scope.residents().filter(practice=practice).select_related("care_home")
+        residents = (
+            Resident.objects.visible_to(self.scope)
+            .filter(practice=practice)
+            .select_related("care_home")
+        )
         if show != "all":
             residents = residents.filter(left_on__isnull=True)
         rows = []
@@ -130,7 +135,8 @@ class ResidentFormView(PracticeMixin, ServiceFormView):
         if "pk" not in self.kwargs:
             return None
         return get_object_or_404(
-            self.scope.residents().filter(practice=self.get_practice()), pk=self.kwargs["pk"]
+            Resident.objects.visible_to(self.scope).filter(practice=self.get_practice()),
+            pk=self.kwargs["pk"],
         )
 
     def get_form_kwargs(self):

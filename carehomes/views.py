@@ -14,6 +14,7 @@ from carehomes.filters import CareHomeFilter
 from carehomes.forms import AlignmentForm, CareHomeForm
 from carehomes.models import Alignment, CareHome
 from carehomes.tables import CareHomeTable
+from practices.models import Practice
 
 VIEW_HOMES = (Permission.VIEW_REGISTRY, Permission.VIEW_OWN_PRACTICE)
 
@@ -27,9 +28,9 @@ class CareHomeListView(ScopedTableView):
     def scoped_queryset(self):
         today = timezone.localdate()
         # Count only the alignments the user may see: a manager never learns who else shares a home.
-        visible = self.scope.alignments().current(today).values("pk")
+        visible = Alignment.objects.visible_to(self.scope).current(today).values("pk")
         return (
-            self.scope.care_homes()
+            CareHome.objects.visible_to(self.scope)
             .annotate(
                 practice_count=Count("alignments", filter=Q(alignments__in=visible), distinct=True)
             )
@@ -49,13 +50,13 @@ class CareHomeDetailView(AccessMixin, DetailView):
     slug_field = slug_url_kwarg = "cqc_location_id"
 
     def get_queryset(self):
-        return self.scope.care_homes()
+        return CareHome.objects.visible_to(self.scope)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         today = timezone.localdate()
         alignments = (
-            self.scope.alignments()
+            Alignment.objects.visible_to(self.scope)
             .filter(care_home=self.object)
             .order_by("practice__name", "start_date")
         )
@@ -65,7 +66,7 @@ class CareHomeDetailView(AccessMixin, DetailView):
             other_alignments=[a for a in alignments if not a.covers(today)],
             can_manage=self.scope.can(Permission.MANAGE_REGISTRY),
             can_edit_home=self.scope.can(Permission.MANAGE_REGISTRY)
-            and self.scope.care_homes_to_manage().filter(pk=self.object.pk).exists(),
+            and CareHome.objects.to_manage(self.scope).filter(pk=self.object.pk).exists(),
         )
         return context
 
@@ -77,7 +78,8 @@ class CareHomeFormView(ServiceFormView):
     def get_form_kwargs(self):
         if "cqc_location_id" in self.kwargs:
             self.object = get_object_or_404(
-                self.scope.care_homes_to_manage(), cqc_location_id=self.kwargs["cqc_location_id"]
+                CareHome.objects.to_manage(self.scope),
+                cqc_location_id=self.kwargs["cqc_location_id"],
             )
         else:
             self.object = CareHome(commissioner_id=self.request.user.commissioner_id)
@@ -102,16 +104,19 @@ class AlignmentFormView(ServiceFormView):
 
     def get_form_kwargs(self):
         if "pk" in self.kwargs:
-            self.object = get_object_or_404(self.scope.alignments(), pk=self.kwargs["pk"])
+            self.object = get_object_or_404(
+                Alignment.objects.visible_to(self.scope), pk=self.kwargs["pk"]
+            )
         else:
             home = get_object_or_404(
-                self.scope.care_homes(), cqc_location_id=self.kwargs["cqc_location_id"]
+                CareHome.objects.visible_to(self.scope),
+                cqc_location_id=self.kwargs["cqc_location_id"],
             )
             self.object = Alignment(care_home=home)
         return {
             **super().get_form_kwargs(),
             "instance": self.object,
-            "practices": self.scope.practices(),
+            "practices": Practice.objects.visible_to(self.scope),
         }
 
     def get_heading(self):

@@ -18,7 +18,6 @@ from claims import selectors
 from claims.adjustments import adjustment_approve, adjustment_finance_approve, adjustment_raise
 from claims.models import Adjustment, Quarter, Worksheet
 from claims.review import claim_approve, claim_check, claim_finance_approve
-from claims.rules import LONDON
 from claims.runs import (
     payment_run_authorise,
     payment_run_close,
@@ -27,8 +26,8 @@ from claims.runs import (
 )
 from claims.services import LineEntry, quarter_for, worksheet_submit
 from core.identifiers import nhs_test_number
-from core.periods import Period
-from notices.reminders import reminders_run
+from core.periods import LONDON, Period
+from outcomes.reminders import reminders_run
 from practices.models import PCN, Agreement, Commissioner, Practice, PracticeContact
 
 DEMO_PASSWORD = "demo-care-homes-2026"  # noqa: S105 - printed by make run; the command refuses production
@@ -325,8 +324,8 @@ def _load_register(rng: random.Random, practices, today: datetime.date) -> int:
 def _load_meetings(practices, today: datetime.date) -> int:
     """Bi-monthly meetings with each home's manager this financial year, the latest one missed at
     every other home, each with a (demo) signed attendance sheet."""
-    from outcomes.evidence import CheckedFile, financial_year_start, meeting_record
     from documents.pdf import render_pdf
+    from outcomes.evidence import CheckedFile, financial_year_start, meeting_record
 
     sheet = CheckedFile(
         render_pdf(

@@ -6,13 +6,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import two_factor
-from accounts import views as account_views
-from accounts.base_views import AccessibilityStatementView
 from accounts.forms import SignInForm
 from carehomes_les import health, help
+from carehomes_les import views as project_views
+from outcomes import views as outcomes_views
 
 urlpatterns = [
-    path("", account_views.HomeView.as_view(), name="home"),
+    path("", project_views.HomeView.as_view(), name="home"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(
@@ -31,7 +31,9 @@ urlpatterns = [
         two_factor.TwoFactorSetupView.as_view(),
         name="two_factor_setup",
     ),
-    path("accessibility/", AccessibilityStatementView.as_view(), name="accessibility"),
+    path(
+        "accessibility/", project_views.AccessibilityStatementView.as_view(), name="accessibility"
+    ),
     path("help/", help.HelpView.as_view(), name="help"),
     path("help/<slug:page>/", help.HelpView.as_view(), name="help_page"),
     # Answered by carehomes_les.health.HealthMiddleware before any other middleware; named here.
@@ -45,8 +47,10 @@ urlpatterns = [
     path("adjustments/", include("claims.adjustments_urls")),
     path("imports/", include("imports.urls")),
     path("periods/", include("claims.periods_urls")),
+    # "Check now" writes the reminders of worksheets and outcomes reports, so it is outcomes' view.
+    path("emails/reminders/", outcomes_views.RemindersRunView.as_view(), name="reminders_run"),
     path("emails/", include("notices.urls")),
-    path("outstanding/", include("notices.outstanding_urls")),
+    path("outstanding/", include("reports.outstanding_urls")),
     path("", include("outcomes.urls")),  # /outcomes/ and /practices/<ods_code>/outcomes/…
     path("audits/", include("audits.urls")),
     path("", include("reports.urls")),  # /reports/… and /practices/<ods_code>/schemes/

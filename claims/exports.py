@@ -18,7 +18,7 @@ from django.db.models import F, QuerySet, Sum
 from claims import selectors
 from claims.models import Quarter, Worksheet
 from claims.rules import Release, pounds
-from claims.xlsx import safe_text
+from core.text import safe_text
 from practices.models import Practice
 
 COLUMNS = [

@@ -14,8 +14,7 @@ from django.template.defaultfilters import filesizeformat
 
 from claims import selectors
 from claims.services import LineEntry
-from core.forms import NHSForm
-from imports.forms import check_table_file
+from core.forms import NHSForm, check_table_file
 
 COUNTS = ("new_permanent", "temporary", "moved_out", "died", "in_other_home")
 FIGURES = ("opening", *COUNTS)

@@ -40,11 +40,10 @@ from django.utils import timezone
 from carehomes.models import CareHome
 from claims import selectors
 from claims.models import Quarter, Worksheet
-from claims.rules import LONDON
 from claims.services import LineEntry, Problem, WorksheetRefused, quarter_for, worksheet_submit
 from core.formatting import money
 from core.identifiers import validate_cqc_location_id, validate_practice_ods
-from core.periods import Period
+from core.periods import LONDON, Period
 from core.tabular import Row, RowProblem
 from importing.base import Action, Cells, Change, ImportContext, Importer, ParsedRow, Plan
 from practices.models import Practice
@@ -143,7 +142,11 @@ class WorksheetsImporter(Importer):
         problems: list[RowProblem] = []
         now = timezone.now()
         parsed = [self._parse(row, problems, now) for row in rows]
-        visible = context.scope.practices() if context.is_scoped else Practice.objects.all()
+        visible = (
+            Practice.objects.visible_to(context.scope)
+            if context.is_scoped
+            else Practice.objects.all()
+        )
         practices = {
             p.ods_code: p
             for p in visible.filter(

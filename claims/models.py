@@ -12,7 +12,7 @@ from carehomes.models import CareHome
 from claims import rules
 from core.formatting import money
 from core.periods import Period
-from practices.models import Practice
+from practices.models import OfPracticeQuerySet, Practice
 
 
 class Quarter(models.Model):
@@ -136,6 +136,12 @@ APPROVED_ONWARDS = ["awaiting_finance", "approved", "scheduled", "paid"]
 FINAL_ONWARDS = ["approved", "scheduled", "paid"]  # finally approved: due into a run, or in one
 
 
+class WorksheetQuerySet(OfPracticeQuerySet):
+    def visible_to(self, scope):
+        """Worksheets (claims) of the practices in scope."""
+        return super().visible_to(scope).select_related("practice", "quarter")
+
+
 class Worksheet(models.Model):
     """A practice's quarterly LES data worksheet (spec 4.1): one line for every eligible care home
     aligned with the practice in the quarter. Once submitted it is the practice's **claim** for the
@@ -211,6 +217,8 @@ class Worksheet(models.Model):
         related_name="claims",
         help_text="The one run that pays this claim.",
     )
+
+    objects = WorksheetQuerySet.as_manager()
 
     class Meta:
         ordering = ["quarter__year", "quarter__number", "practice__ods_code"]
@@ -375,6 +383,17 @@ class ApprovalPolicy(models.Model):
         return cls.objects.order_by("pk").first() or cls()
 
 
+class PaymentRunQuerySet(models.QuerySet):
+    def visible_to(self, scope):
+        """The payment runs of the commissioner (all of them for administrators)."""
+        qs = self.select_related("commissioner")
+        if scope.sees_everything:
+            return qs
+        if scope.is_commissioner_staff:
+            return qs.filter(commissioner_id=scope.commissioner_id)
+        return qs.none()
+
+
 class PaymentRun(models.Model):
     """A commissioner's dated payment run. Closing it takes every approved claim of the commissioner's
     practices due into it (a deferred claim skips one run; a 100% deduction is never paid), totals
@@ -425,6 +444,8 @@ class PaymentRun(models.Model):
     )
     cancellation_reason = models.TextField(blank=True)
 
+    objects = PaymentRunQuerySet.as_manager()
+
     class Meta:
         ordering = ["-run_date", "-pk"]
         constraints = [
@@ -456,6 +477,12 @@ class PaymentRun(models.Model):
         return f"Payment run {self.reference} ({self.run_date:%-d %b %Y})"
 
 
+class RemittanceQuerySet(OfPracticeQuerySet):
+    def visible_to(self, scope):
+        """What each practice in scope was paid, run by run."""
+        return super().visible_to(scope).select_related("practice", "payment_run")
+
+
 class Remittance(models.Model):
     """What one practice is paid in one run: the total of its claims in the run. The remittance
     advice (PDF) is built from it."""
@@ -482,6 +509,8 @@ class Remittance(models.Model):
     build_attempts = models.PositiveSmallIntegerField(default=0)
     build_error = models.TextField(blank=True, help_text="Why the last build failed.")
 
+    objects = RemittanceQuerySet.as_manager()
+
     class Meta:
         ordering = ["practice__ods_code"]
         constraints = [
@@ -501,6 +530,15 @@ class Remittance(models.Model):
     @property
     def advice_filename(self) -> str:
         return f"remittance-advice-{self.payment_run.reference}-{self.practice.ods_code}.pdf"
+
+
+class AdjustmentQuerySet(OfPracticeQuerySet):
+    def visible_to(self, scope):
+        """Recoveries and underpayments of the practices in scope."""
+        return super().visible_to(scope).select_related(
+            "practice", "claim__quarter", "claim__practice", "payment_run", "audit_case",
+            "raised_by", "approved_by", "finance_approved_by", "ended_by",
+        )  # fmt: skip
 
 
 class Adjustment(models.Model):
@@ -568,6 +606,8 @@ class Adjustment(models.Model):
         related_name="adjustments",
         help_text="The one run that nets it.",
     )
+
+    objects = AdjustmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-raised_at", "-pk"]

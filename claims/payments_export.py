@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from claims.models import PaymentRun
 from claims.runs import run_paid
-from claims.xlsx import safe_text, xlsx_text
+from core.text import safe_text, xlsx_text
 
 COLUMNS = (
     "run_reference",

@@ -21,10 +21,10 @@ from claims.calculation import line_rows
 from claims.models import PaymentRun, Remittance, Worksheet, WorksheetLine
 from core.formatting import money
 from core.tasks import enqueue_on_commit
-from notices.models import Notice
-from notices.services import notice_create
 from documents.models import Document
 from documents.pdf import render_pdf
+from notices.models import Notice
+from notices.services import notice_create
 
 MAX_BUILD_ATTEMPTS = 3
 

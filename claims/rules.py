@@ -15,9 +15,9 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from core.periods import london_date
+
 Pence = int
 
 
@@ -170,12 +170,6 @@ def line_gross(line: Line, rates: Rates) -> Pence:
 
 
 # -- lateness ------------------------------------------------------------------------------------
-
-
-def london_date(moment: datetime.datetime) -> datetime.date:
-    if moment.tzinfo is None:
-        raise ValueError("A submission moment must carry its time zone.")
-    return moment.astimezone(LONDON).date()
 
 
 def days_late(first_submitted_at: datetime.datetime, due_date: datetime.date) -> int:

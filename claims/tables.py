@@ -6,31 +6,20 @@ practice names, PCN names and reasons are typed by people."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 import django_tables2 as tables
-from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
 from claims import wording
 from claims.exports import percent_text
 from claims.models import PaymentRun, Worksheet
-from claims.rules import LONDON, pounds
-from claims.xlsx import safe_text
-
-NUMERIC = {
-    "th": {"class": "nhsuk-table__header--numeric"},
-    "td": {"class": "nhsuk-table__cell--numeric"},
-}
+from claims.rules import pounds
+from core.periods import LONDON
+from core.tables import NUMERIC
 
 RELEASE_SHORT = {"next_run": "Next run", "deferred": "Deferred", "none": "No payment"}
-
-
-def london(moment) -> str:
-    return f"{moment.astimezone(LONDON):%-d %b %Y %H:%M}" if moment else ""
 
 
 class ClaimTable(tables.Table):
@@ -129,18 +118,6 @@ def claim_csv_rows(claims: Iterable[Worksheet]) -> Iterable[list]:
             f"{claim.waived_at.astimezone(LONDON):%Y-%m-%d %H:%M}" if claim.waived_at else "",
             claim.payment_run.reference if claim.payment_run else "",
         ]
-
-
-def csv_download(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
-    """A CSV attachment whose every text cell is safe to open in a spreadsheet."""
-    out = io.StringIO()
-    writer = csv.writer(out)  # "\r\n" (RFC 4180): a field holding "\r" or "\n" is then quoted
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([safe_text(cell) for cell in row])
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 class PaymentRunTable(tables.Table):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime
 
+from core.periods import LONDON
+
 
 def money(pence: int) -> str:
     """Integer pence as people read money: ``805200`` → ``£8,052.00``, ``-12345`` → ``-£123.45``."""
@@ -29,3 +31,7 @@ def day(value: datetime.date | datetime.datetime | None) -> str:
         value = timezone.localtime(value) if timezone.is_aware(value) else value
         value = value.date()
     return f"{value.day} {value:%B %Y}"
+
+
+def london(moment) -> str:
+    return f"{moment.astimezone(LONDON):%-d %b %Y %H:%M}" if moment else ""

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import datetime
 import re
+from pathlib import PurePath
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceField
+from django.template.defaultfilters import filesizeformat
 
 DJANGO_REQUIRED = str(forms.Field.default_error_messages["required"])
 DJANGO_EMPTY_LABEL = "---------"
@@ -222,3 +225,18 @@ class NHSForm(NHSFormMixin, forms.Form):
 
 class NHSModelForm(NHSFormMixin, forms.ModelForm):
     """The base of the service's model forms (see the module docstring)."""
+
+
+def check_table_file(upload):
+    """The checks every uploaded CSV or XLSX passes before it is read: its size and its type. Shared
+    by the registry imports and the practice's worksheet upload."""
+    limit = settings.IMPORT_MAX_BYTES
+    if upload.size > limit:
+        raise forms.ValidationError(
+            f"The file is {filesizeformat(upload.size)}; the largest accepted is {filesizeformat(limit)}."
+        )
+    if PurePath(upload.name).suffix.lower() not in (".csv", ".xlsx"):
+        raise forms.ValidationError(
+            "The file must be a CSV file (.csv) or an Excel workbook (.xlsx)."
+        )
+    return upload

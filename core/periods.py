@@ -8,6 +8,10 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+# Every date in the scheme is a date in England: a submission at 00:30 BST on 15 July is on 15 July.
+LONDON = ZoneInfo("Europe/London")
 
 DUE_DAYS_AFTER_QUARTER_END = 14  # decided in SPEC §3: Q1 → 14 July, Q2 → 14 October, …
 
@@ -81,3 +85,9 @@ class Period:
 
     def __str__(self) -> str:
         return self.label
+
+
+def london_date(moment: datetime.datetime) -> datetime.date:
+    if moment.tzinfo is None:
+        raise ValueError("A submission moment must carry its time zone.")
+    return moment.astimezone(LONDON).date()

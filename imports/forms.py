@@ -1,10 +1,8 @@
-from pathlib import PurePath
-
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from core.forms import NHSForm
+from core.forms import NHSForm, check_table_file
 from core.tabular import TableError, read_table
 from imports.registry import IMPORTERS, kind_choices
 
@@ -73,18 +71,3 @@ def _kind_with_header(content: bytes, filename: str, *, besides: str):
             continue
         return importer
     return None
-
-
-def check_table_file(upload):
-    """The checks every uploaded CSV or XLSX passes before it is read: its size and its type. Shared
-    by the registry imports and the practice's worksheet upload."""
-    limit = settings.IMPORT_MAX_BYTES
-    if upload.size > limit:
-        raise forms.ValidationError(
-            f"The file is {filesizeformat(upload.size)}; the largest accepted is {filesizeformat(limit)}."
-        )
-    if PurePath(upload.name).suffix.lower() not in (".csv", ".xlsx"):
-        raise forms.ValidationError(
-            "The file must be a CSV file (.csv) or an Excel workbook (.xlsx)."
-        )
-    return upload

@@ -4,7 +4,21 @@ the file that is applied, and so that every import can be traced back to its exa
 from django.conf import settings
 from django.db import models
 
+from accounts.models import Role
 from practices.models import Commissioner
+
+
+class OfficerUploadQuerySet(models.QuerySet):
+    """Uploaded files of an officer's commissioner (imports and syncs from the national files):
+    colleagues may confirm them."""
+
+    def visible_to(self, scope):
+        qs = self.select_related("uploaded_by", "commissioner")
+        if scope.sees_everything:
+            return qs
+        if scope.role == Role.CONTRACTING_OFFICER:
+            return qs.filter(commissioner_id=scope.user.commissioner_id)
+        return qs.none()
 
 
 class ImportBatch(models.Model):
@@ -51,6 +65,8 @@ class ImportBatch(models.Model):
     summary = models.JSONField(
         default=dict, blank=True, help_text="Counts of what the import changed (or would change)."
     )
+
+    objects = OfficerUploadQuerySet.as_manager()
 
     class Meta:
         verbose_name = "import batch"
@@ -110,6 +126,8 @@ class RegistrySync(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEWED)
     applied_at = models.DateTimeField(null=True, blank=True)
     summary = models.JSONField(default=dict, blank=True)
+
+    objects = OfficerUploadQuerySet.as_manager()
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]

@@ -75,7 +75,7 @@ def import_batch_preview(*, batch: ImportBatch, user) -> Plan:
 def import_batch_confirm(*, batches, pk: int, by) -> tuple[ImportBatch, Plan]:
     """Re-validate the batch against the registry as it is now and apply it, all or nothing.
 
-    ``batches`` is the officer's scoped queryset (``scope.import_batches()``). The batch row is
+    ``batches`` is the officer's scoped queryset (``ImportBatch.objects.visible_to(scope)``). The batch row is
     locked, so two confirmations of one batch never apply it twice: the second is refused."""
     batch = batches.select_for_update(of=("self",)).get(pk=pk)
     if not batch.is_pending:

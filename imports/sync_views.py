@@ -1,6 +1,6 @@
 """Syncing the registry from the national files through the web: upload one to three files, read
 what they change in words, confirm or discard. Syncs are looked up only through
-``self.scope.registry_syncs()`` (an officer's own commissioner), so another's is a 404."""
+``RegistrySync.objects.visible_to(self.scope)`` (an officer's own commissioner), so another's is a 404."""
 
 import logging
 
@@ -14,6 +14,7 @@ from django.views.generic.edit import FormView
 
 from accounts.access import Permission
 from accounts.views import AccessMixin
+from imports.models import RegistrySync
 from imports.sync import (
     FILE_LABELS,
     ROLES,
@@ -52,7 +53,7 @@ class SyncUploadView(AccessMixin, FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["recent_syncs"] = self.scope.registry_syncs().defer(
+        context["recent_syncs"] = RegistrySync.objects.visible_to(self.scope).defer(
             "practices_content", "pcns_content", "care_homes_content"
         )[:RECENT]
         return context
@@ -62,7 +63,7 @@ class SyncMixin(AccessMixin):
     permission = Permission.IMPORT_REGISTRY
 
     def get_sync(self):
-        return get_object_or_404(self.scope.registry_syncs(), pk=self.kwargs["pk"])
+        return get_object_or_404(RegistrySync.objects.visible_to(self.scope), pk=self.kwargs["pk"])
 
     def render_preview(self, sync, plan=None, *, error="", status=200):
         context = {
@@ -91,7 +92,7 @@ class SyncConfirmView(SyncMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        syncs = self.scope.registry_syncs()
+        syncs = RegistrySync.objects.visible_to(self.scope)
         get_object_or_404(syncs, pk=pk)
         try:
             sync, plan = registry_sync_confirm(syncs=syncs, pk=pk, by=request.user)
@@ -119,7 +120,7 @@ class SyncDiscardView(SyncMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        syncs = self.scope.registry_syncs()
+        syncs = RegistrySync.objects.visible_to(self.scope)
         get_object_or_404(syncs, pk=pk)
         try:
             registry_sync_discard(syncs=syncs, pk=pk)

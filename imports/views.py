@@ -1,6 +1,6 @@
 """Registry imports through the web: upload a file, see what it would change, confirm or discard.
 
-Batches are looked up only through ``self.scope.import_batches()``, so another commissioner's
+Batches are looked up only through ``ImportBatch.objects.visible_to(self.scope)``, so another commissioner's
 upload is a 404. The writes are the services in ``imports/services.py``."""
 
 import logging
@@ -17,6 +17,7 @@ from accounts.access import Permission
 from accounts.views import AccessMixin
 from importing.base import Action
 from imports.forms import UploadForm
+from imports.models import ImportBatch
 from imports.registry import IMPORTERS
 from imports.services import (
     BatchNotPending,
@@ -52,7 +53,9 @@ class UploadView(AccessMixin, FormView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["importers"] = [importer() for importer in IMPORTERS.values()]
-        context["recent_batches"] = self.scope.import_batches().defer("content")[:RECENT_BATCHES]
+        context["recent_batches"] = ImportBatch.objects.visible_to(self.scope).defer("content")[
+            :RECENT_BATCHES
+        ]
         return context
 
 
@@ -60,7 +63,7 @@ class BatchMixin(AccessMixin):
     permission = Permission.IMPORT_REGISTRY
 
     def get_batch(self):
-        return get_object_or_404(self.scope.import_batches(), pk=self.kwargs["pk"])
+        return get_object_or_404(ImportBatch.objects.visible_to(self.scope), pk=self.kwargs["pk"])
 
     def render_preview(self, batch, plan=None, *, error="", status=200):
         """The preview page: what the file changes, or its problems; ``plan`` is ``None`` once the
@@ -92,7 +95,7 @@ class ConfirmView(BatchMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        batches = self.scope.import_batches()
+        batches = ImportBatch.objects.visible_to(self.scope)
         get_object_or_404(batches, pk=pk)
         try:
             batch, plan = import_batch_confirm(batches=batches, pk=pk, by=request.user)
@@ -117,7 +120,7 @@ class DiscardView(BatchMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk):
-        batches = self.scope.import_batches()
+        batches = ImportBatch.objects.visible_to(self.scope)
         get_object_or_404(batches, pk=pk)
         try:
             import_batch_discard(batches=batches, pk=pk)

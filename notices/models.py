@@ -8,6 +8,14 @@ import re
 
 from django.db import models
 
+from practices.models import OfPracticeQuerySet
+
+
+class NoticeQuerySet(OfPracticeQuerySet):
+    def visible_to(self, scope):
+        """Emails sent (or to be sent) to the practices in scope."""
+        return super().visible_to(scope).select_related("practice", "quarter")
+
 
 class Notice(models.Model):
     class Kind(models.TextChoices):
@@ -58,6 +66,8 @@ class Notice(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NoticeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

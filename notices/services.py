@@ -12,7 +12,6 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -166,81 +165,3 @@ def notices_dispatch_pending(*, older_than: datetime.timedelta) -> int:
     for pk in ids:
         enqueue_on_commit(notice_send_task, pk)
     return len(ids)
-
-
-def _chase_email(owed, practice, today: datetime.date) -> tuple[str, str]:
-    from claims import selectors, wording
-    from notices.reminders import band_timetable
-
-    due = wording.day(owed.due_date)
-    days = (today - owed.due_date).days
-    lines = [
-        f"Dear {practice.name} ({practice.ods_code}),",
-        "",
-        f"Your care home LES {owed.thing} for {owed.period.label} was due on {due} and we have "
-        f"still not received it: it is {wording.days(days)} late.",
-        "",
-    ]
-    if owed.is_worksheets:
-        bands = selectors.bands()
-        lines += [
-            f"Lateness now: {wording.lateness_cost(owed.due_date, today, bands)}.",
-            "The deduction grows the longer it waits:",
-            *band_timetable(owed.due_date, bands, days),
-            "Submit it all the same however late: its closing figures carry forward.",
-            "",
-        ]
-    lines += [
-        f"Send it here: {settings.SITE_URL}{owed.link_for(practice)}",
-        "",
-        "If exceptional circumstances stopped you, or you have sent it since this email was "
-        "written, please tell your contracting officer.",
-    ]
-    subject = f"Chasing: care home LES {owed.thing} for {owed.period.label}, due {due}"
-    return subject, "\n".join(lines)
-
-
-@transaction.atomic
-def practice_chase(*, practice, owed, by, today: datetime.date | None = None) -> Notice:
-    """An officer chases a practice for ``owed`` (a ``notices.outstanding.Owed``): one email through
-    the outbox, recorded in the history. Refused, writing nothing, when the practice does not owe
-    it or it is not yet overdue, and when the practice has already been chased today (London date):
-    one chasing email a practice a day, whatever it is about, keyed by the date."""
-    from history.services import audit_record
-    from notices.outstanding import chase_key
-    from practices.models import Practice
-
-    today = today or timezone.localdate()
-    # Serialise chases of one practice: two officers pressing at once write one email.
-    practice = Practice.objects.select_for_update().get(pk=practice.pk)
-    if not owed.overdue(today).filter(pk=practice.pk).exists():
-        raise ValidationError(
-            f"{practice.name} has nothing overdue for the {owed.label}: it has sent it, owes "
-            "none, or the due date has not passed."
-        )
-    key = chase_key(practice, today)
-    earlier = Notice.objects.filter(key=key).first()
-    if earlier is not None:
-        raise ValidationError(
-            f"{practice.name} has already been chased today ({earlier.subject}). A practice is "
-            "chased at most once a day: try again tomorrow."
-        )
-    owed = owed.saved()
-    subject, body = _chase_email(owed, practice, today)
-    notice, _ = notice_create(
-        key=key,
-        kind=Notice.Kind.CHASE,
-        practice_id=practice.pk,
-        quarter_id=owed.period.pk if owed.is_worksheets else None,
-        outcomes_period_id=None if owed.is_worksheets else owed.period.pk,
-        subject=subject,
-        body=body,
-    )
-    audit_record(
-        by=by,
-        action="practice_chase",
-        obj=notice,
-        summary=f"{practice.ods_code} chased for the {owed.label}",
-        after={"key": key, "status": notice.status, "recipients": notice.recipients},
-    )
-    return notice

@@ -4,7 +4,8 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils.html import format_html
 
-from claims.tables import NUMERIC, london
+from core.formatting import london
+from core.tables import NUMERIC
 from notices.models import Notice
 
 STATUS_TAGS = {

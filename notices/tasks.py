@@ -1,11 +1,11 @@
-"""Email and reminder tasks. Each takes ids (or nothing) and calls a service; all are idempotent,
+"""Email tasks (the reminders' daily task is ``outcomes/tasks.py``). Each takes ids (or nothing) and calls a service; all are idempotent,
 so they acknowledge late: a worker that dies mid-task hands the message to another."""
 
 import datetime
 
 from celery import shared_task
 
-from notices import reminders, services
+from notices import services
 
 
 @shared_task(
@@ -21,11 +21,6 @@ from notices import reminders, services
 def notice_send_task(notice_id: int) -> str | None:
     notice = services.notice_send(notice_id)
     return notice.status if notice else None
-
-
-@shared_task(name="notices.reminders", acks_late=True)
-def reminders_task() -> dict:
-    return dict(reminders.reminders_run())
 
 
 @shared_task(name="notices.dispatch_pending", acks_late=True)

@@ -7,7 +7,6 @@ from notices import views
 app_name = "notices"
 urlpatterns = [
     path("", views.NoticeListView.as_view(), name="list"),
-    path("reminders/", views.RemindersRunView.as_view(), name="reminders_run"),
     path("<int:pk>/", views.NoticeDetailView.as_view(), name="detail"),
     path("<int:pk>/retry/", views.NoticeRetryView.as_view(), name="retry"),
 ]

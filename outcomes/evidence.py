@@ -20,9 +20,9 @@ from django.utils import timezone
 
 from carehomes.models import Alignment
 from core.periods import Period
+from documents.models import Document
 from history.services import audit_record, snapshot
 from outcomes.models import Meeting
-from documents.models import Document
 
 MEETINGS_A_YEAR = 6  # bi-monthly
 # The file types an attendance sheet may be, by their first bytes: (signature, content type, ext).

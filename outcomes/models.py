@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from practices.models import OfPracticeQuerySet
+
 _SLUG = re.compile(r"^(\d{4})-(\d{2})-H([12])$")
 
 
@@ -92,6 +94,18 @@ class OutcomesPeriod(models.Model):
         return (year, 1) if half == 2 else (year - 1, 2)
 
 
+class OutcomesReportQuerySet(OfPracticeQuerySet):
+    def visible_to(self, scope):
+        """Outcomes reports of the practices in scope."""
+        return super().visible_to(scope).select_related("practice", "period", "submitted_by")
+
+
+class MeetingQuerySet(OfPracticeQuerySet):
+    def visible_to(self, scope):
+        """Meeting evidence of the practices in scope (anonymised: auditors review it)."""
+        return super().visible_to(scope).select_related("practice", "care_home", "recorded_by")
+
+
 class OutcomesReport(models.Model):
     """A practice's outcomes report for a half-year: emergency admissions from its care homes, the
     relevant actions taken, unplanned visits to the homes and changes in practice as a result of
@@ -109,6 +123,8 @@ class OutcomesReport(models.Model):
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    objects = OutcomesReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["period__year", "period__half", "practice__ods_code"]
@@ -141,6 +157,8 @@ class Meeting(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MeetingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-met_on", "-pk"]

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from claims.rules import LONDON
 from claims.selectors import practices_expected
+from core.periods import LONDON
 from history.services import audit_record
 from outcomes.models import OutcomesPeriod, OutcomesReport
 from practices.models import Practice

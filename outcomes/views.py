@@ -17,16 +17,19 @@ from accounts.access import Permission
 from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
 from carehomes.models import Alignment, CareHome
+from documents.downloads import document_response
+from notices.views import KIND_NAMES
 from outcomes.evidence import meeting_counts, meeting_record
 from outcomes.forms import MeetingForm, OutcomesReportForm
-from outcomes.models import OutcomesPeriod
+from outcomes.models import Meeting, OutcomesPeriod, OutcomesReport
+from outcomes.reminders import reminders_run
 from outcomes.services import (
     outcomes_period_for,
     outcomes_report_submit,
     practices_owing,
     standing,
 )
-from documents.downloads import document_response
+from practices.models import Practice
 
 
 def recent_periods(today, count: int = 4) -> list[OutcomesPeriod]:
@@ -45,9 +48,14 @@ class PracticeOutcomesView(AccessMixin, TemplateView):
     template_name = "outcomes/practice.html"
 
     def get_context_data(self, **kwargs):
-        practice = get_object_or_404(self.scope.practices(), ods_code=self.kwargs["ods_code"])
+        practice = get_object_or_404(
+            Practice.objects.visible_to(self.scope), ods_code=self.kwargs["ods_code"]
+        )
         today = timezone.localdate()
-        reports = {r.period_id: r for r in self.scope.outcomes_reports().filter(practice=practice)}
+        reports = {
+            r.period_id: r
+            for r in OutcomesReport.objects.visible_to(self.scope).filter(practice=practice)
+        }
         rows = [
             (period, reports.get(period.pk), standing(period, reports.get(period.pk), today))
             for period in recent_periods(today)
@@ -62,13 +70,17 @@ class OutcomesReportView(AccessMixin, View):
     permission = (Permission.SUBMIT_OUTCOMES, Permission.VIEW_COMPLIANCE)
 
     def setup_objects(self):
-        self.practice = get_object_or_404(self.scope.practices(), ods_code=self.kwargs["ods_code"])
+        self.practice = get_object_or_404(
+            Practice.objects.visible_to(self.scope), ods_code=self.kwargs["ods_code"]
+        )
         parsed = OutcomesPeriod.parse_slug(self.kwargs["period"])
         if parsed is None:
             raise Http404("No such half-year")
         self.period = get_object_or_404(OutcomesPeriod, year=parsed[0], half=parsed[1])
         self.report = (
-            self.scope.outcomes_reports().filter(practice=self.practice, period=self.period).first()
+            OutcomesReport.objects.visible_to(self.scope)
+            .filter(practice=self.practice, period=self.period)
+            .first()
         )
         self.can_submit = self.scope.can(Permission.SUBMIT_OUTCOMES)
 
@@ -132,9 +144,12 @@ class OutcomesIndexView(AccessMixin, TemplateView):
         # containing today has nothing to show until its last month.
         started = next((p for p in periods if today >= p.opens_on), periods[0])
         period = next((p for p in periods if p.slug == wanted), started)
-        reports = {r.practice_id: r for r in self.scope.outcomes_reports().filter(period=period)}
+        reports = {
+            r.practice_id: r
+            for r in OutcomesReport.objects.visible_to(self.scope).filter(period=period)
+        }
         practices = (
-            self.scope.practices()
+            Practice.objects.visible_to(self.scope)
             .filter(pk__in=practices_owing(period).values("pk"))
             .order_by("ods_code")
         )
@@ -160,9 +175,11 @@ class MeetingsView(AccessMixin, TemplateView):
     template_name = "outcomes/meetings.html"
 
     def get_context_data(self, **kwargs):
-        practice = get_object_or_404(self.scope.practices(), ods_code=self.kwargs["ods_code"])
+        practice = get_object_or_404(
+            Practice.objects.visible_to(self.scope), ods_code=self.kwargs["ods_code"]
+        )
         meetings = list(
-            self.scope.meetings()
+            Meeting.objects.visible_to(self.scope)
             .filter(practice=practice)
             .select_related("attendance_sheet")
             .defer("attendance_sheet__content")
@@ -186,7 +203,7 @@ class MeetingCreateView(ServiceFormView):
     def get_practice(self):
         if not hasattr(self, "_practice"):
             self._practice = get_object_or_404(
-                self.scope.practices(), ods_code=self.kwargs["ods_code"]
+                Practice.objects.visible_to(self.scope), ods_code=self.kwargs["ods_code"]
             )
         return self._practice
 
@@ -227,8 +244,31 @@ class AttendanceSheetView(AccessMixin, View):
 
     def get(self, request, ods_code, pk):
         meeting = get_object_or_404(
-            self.scope.meetings().select_related("attendance_sheet"),
+            Meeting.objects.visible_to(self.scope).select_related("attendance_sheet"),
             practice__ods_code=ods_code,
             pk=pk,
         )
         return document_response(meeting.attendance_sheet)
+
+
+class RemindersRunView(AccessMixin, View):
+    """POST: write now whatever reminders and late notices are due today (as the daily schedule
+    does; running it again sends nobody a second email)."""
+
+    permission = Permission.SEND_NOTICES
+    http_method_names = ["post"]
+
+    def post(self, request):
+        created = reminders_run()
+        parts = [
+            f"{count} {KIND_NAMES[kind][count != 1]}"
+            for kind, count in sorted(created.items())
+            if count
+        ]
+        messages.success(
+            request,
+            "Written: " + ", ".join(parts) + "."
+            if parts
+            else "No reminders or late notices are due today that have not already been written.",
+        )
+        return HttpResponseRedirect(reverse("notices:list"))

@@ -22,6 +22,15 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month, min(day.day, last_day))
 
 
+class CommissionerQuerySet(models.QuerySet):
+    def visible_to(self, scope):
+        if scope.sees_everything:
+            return self
+        if scope.is_commissioner_staff:
+            return self.filter(pk=scope.commissioner_id)
+        return self.none()
+
+
 class Commissioner(models.Model):
     """The body that commissions the LES and pays for it: a CCG, or an ICB place since 2022.
 
@@ -36,6 +45,8 @@ class Commissioner(models.Model):
     cost_centre = models.CharField(max_length=20, blank=True)
     gl_code = models.CharField("general-ledger code", max_length=20, blank=True)
 
+    objects = CommissionerQuerySet.as_manager()
+
     class Meta:
         ordering = ["code"]
         constraints = [
@@ -48,6 +59,16 @@ class Commissioner(models.Model):
         return f"{self.name} ({self.code})"
 
 
+class PCNQuerySet(models.QuerySet):
+    def visible_to(self, scope):
+        qs = self.select_related("commissioner")
+        if scope.sees_everything:
+            return qs
+        if scope.is_commissioner_staff:
+            return qs.filter(commissioner_id=scope.commissioner_id)
+        return qs.none()
+
+
 class PCN(models.Model):
     """A primary care network: a grouping of practices used for reporting.
 
@@ -57,6 +78,8 @@ class PCN(models.Model):
     code = models.CharField("PCN code", max_length=6, unique=True, validators=[validate_pcn_code])
     name = models.CharField(max_length=200)
     commissioner = models.ForeignKey(Commissioner, on_delete=models.PROTECT, related_name="pcns")
+
+    objects = PCNQuerySet.as_manager()
 
     class Meta:
         verbose_name = "PCN"
@@ -76,6 +99,25 @@ class PCN(models.Model):
 class PracticeQuerySet(models.QuerySet):
     def with_registry(self):
         return self.select_related("pcn", "pcn__commissioner")
+
+    def visible_to(self, scope):
+        """The practices ``scope`` acts for: all for administrators, the commissioner's for its
+        officers and auditors, a practice manager's own."""
+        qs = self.with_registry()
+        if scope.sees_everything:
+            return qs
+        if scope.is_commissioner_staff:
+            return qs.filter(pcn__commissioner_id=scope.commissioner_id)
+        if scope.practice_ids:
+            return qs.filter(pk__in=scope.practice_ids)
+        return qs.none()
+
+
+class OfPracticeQuerySet(models.QuerySet):
+    """Rows that belong to a practice are seen with their practice."""
+
+    def visible_to(self, scope):
+        return self.filter(practice__in=Practice.objects.visible_to(scope))
 
 
 class Practice(models.Model):
@@ -172,6 +214,8 @@ class PracticeContact(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="contacts")
     email = models.EmailField()
 
+    objects = OfPracticeQuerySet.as_manager()
+
     class Meta:
         ordering = ["email"]
         constraints = [
@@ -180,6 +224,11 @@ class PracticeContact(models.Model):
 
     def __str__(self):
         return self.email
+
+
+class AgreementQuerySet(OfPracticeQuerySet):
+    def visible_to(self, scope):
+        return super().visible_to(scope).select_related("practice")
 
 
 class Agreement(models.Model):
@@ -205,6 +254,8 @@ class Agreement(models.Model):
         blank=True,
         help_text="6 months after the notice date; set with the notice.",
     )
+
+    objects = AgreementQuerySet.as_manager()
 
     class Meta:
         ordering = ["practice__name", "-starts_on"]

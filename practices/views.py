@@ -18,7 +18,7 @@ from practices.forms import (
     PracticeContactsForm,
     PracticeForm,
 )
-from practices.models import PCN, AgreementVariation, Practice
+from practices.models import PCN, Agreement, AgreementVariation, Practice
 from practices.tables import PCNTable, PracticeTable
 
 VIEW_PRACTICES = (Permission.VIEW_REGISTRY, Permission.VIEW_OWN_PRACTICE)
@@ -35,7 +35,11 @@ class PCNListView(ScopedTableView):
     create_url_name = "practices:pcn_create"
 
     def scoped_queryset(self):
-        return self.scope.pcns().annotate(practice_count=Count("practices")).order_by("name")
+        return (
+            PCN.objects.visible_to(self.scope)
+            .annotate(practice_count=Count("practices"))
+            .order_by("name")
+        )
 
 
 class PCNDetailView(AccessMixin, DetailView):
@@ -44,11 +48,11 @@ class PCNDetailView(AccessMixin, DetailView):
     slug_field = slug_url_kwarg = "code"
 
     def get_queryset(self):
-        return self.scope.pcns()
+        return PCN.objects.visible_to(self.scope)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["practices"] = self.scope.practices().filter(pcn=self.object)
+        context["practices"] = Practice.objects.visible_to(self.scope).filter(pcn=self.object)
         context["can_manage"] = self.scope.can(Permission.MANAGE_REGISTRY)
         return context
 
@@ -59,7 +63,7 @@ class PCNFormView(ServiceFormView):
 
     def setup_object(self):
         if "code" in self.kwargs:
-            return get_object_or_404(self.scope.pcns(), code=self.kwargs["code"])
+            return get_object_or_404(PCN.objects.visible_to(self.scope), code=self.kwargs["code"])
         return PCN(commissioner_id=self.request.user.commissioner_id)
 
     def get_form_kwargs(self):
@@ -90,7 +94,10 @@ class PracticeListView(ScopedTableView):
         return "GP practices" if self.scope.can(Permission.VIEW_REGISTRY) else "My practices"
 
     def get_filterset_kwargs(self, filterset_class):
-        return {**super().get_filterset_kwargs(filterset_class), "pcns": self.scope.pcns()}
+        return {
+            **super().get_filterset_kwargs(filterset_class),
+            "pcns": PCN.objects.visible_to(self.scope),
+        }
 
     def scoped_queryset(self):
         today = timezone.localdate()
@@ -98,7 +105,7 @@ class PracticeListView(ScopedTableView):
             Q(alignments__end_date__isnull=True) | Q(alignments__end_date__gte=today)
         )
         return (
-            self.scope.practices()
+            Practice.objects.visible_to(self.scope)
             .annotate(home_count=Count("alignments", filter=current, distinct=True))
             .order_by("name")
         )
@@ -116,21 +123,20 @@ class PracticeDetailView(AccessMixin, DetailView):
     slug_field = slug_url_kwarg = "ods_code"
 
     def get_queryset(self):
-        return self.scope.practices()
+        return Practice.objects.visible_to(self.scope)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         practice = self.object
         today = timezone.localdate()
-        alignments = (
-            self.scope.alignments()
-            .filter(practice=practice)
-            .order_by("care_home__name", "start_date")
-        )
+        # The practice is in scope, so are its alignments (carehomes.Alignment.visible_to).
+        alignments = practice.alignments.select_related(
+            "care_home", "practice", "practice__pcn"
+        ).order_by("care_home__name", "start_date")
         context.update(
             today=today,
             contacts=practice.contacts.all(),
-            agreements=self.scope.agreements()
+            agreements=Agreement.objects.visible_to(self.scope)
             .filter(practice=practice)
             .prefetch_related("variations"),
             current_alignments=[a for a in alignments if a.covers(today)],
@@ -149,11 +155,15 @@ class PracticeFormView(ServiceFormView):
     def get_form_kwargs(self):
         if "ods_code" in self.kwargs:
             self.object = get_object_or_404(
-                self.scope.practices(), ods_code=self.kwargs["ods_code"]
+                Practice.objects.visible_to(self.scope), ods_code=self.kwargs["ods_code"]
             )
         else:
             self.object = Practice()
-        return {**super().get_form_kwargs(), "instance": self.object, "pcns": self.scope.pcns()}
+        return {
+            **super().get_form_kwargs(),
+            "instance": self.object,
+            "pcns": PCN.objects.visible_to(self.scope),
+        }
 
     def get_heading(self):
         return f"Edit {self.object.name}" if self.object.pk else "Add a practice"
@@ -171,7 +181,7 @@ class PracticeScopedMixin:
     def practice(self) -> Practice:
         if not hasattr(self, "_practice"):
             self._practice = get_object_or_404(
-                self.scope.practices(), ods_code=self.kwargs["ods_code"]
+                Practice.objects.visible_to(self.scope), ods_code=self.kwargs["ods_code"]
             )
         return self._practice
 
@@ -208,7 +218,7 @@ class AgreementNoticeView(PracticeScopedMixin, ServiceFormView):
 
     def agreement(self):
         return get_object_or_404(
-            self.scope.agreements(), practice=self.practice(), pk=self.kwargs["pk"]
+            Agreement.objects.visible_to(self.scope), practice=self.practice(), pk=self.kwargs["pk"]
         )
 
     def get_heading(self):
@@ -232,7 +242,7 @@ class AgreementVariationView(PracticeScopedMixin, ServiceFormView):
 
     def get_form_kwargs(self):
         agreement = get_object_or_404(
-            self.scope.agreements(), practice=self.practice(), pk=self.kwargs["pk"]
+            Agreement.objects.visible_to(self.scope), practice=self.practice(), pk=self.kwargs["pk"]
         )
         if "variation" in self.kwargs:
             self.object = get_object_or_404(

@@ -35,7 +35,6 @@ from accounts.access import Scope
 from claims import selectors
 from claims.models import Quarter, Tariff, Worksheet, WorksheetLine
 from claims.rules import (
-    LONDON,
     Band,
     Line,
     Payment,
@@ -47,7 +46,7 @@ from claims.rules import (
     days_late,
 )
 from core import formatting
-from core.periods import Period
+from core.periods import LONDON, Period
 from practices.models import Practice
 from reports import schemes
 from reports.figures import Column, Figure, money
@@ -312,7 +311,7 @@ def _claim_lines(scope: Scope, day: datetime.date) -> list[tuple]:
     then (one query)."""
     close = close_of(day)
     rows = (
-        scope.worksheets()
+        Worksheet.objects.visible_to(scope)
         .filter(first_submitted_at__lt=close, net_pence__gt=0)
         .exclude(status=S.REJECTED)
         .filter(
@@ -378,7 +377,7 @@ def _estimate_lines(scope: Scope, day: datetime.date) -> list[tuple]:
     quarters = _owed_quarters(day, bands)
     if not quarters:
         return []
-    in_scope = scope.practices().values("pk")
+    in_scope = Practice.objects.visible_to(scope).values("pk")
     expected = {
         q.period: set(
             selectors.practices_expected(q).filter(pk__in=in_scope).values_list("pk", flat=True)
@@ -473,7 +472,7 @@ def accruals_at(scope: Scope, day: datetime.date) -> Accruals:
     """The accrual at the close of ``day`` for the practices in ``scope``."""
     found = _claim_lines(scope, day) + _estimate_lines(scope, day)
     practices = {
-        p.pk: p for p in scope.practices().filter(pk__in={row[1] for row in found})
+        p.pk: p for p in Practice.objects.visible_to(scope).filter(pk__in={row[1] for row in found})
     } if found else {}  # fmt: skip
     return Accruals(
         day=day,

@@ -21,7 +21,7 @@ def counted_worksheets(scope):
     """The claims the checks read: every worksheet in scope except a rejected one, which is no
     claim at all (docs/adr/0015). A queried worksheet still counts: its figures are the practice's
     claim until it is resubmitted."""
-    return scope.worksheets().exclude(status=Worksheet.Status.REJECTED)
+    return Worksheet.objects.visible_to(scope).exclude(status=Worksheet.Status.REJECTED)
 
 
 def quarters_with_worksheets(scope) -> list[Period]:

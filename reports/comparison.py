@@ -247,9 +247,11 @@ def compare(scope: Scope, practices: QuerySet[Practice], year: int) -> Compariso
     """The comparison for ``year`` of ``practices`` (narrowed to the user's scope), a row each.
 
     Raises ``LookupError`` when no tariff covers the year (projected quarters cannot be priced)."""
-    chosen = scope.practices().filter(pk__in=practices.values("pk"))
+    chosen = Practice.objects.visible_to(scope).filter(pk__in=practices.values("pk"))
     window = (year - 1, year)
-    own_worksheets = scope.worksheets().filter(practice__in=chosen, quarter__year__in=window)
+    own_worksheets = Worksheet.objects.visible_to(scope).filter(
+        practice__in=chosen, quarter__year__in=window
+    )
     homes_in_question = WorksheetLine.objects.filter(worksheet__in=own_worksheets).values(
         "care_home_id"
     )

@@ -31,6 +31,7 @@ from claims import selectors
 from claims.models import Quarter, Worksheet
 from claims.rules import band_for, percentage_of
 from core.periods import Period
+from practices.models import PCN, Practice
 from practices.selectors import pcn_ids_in_quarters
 from reports.figures import Column, Figure, money
 
@@ -49,7 +50,8 @@ def financial_year_label(year: int) -> str:
 def years_with_claims(scope: Scope) -> list[int]:
     """Financial years that have a quarter with a worksheet in scope, latest first."""
     return sorted(
-        set(scope.worksheets().values_list("quarter__year", flat=True).distinct()), reverse=True
+        set(Worksheet.objects.visible_to(scope).values_list("quarter__year", flat=True).distinct()),
+        reverse=True,
     )
 
 
@@ -66,13 +68,13 @@ def submissions(scope: Scope, year: int, *, today: datetime.date | None = None) 
     counted: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     submitted: dict[int, set[int]] = defaultdict(set)
     for number, practice_id, days in (
-        scope.worksheets()
+        Worksheet.objects.visible_to(scope)
         .filter(quarter__year=year)
         .values_list("quarter__number", "practice_id", "days_late")
     ):
         counted[number][band_for(days, bands).label] += 1
         submitted[number].add(practice_id)
-    in_scope = scope.practices().values("pk")
+    in_scope = Practice.objects.visible_to(scope).values("pk")
     rows = []
     for number in range(1, 5):
         quarter = quarters.get(number)
@@ -117,7 +119,7 @@ def spend_by_pcn(scope: Scope, year: int) -> Figure:
     """Approved spend per PCN, quarter by quarter, and the year's total."""
     totals: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     spend = list(
-        scope.worksheets()
+        Worksheet.objects.visible_to(scope)
         .filter(quarter__year=year, status__in=SPEND_STATUSES)
         .values_list("practice_id", "quarter__number", "net_pence")
     )
@@ -127,7 +129,7 @@ def spend_by_pcn(scope: Scope, year: int) -> Figure:
     for practice_id, number, net in spend:
         totals[pcn_of[practice_id, quarters[number]]][number] += net
     rows = []
-    for pcn in scope.pcns().filter(pk__in=list(totals)).order_by("name"):
+    for pcn in PCN.objects.visible_to(scope).filter(pk__in=list(totals)).order_by("name"):
         by_quarter = totals[pcn.pk]
         rows.append(
             (pcn.name,) + tuple(by_quarter[n] for n in range(1, 5)) + (sum(by_quarter.values()),)
@@ -162,7 +164,7 @@ def trends(scope: Scope, year: int | None = None) -> Figure:
     by_year: dict[int, dict] = defaultdict(
         lambda: {"practices": set(), "gross": 0, "deductions": 0, "spend": 0}
     )
-    worksheets = scope.worksheets()
+    worksheets = Worksheet.objects.visible_to(scope)
     for fy, practice_id, status, gross, deduction, net in worksheets.values_list(
         "quarter__year", "practice_id", "status", "gross_pence", "deduction_pence", "net_pence"
     ):
@@ -224,7 +226,7 @@ def deductions_and_waivers(scope: Scope, year: int) -> Figure:
     quarters = _quarters(year)
     rows_by_quarter: dict[int, list[int]] = {n: [0, 0, 0, 0] for n in quarters}
     for number, days, deduction, waived, gross, band_percent in (
-        scope.worksheets()
+        Worksheet.objects.visible_to(scope)
         .filter(quarter__year=year)
         .values_list(
             "quarter__number",
@@ -282,7 +284,7 @@ def adjustments(scope: Scope, year: int) -> Figure:
     rows_by_quarter: dict[int, list[int]] = {n: [0, 0, 0, 0] for n in quarters}
     decided = (Adjustment.Status.APPROVED, Adjustment.Status.SCHEDULED, Adjustment.Status.PAID)
     for number, amount in (
-        scope.adjustments()
+        Adjustment.objects.visible_to(scope)
         .filter(claim__quarter__year=year, status__in=decided)
         .values_list("claim__quarter__number", "amount_pence")
     ):

@@ -17,8 +17,8 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from claims.xlsx import safe_text, xlsx_text
 from core import formatting
+from core.text import safe_text, xlsx_text
 
 # NHS.UK colours, each at least 3:1 against white (WCAG 1.4.11), told apart in the legend by name.
 PALETTE = ("#005eb8", "#007f3b", "#330072", "#d5281b", "#ae2573", "#4c6272", "#003087")

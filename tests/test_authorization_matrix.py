@@ -15,16 +15,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audits.models import AuditCase, AuditDraw
 from claims.models import Adjustment, PaymentRun, Remittance
-from claims.rules import LONDON
 from claims.runs import payment_run_close, payment_run_create
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period
+from documents.models import Document
 from imports.models import ImportBatch, RegistrySync
 from notices.models import Notice
 from notices.services import notice_create
 from outcomes.models import Meeting
 from outcomes.services import outcomes_period_for
-from documents.models import Document
 from tests import factories as f
 
 ROLES = ("anonymous", "manager", "officer", "auditor", "administrator")
@@ -432,7 +431,7 @@ MATRIX = {
     "notices:list": (_none, REGISTRY_READERS),
     "notices:detail": (_notice, REGISTRY_READERS),
     "notices:retry": (_notice, codes(403, 302, 403, 403), "post"),
-    "notices:reminders_run": (_none, codes(403, 302, 403, 403), "post"),
+    "reminders_run": (_none, codes(403, 302, 403, 403), "post"),
     # Outstanding worksheets and outcomes reports: the commissioner's staff read and download;
     # officers chase (a success or a refusal both go back to the page with a message).
     "outstanding:index": (_none, codes(403, 302, 302, 302)),

@@ -9,14 +9,13 @@ from django.utils import timezone
 
 from claims.models import Quarter
 from claims.review import claim_approve, claim_check
-from claims.rules import LONDON
 from claims.runs import payment_run_close, payment_run_create
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period
+from documents.models import Document
 from notices.models import Notice
 from notices.services import notice_create
-from notices.tasks import reminders_task
-from documents.models import Document
+from outcomes.tasks import reminders_task
 from tests import factories as f
 from tests.celery_worker import wait_until
 

@@ -80,7 +80,6 @@ from benchmarks import national_scale  # noqa: E402  (its generator; importing i
 from carehomes.models import Alignment  # noqa: E402
 from claims.models import PaymentRun, Quarter, Remittance, Worksheet  # noqa: E402
 from claims.review import claim_approve, claim_check, claim_finance_approve  # noqa: E402
-from claims.rules import LONDON  # noqa: E402
 from claims.runs import (  # noqa: E402
     payment_run_authorise,
     payment_run_close,
@@ -88,7 +87,7 @@ from claims.runs import (  # noqa: E402
     payment_run_mark_paid,
 )
 from claims.services import quarter_for  # noqa: E402
-from core.periods import Period  # noqa: E402
+from core.periods import LONDON, Period  # noqa: E402
 from practices.models import Commissioner, Practice  # noqa: E402
 
 SEED = 20268

@@ -68,7 +68,7 @@ class BulkReviewView(AccessMixin, View):
         except ValueError:
             return None
         claims = list(
-            self.scope.worksheets()
+            Worksheet.objects.visible_to(self.scope)
             .filter(pk__in=ids)
             .select_related("practice", "quarter", "checked_by")
             .order_by("-quarter__year", "-quarter__number", "practice__name", "pk")

@@ -18,7 +18,6 @@ from django.views.generic import TemplateView
 from accounts.access import Permission
 from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
-from audits.models import AuditCase
 from claims import wording
 from claims.adjustments import (
     adjustment_approve,
@@ -32,9 +31,14 @@ from claims.money_forms import AdjustmentForm, EndAdjustmentForm, FinanceDetails
 from claims.payments_export import payments_csv, payments_xlsx
 from claims.rules import pounds
 from claims.runs import balances_owed
-from claims.tables import csv_download
 from claims.xlsx import CONTENT_TYPE
+from core.downloads import csv_download
+from practices.models import Commissioner, Practice
 from practices.services import commissioner_finance_save
+
+# Audit cases sit above claims (docs/adr/0029): an adjustment names its case by a foreign key declared
+# by name, and this page reaches the model through it rather than importing the audits app.
+AuditCase = Adjustment._meta.get_field("audit_case").related_model
 
 A = Adjustment.Status
 
@@ -47,7 +51,7 @@ class AdjustmentListView(AccessMixin, TemplateView):
     template_name = "adjustments/list.html"
 
     def get_context_data(self, **kwargs):
-        adjustments = self.scope.adjustments().order_by("-raised_at", "-pk")
+        adjustments = Adjustment.objects.visible_to(self.scope).order_by("-raised_at", "-pk")
         return super().get_context_data(
             adjustments=[(a, wording.money(a.amount_pence)) for a in adjustments],
             can_adjust=self.scope.can(Permission.ADJUST_PAYMENTS),
@@ -67,19 +71,19 @@ class AdjustmentRaiseView(ServiceFormView):
     success_message = "Adjustment raised. A different officer must approve it."
 
     @cached_property
-    def audit_case(self) -> AuditCase | None:
+    def audit_case(self):
         """The case in ``?audit_case=``: another commissioner's is a 404."""
         wanted = self.request.GET.get("audit_case", "")
         if not wanted.isdigit():
             return None
-        return get_object_or_404(self.scope.audit_cases(), pk=int(wanted))
+        return get_object_or_404(AuditCase.objects.visible_to(self.scope), pk=int(wanted))
 
     def get(self, request, *args, **kwargs):
         self.audit_case  # noqa: B018 - a foreign case is a 404 before anything is drawn
         return super().get(request, *args, **kwargs)
 
     def paid_claims(self):
-        claims = self.scope.worksheets().filter(status=Worksheet.Status.PAID)
+        claims = Worksheet.objects.visible_to(self.scope).filter(status=Worksheet.Status.PAID)
         if self.audit_case is not None:
             claims = claims.filter(practice=self.audit_case.practice)
         return claims.order_by("practice__ods_code", "-quarter__year", "-quarter__number")
@@ -88,7 +92,9 @@ class AdjustmentRaiseView(ServiceFormView):
         return {
             **super().get_form_kwargs(),
             "claims": self.paid_claims(),
-            "audit_cases": self.scope.audit_cases().filter(status=AuditCase.Status.CLOSED),
+            "audit_cases": AuditCase.objects.visible_to(self.scope).filter(
+                status=AuditCase.Status.CLOSED
+            ),
         }
 
     def get_initial(self):
@@ -131,7 +137,7 @@ class AdjustmentRaiseView(ServiceFormView):
 
 class AdjustmentMixin(AccessMixin):
     def get_adjustment(self) -> Adjustment:
-        return get_object_or_404(self.scope.adjustments(), pk=self.kwargs["pk"])
+        return get_object_or_404(Adjustment.objects.visible_to(self.scope), pk=self.kwargs["pk"])
 
     def page(self, adjustment: Adjustment, *, failed=None, refuse_form=None, cancel_form=None):
         user = self.request.user
@@ -218,9 +224,9 @@ class AdjustmentActionView(AdjustmentMixin, View):
 def _owed(scope) -> list:
     """Practices in scope whose last run carried money owed, with that balance."""
     rows = []
-    for commissioner in scope.commissioners():
+    for commissioner in Commissioner.objects.visible_to(scope):
         for remittance in balances_owed(commissioner.pk).values():
-            if scope.practices().filter(pk=remittance.practice_id).exists():
+            if Practice.objects.visible_to(scope).filter(pk=remittance.practice_id).exists():
                 rows.append(remittance)
     return sorted(rows, key=lambda r: r.practice.ods_code)
 
@@ -278,7 +284,7 @@ class PaymentsExportView(AccessMixin, View):
     kind = "csv"
 
     def get(self, request, pk):
-        run = get_object_or_404(self.scope.payment_runs(), pk=pk)
+        run = get_object_or_404(PaymentRun.objects.visible_to(self.scope), pk=pk)
         if run.status in (PaymentRun.Status.OPEN, PaymentRun.Status.CANCELLED):
             messages.info(request, "The payments file is made when the run is closed.")
             return HttpResponseRedirect(reverse("payment_runs:run", args=[run.pk]))
@@ -303,7 +309,7 @@ class FinanceDetailsView(ServiceFormView):
 
     def get_form_kwargs(self):
         commissioner = get_object_or_404(
-            self.scope.commissioners(), pk=self.request.user.commissioner_id
+            Commissioner.objects.visible_to(self.scope), pk=self.request.user.commissioner_id
         )
         return {**super().get_form_kwargs(), "instance": commissioner}
 

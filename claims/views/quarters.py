@@ -16,12 +16,12 @@ from django.views.generic import TemplateView
 
 from accounts.access import Permission, Scope
 from accounts.views import AccessMixin
-from carehomes.models import CareHome
+from carehomes.models import Alignment, CareHome
 from claims import selectors, wording
 from claims.models import Quarter, Worksheet
-from claims.rules import LONDON, Band, Release, band_for
-from core.periods import Period
-from practices.models import Practice
+from claims.rules import Band, Release, band_for
+from core.periods import LONDON, Period
+from practices.models import Agreement, Practice
 
 VIEW_WORKSHEETS = (Permission.SUBMIT_WORKSHEET, Permission.VIEW_CLAIMS)
 
@@ -154,14 +154,18 @@ def practice_quarters(scope: Scope, practice: Practice, *, today: datetime.date)
     """Every quarter of the practice, most recent first."""
     current = Period.containing(today)
     alignments = list(
-        scope.alignments()
+        Alignment.objects.visible_to(scope)
         .filter(practice=practice, care_home__in=CareHome.objects.eligible())
         .values_list("care_home_id", "start_date", "end_date")
     )
     agreements = list(
-        scope.agreements().filter(practice=practice).values_list("starts_on", "ends_on")
+        Agreement.objects.visible_to(scope)
+        .filter(practice=practice)
+        .values_list("starts_on", "ends_on")
     )
-    worksheets = {w.quarter.period: w for w in scope.worksheets().filter(practice=practice)}
+    worksheets = {
+        w.quarter.period: w for w in Worksheet.objects.visible_to(scope).filter(practice=practice)
+    }
     first = min(
         [Period.containing(start) for _, start, _ in alignments] + list(worksheets),
         default=current,
@@ -238,7 +242,9 @@ class PracticeQuartersView(AccessMixin, TemplateView):
     template_name = "claims/practice_quarters.html"
 
     def get_context_data(self, **kwargs):
-        practice = get_object_or_404(self.scope.practices(), ods_code=self.kwargs["ods_code"])
+        practice = get_object_or_404(
+            Practice.objects.visible_to(self.scope), ods_code=self.kwargs["ods_code"]
+        )
         today = timezone.localdate()
         rows = due_first(practice_quarters(self.scope, practice, today=today))
         return super().get_context_data(
@@ -258,4 +264,6 @@ class WorksheetsIndexView(AccessMixin, TemplateView):
     template_name = "claims/worksheets_index.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(practices=self.scope.practices().order_by("name"), **kwargs)
+        return super().get_context_data(
+            practices=Practice.objects.visible_to(self.scope).order_by("name"), **kwargs
+        )

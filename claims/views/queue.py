@@ -12,7 +12,9 @@ from accounts.views import AccessMixin
 from claims import selectors
 from claims.filters import ACTIONABLE, ALL, ClaimFilter
 from claims.models import Quarter, Worksheet
-from claims.tables import CLAIM_CSV_COLUMNS, ClaimTable, claim_csv_rows, csv_download
+from claims.tables import CLAIM_CSV_COLUMNS, ClaimTable, claim_csv_rows
+from core.downloads import csv_download
+from practices.models import PCN
 
 S = Worksheet.Status
 
@@ -22,7 +24,7 @@ class ClaimQueueMixin(AccessMixin):
 
     def scoped_queryset(self):
         return (
-            self.scope.worksheets()
+            Worksheet.objects.visible_to(self.scope)
             .select_related("practice__pcn", "waived_by", "payment_run")
             .order_by("-quarter__year", "-quarter__number", "practice__name")
         )
@@ -42,9 +44,9 @@ class ClaimQueueMixin(AccessMixin):
             queryset=self.scoped_queryset(),
             request=self.request,
             can_review=self.can_review,
-            pcns=self.scope.pcns().order_by("name"),
+            pcns=PCN.objects.visible_to(self.scope).order_by("name"),
             quarters=Quarter.objects.filter(
-                pk__in=self.scope.worksheets().values("quarter_id")
+                pk__in=Worksheet.objects.visible_to(self.scope).values("quarter_id")
             ).order_by("-year", "-number"),
         )
 
@@ -89,7 +91,7 @@ class ClaimQueueView(ClaimQueueMixin, ScopedTableView):
         """ "Claims you can act on (12)" and "All claims (140)": the two starting points."""
         if not self.can_review:
             return []
-        claims = self.scope.worksheets()
+        claims = Worksheet.objects.visible_to(self.scope)
         counts = {
             ACTIONABLE: selectors.claims_actionable_by(claims, self.request.user).count(),
             ALL: claims.count(),

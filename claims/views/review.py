@@ -196,7 +196,7 @@ def claim_queryset(scope):
         "care_home", "carried_from__worksheet__quarter"
     ).order_by("care_home__name", "care_home_id")
     return with_expectation(
-        scope.worksheets().select_related(
+        Worksheet.objects.visible_to(scope).select_related(
             "practice__pcn",
             "submitted_by",
             "checked_by",
@@ -280,7 +280,7 @@ def next_claim(scope, user, claim: Worksheet) -> Worksheet | None:
     """The next claim in the officer's queue ("Claims you can act on", in the queue's order):
     the first after this one, else the first (this claim is then done or not theirs to act on)."""
     queue = list(
-        selectors.claims_actionable_by(scope.worksheets(), user)
+        selectors.claims_actionable_by(Worksheet.objects.visible_to(scope), user)
         .order_by("-quarter__year", "-quarter__number", "practice__name", "pk")
         .values_list("pk", "quarter__year", "quarter__number", "practice__name")
     )
@@ -290,7 +290,7 @@ def next_claim(scope, user, claim: Worksheet) -> Worksheet | None:
     here = (-claim.quarter.year, -claim.quarter.number, claim.practice.name, claim.pk)
     after = [row for row in others if (-row[1], -row[2], row[3], row[0]) > here]
     pk = (after or others)[0][0]
-    return scope.worksheets().select_related("practice", "quarter").get(pk=pk)
+    return Worksheet.objects.visible_to(scope).select_related("practice", "quarter").get(pk=pk)
 
 
 class ClaimView(AccessMixin, View):
@@ -324,7 +324,7 @@ class ClaimActionView(AccessMixin, View):
         form.add_error(None, refusal.messages)
 
     def post(self, request, pk, **kwargs):
-        claim = get_object_or_404(self.scope.worksheets(), pk=pk)
+        claim = get_object_or_404(Worksheet.objects.visible_to(self.scope), pk=pk)
         form = self.get_form()
         if form.is_valid():
             try:
@@ -418,7 +418,7 @@ class OpeningCorrectView(ClaimActionView):
     def get_form(self):
         self.line = get_object_or_404(
             WorksheetLine.objects.select_related("care_home"),
-            worksheet__in=self.scope.worksheets().filter(pk=self.kwargs["pk"]),
+            worksheet__in=Worksheet.objects.visible_to(self.scope).filter(pk=self.kwargs["pk"]),
             pk=self.kwargs["line"],
         )
         return OpeningCorrectionForm(

@@ -28,7 +28,7 @@ from claims.models import Adjustment, PaymentRun, Remittance, Worksheet
 from claims.money_forms import MarkPaidForm
 from claims.remittances import remittances_progress, remittances_queue
 from claims.review_forms import ActionForm, PaymentRunCancelForm, PaymentRunForm
-from claims.rules import Release, london_date
+from claims.rules import Release
 from claims.runs import (
     FINANCE_COLUMNS,
     RunPlan,
@@ -43,9 +43,13 @@ from claims.runs import (
     run_paid,
     run_plan,
 )
-from claims.tables import ClaimTable, PaymentRunTable, csv_download
-from notices.services import practice_recipients
+from claims.tables import ClaimTable, PaymentRunTable
+from core.downloads import csv_download
+from core.periods import london_date
 from documents.downloads import document_response
+from notices.models import Notice
+from notices.services import practice_recipients
+from practices.models import Practice
 
 S = Worksheet.Status
 A = Adjustment.Status
@@ -102,7 +106,7 @@ class PaymentRunListView(AccessMixin, SingleTableView):
             .values("total")
         )
         return (
-            self.scope.payment_runs()
+            PaymentRun.objects.visible_to(self.scope)
             .annotate(
                 claim_count=Count("claims"),
                 total_pence=Subquery(totals, output_field=IntegerField()),
@@ -113,7 +117,9 @@ class PaymentRunListView(AccessMixin, SingleTableView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             can_run=self.scope.can(Permission.RUN_PAYMENTS),
-            open_run=self.scope.payment_runs().filter(status=PaymentRun.Status.OPEN).first(),
+            open_run=PaymentRun.objects.visible_to(self.scope)
+            .filter(status=PaymentRun.Status.OPEN)
+            .first(),
             **kwargs,
         )
 
@@ -190,7 +196,7 @@ def _totals(plan: RunPlan, emails=None) -> list[PracticeTotal]:
 class RunMixin(AccessMixin):
     def get_run(self) -> PaymentRun:
         return get_object_or_404(
-            self.scope.payment_runs().select_related(
+            PaymentRun.objects.visible_to(self.scope).select_related(
                 "created_by", "closed_by", "authorised_by", "paid_by"
             ),
             pk=self.kwargs["pk"],
@@ -215,7 +221,8 @@ class RunMixin(AccessMixin):
         else:
             plan = run_paid(run)
             emails = {
-                n.remittance_id: n for n in self.scope.notices().filter(remittance__payment_run=run)
+                n.remittance_id: n
+                for n in Notice.objects.visible_to(self.scope).filter(remittance__payment_run=run)
             }
             totals = _totals(plan, emails)
             context.update(
@@ -506,7 +513,7 @@ class RemittanceAdviceView(AccessMixin, View):
 
     def get(self, request, ods_code, pk):
         remittance = get_object_or_404(
-            self.scope.remittances().select_related("advice"),
+            Remittance.objects.visible_to(self.scope).select_related("advice"),
             practice__ods_code=ods_code,
             pk=pk,
         )
@@ -546,16 +553,18 @@ class PracticePaymentsView(AccessMixin, TemplateView):
     template_name = "payment_runs/practice_payments.html"
 
     def get_context_data(self, **kwargs):
-        practice = get_object_or_404(self.scope.practices(), ods_code=self.kwargs["ods_code"])
+        practice = get_object_or_404(
+            Practice.objects.visible_to(self.scope), ods_code=self.kwargs["ods_code"]
+        )
         claims = with_expectation(
-            self.scope.worksheets()
+            Worksheet.objects.visible_to(self.scope)
             .filter(practice=practice)
             .order_by("-quarter__year", "-quarter__number")
         )
-        remittances = self.scope.remittances().filter(practice=practice)
+        remittances = Remittance.objects.visible_to(self.scope).filter(practice=practice)
         remittances = remittances.order_by("-payment_run__run_date", "-payment_run__pk")
         remittances = remittances.select_related("advice").defer("advice__content")
-        adjustments = self.scope.adjustments().filter(practice=practice)
+        adjustments = Adjustment.objects.visible_to(self.scope).filter(practice=practice)
         if not self.scope.can(Permission.VIEW_CLAIMS):  # a practice sees decided ones only
             adjustments = adjustments.filter(status__in=PRACTICE_SEES)
         return super().get_context_data(

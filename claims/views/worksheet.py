@@ -38,6 +38,7 @@ from claims.services import WorksheetRefused, quarter_for, worksheet_assemble, w
 from claims.views.page import stored_payment_summary, worksheet_page
 from claims.views.quarters import VIEW_WORKSHEETS, quarter_status
 from core.periods import Period
+from practices.models import Practice
 
 
 def now() -> datetime.datetime:
@@ -65,13 +66,15 @@ class WorksheetMixin(AccessMixin):
 
     def find(self):
         self.today = timezone.localdate()
-        self.practice = get_object_or_404(self.scope.practices(), ods_code=self.kwargs["ods_code"])
+        self.practice = get_object_or_404(
+            Practice.objects.visible_to(self.scope), ods_code=self.kwargs["ods_code"]
+        )
         self.period = period = parse_period(self.kwargs["quarter"], self.today)
         self.quarter = Quarter.objects.filter(year=period.year, number=period.quarter).first() or (
             Quarter(year=period.year, number=period.quarter, due_date=period.default_due_date)
         )
         self.worksheet = (
-            self.scope.worksheets()
+            Worksheet.objects.visible_to(self.scope)
             .filter(
                 practice=self.practice, quarter__year=period.year, quarter__number=period.quarter
             )

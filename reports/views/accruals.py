@@ -15,8 +15,8 @@ from django.views.generic import TemplateView
 
 from accounts.access import Permission
 from accounts.views import AccessMixin
-from claims.rules import london_date
 from core.forms import DateField, NHSForm
+from core.periods import london_date
 from reports import accruals
 from reports.views.dashboard import XLSX
 

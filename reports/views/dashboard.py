@@ -10,8 +10,7 @@ from django.views.generic import TemplateView
 
 from accounts.access import Permission
 from accounts.views import AccessMixin
-from claims.rules import london_date
-from core.periods import Period
+from core.periods import Period, london_date
 from reports import dashboard
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

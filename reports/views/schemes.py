@@ -12,8 +12,10 @@ from django.views.generic import TemplateView
 
 from accounts.access import Permission
 from accounts.views import AccessMixin
+from claims.models import Worksheet
 from core.forms import NHSForm
 from core.periods import Period
+from practices.models import PCN, Commissioner, Practice
 from reports import comparison
 from reports.dashboard import financial_year_label
 
@@ -74,10 +76,10 @@ class SchemesView(AccessMixin, TemplateView):
     template_name = "reports/schemes.html"
 
     def get_context_data(self, **kwargs):
-        commissioners = list(self.scope.commissioners())
-        pcns = list(self.scope.pcns().order_by("name", "code"))
-        practices = list(self.scope.practices().order_by("name", "ods_code"))
-        years = _years(self.scope.worksheets())
+        commissioners = list(Commissioner.objects.visible_to(self.scope))
+        pcns = list(PCN.objects.visible_to(self.scope).order_by("name", "code"))
+        practices = list(Practice.objects.visible_to(self.scope).order_by("name", "ods_code"))
+        years = _years(Worksheet.objects.visible_to(self.scope))
         defaults = {
             "year": years[0],
             "show": f"commissioner:{commissioners[0].code}" if commissioners else "",
@@ -95,7 +97,7 @@ class SchemesView(AccessMixin, TemplateView):
             return context
         year = form.cleaned_data["year"]
         kind, subject = form.subjects[form.cleaned_data["show"]]
-        chosen = self.scope.practices()
+        chosen = Practice.objects.visible_to(self.scope)
         if kind == "commissioner":
             chosen = chosen.filter(pcn__commissioner=subject)
         elif kind == "pcn":
@@ -123,13 +125,15 @@ class PracticeSchemesView(AccessMixin, TemplateView):
     template_name = "reports/practice_schemes.html"
 
     def get_context_data(self, **kwargs):
-        practice = get_object_or_404(self.scope.practices(), ods_code=self.kwargs["ods_code"])
-        years = _years(self.scope.worksheets().filter(practice=practice))
+        practice = get_object_or_404(
+            Practice.objects.visible_to(self.scope), ods_code=self.kwargs["ods_code"]
+        )
+        years = _years(Worksheet.objects.visible_to(self.scope).filter(practice=practice))
         form = YearForm({"year": years[0], **self.request.GET.dict()}, years=years)
         context = super().get_context_data(practice=practice, form=form, **kwargs)
         if not form.is_valid():
             return context
-        only = self.scope.practices().filter(pk=practice.pk)
+        only = Practice.objects.visible_to(self.scope).filter(pk=practice.pk)
         result, no_tariff = _compare(self.scope, only, form.cleaned_data["year"])
         context.update(
             comparison=result,

@@ -14,10 +14,9 @@ from audits.models import AuditCase
 from claims import selectors
 from claims.models import Worksheet
 from claims.review import claim_approve, claim_check, claim_query
-from claims.rules import LONDON
 from claims.runs import payment_run_authorise, payment_run_close, payment_run_create
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period
 from outcomes.models import OutcomesPeriod
 from outcomes.services import outcomes_period_for
 from tests import factories as f

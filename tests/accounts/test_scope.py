@@ -3,6 +3,8 @@ import datetime
 import pytest
 
 from accounts.access import Permission, has_permission, scope_for
+from carehomes.models import Alignment, CareHome
+from practices.models import PCN, Commissioner, Practice
 from tests import factories as f
 
 
@@ -28,48 +30,48 @@ def area(db):
 
 def test_manager_sees_only_their_practices(area):
     scope = scope_for(f.practice_manager(area["mine"]))
-    assert list(scope.practices()) == [area["mine"]]
-    assert not scope.pcns().exists()
-    assert not scope.commissioners().exists()
+    assert list(Practice.objects.visible_to(scope)) == [area["mine"]]
+    assert not PCN.objects.visible_to(scope).exists()
+    assert not Commissioner.objects.visible_to(scope).exists()
 
 
 def test_manager_sees_homes_aligned_with_their_practice_only(area):
     scope = scope_for(f.practice_manager(area["mine"]))
-    assert list(scope.care_homes()) == [area["shared_home"]]
+    assert list(CareHome.objects.visible_to(scope)) == [area["shared_home"]]
 
 
 def test_manager_never_sees_who_else_shares_a_home(area):
     scope = scope_for(f.practice_manager(area["mine"]))
-    assert [a.lead_gp for a in scope.alignments()] == ["Dr Mine"]
+    assert [a.lead_gp for a in Alignment.objects.visible_to(scope)] == ["Dr Mine"]
 
 
 def test_manager_of_two_practices_sees_both(area):
     scope = scope_for(f.practice_manager(area["mine"], area["neighbour"]))
-    assert set(scope.practices()) == {area["mine"], area["neighbour"]}
+    assert set(Practice.objects.visible_to(scope)) == {area["mine"], area["neighbour"]}
 
 
 def test_officer_sees_commissioner_and_cross_boundary_homes(area):
     scope = scope_for(f.officer(area["commissioner"]))
-    assert set(scope.practices()) == {area["mine"], area["neighbour"]}
-    assert set(scope.care_homes()) == {
+    assert set(Practice.objects.visible_to(scope)) == {area["mine"], area["neighbour"]}
+    assert set(CareHome.objects.visible_to(scope)) == {
         area["shared_home"],
         area["neighbours_home"],
         area["border_home"],
     }
-    assert area["foreign_home"] not in set(scope.care_homes())
+    assert area["foreign_home"] not in set(CareHome.objects.visible_to(scope))
 
 
 def test_auditor_sees_what_officer_sees_but_may_not_manage(area):
     auditor = f.auditor(area["commissioner"])
-    assert set(scope_for(auditor).practices()) == {area["mine"], area["neighbour"]}
+    assert set(Practice.objects.visible_to(scope_for(auditor))) == {area["mine"], area["neighbour"]}
     assert has_permission(auditor, Permission.VIEW_REGISTRY)
     assert not has_permission(auditor, Permission.MANAGE_REGISTRY)
 
 
 def test_administrator_sees_everything(area):
     scope = scope_for(f.administrator())
-    assert scope.practices().count() == 3
-    assert scope.care_homes().count() == 4
+    assert Practice.objects.visible_to(scope).count() == 3
+    assert CareHome.objects.visible_to(scope).count() == 4
 
 
 def test_inactive_user_has_no_permissions(area):
@@ -81,7 +83,10 @@ def test_anonymous_scope_is_empty(area):
     from django.contrib.auth.models import AnonymousUser
 
     scope = scope_for(AnonymousUser())
-    assert not scope.practices().exists() and not scope.care_homes().exists()
+    assert (
+        not Practice.objects.visible_to(scope).exists()
+        and not CareHome.objects.visible_to(scope).exists()
+    )
 
 
 def test_current_alignment_filter_uses_inclusive_end(area):

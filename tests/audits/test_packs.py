@@ -16,13 +16,12 @@ from audits.services import audit_case_flag
 from carehomes.models import Resident
 from carehomes.register import clinic_record, resident_save
 from claims.review import claim_approve, claim_check, claim_waive
-from claims.rules import LONDON
 from claims.runs import payment_run_close, payment_run_create
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period
+from documents.models import Document
 from outcomes.evidence import CheckedFile, meeting_record
 from outcomes.services import outcomes_period_for, outcomes_report_submit
-from documents.models import Document
 from tests import factories as f
 
 D = datetime.date

@@ -16,9 +16,8 @@ from playwright.sync_api import Locator, Page, expect
 
 from claims.models import Quarter, Worksheet
 from claims.review import claim_check
-from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period
 from tests import factories as f
 from tests.factories import TEST_PASSWORD
 from tests.two_factor import authenticator, current_code

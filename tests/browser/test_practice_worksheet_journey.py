@@ -10,10 +10,9 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from claims.models import Quarter, Worksheet
-from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
 from claims.xlsx import TEMPLATE
-from core.periods import Period
+from core.periods import LONDON, Period
 from tests import factories as f
 from tests.browser.helpers import sign_in
 

@@ -15,7 +15,6 @@ from playwright.sync_api import expect
 from audits.models import AuditCase
 from claims.models import Adjustment, PaymentRun
 from claims.review import claim_approve, claim_check
-from claims.rules import LONDON, london_date
 from claims.runs import (
     payment_run_authorise,
     payment_run_close,
@@ -23,7 +22,7 @@ from claims.runs import (
     payment_run_mark_paid,
 )
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period, london_date
 from tests import factories as f
 from tests.browser.helpers import fill_date, sign_in
 

@@ -14,10 +14,9 @@ import pytest
 from playwright.sync_api import Page
 
 from claims.review import claim_approve, claim_check
-from claims.rules import LONDON
 from claims.runs import payment_run_create
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period
 from tests import factories as f
 from tests.browser.helpers import CSP_VIOLATION, PageChecker, sign_in
 from tests.two_factor import authenticator

@@ -8,10 +8,9 @@ import re
 from playwright.sync_api import expect
 
 from claims.review import claim_approve, claim_check
-from claims.rules import LONDON
 from claims.runs import payment_run_create
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period
 from notices.models import Notice
 from tests import factories as f
 from tests.browser.helpers import sign_in

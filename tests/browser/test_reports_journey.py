@@ -11,9 +11,8 @@ import re
 from playwright.sync_api import expect
 
 from carehomes.models import Coverage
-from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period
 from tests import factories as f
 from tests.browser.helpers import sign_in
 from tests.two_factor import authenticator

@@ -16,7 +16,7 @@ from accounts.access import scope_for
 from carehomes import coverage as cov
 from carehomes.coverage import CoverageFacts, coverage_gaps, coverage_record, coverage_rows
 from carehomes.models import CareHome, Coverage
-from claims.rules import LONDON
+from core.periods import LONDON
 from history.models import AuditEvent
 from tests import factories as f
 

@@ -2,9 +2,8 @@ import datetime
 
 import pytest
 
-from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period
 from tests import factories as f
 
 

@@ -6,9 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from claims.exports import COLUMNS
-from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period
 from tests import factories as f
 
 Q2 = Period(2019, 2)

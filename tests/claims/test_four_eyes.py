@@ -19,11 +19,10 @@ from claims.review import (
     opening_correct,
     worksheet_resubmit,
 )
-from claims.rules import LONDON
 from claims.runs import payment_run_close, payment_run_create
 from claims.selectors import agreement_refusal, claims_covered_by_agreement
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period
 from history.models import AuditEvent
 from notices.models import Notice
 from practices.models import Agreement

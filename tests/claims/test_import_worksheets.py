@@ -12,9 +12,8 @@ from django.urls import reverse
 
 from carehomes.models import CareHome
 from claims.models import Quarter, Tariff, Worksheet, WorksheetLine
-from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period
 from history.models import AuditEvent
 from imports.models import ImportBatch
 from tests import factories as f

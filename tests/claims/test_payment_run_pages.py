@@ -11,10 +11,9 @@ from django.utils import timezone
 
 from claims.models import PaymentRun, Remittance, Worksheet
 from claims.review import claim_approve, claim_check, claim_waive
-from claims.rules import LONDON, london_date
 from claims.runs import payment_run_close, payment_run_create
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period, london_date
 from tests import factories as f
 
 S = Worksheet.Status

@@ -10,10 +10,9 @@ from django.urls import reverse
 from claims.models import Remittance
 from claims.remittances import MAX_BUILD_ATTEMPTS, remittance_build
 from claims.review import claim_approve, claim_check
-from claims.rules import LONDON
 from claims.runs import payment_run_close, payment_run_create
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period
 from documents.pdf import FetchRefused
 from tests import factories as f
 

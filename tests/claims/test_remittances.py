@@ -26,13 +26,12 @@ from claims.remittances import (
     remittances_progress,
 )
 from claims.review import claim_approve, claim_check, claim_waive
-from claims.rules import LONDON
 from claims.runs import payment_run_close, payment_run_create
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
-from notices.models import Notice
+from core.periods import LONDON, Period
 from documents.models import Document
 from documents.pdf import FetchRefused, StaticOnlyFetcher, render_pdf
+from notices.models import Notice
 from tests import factories as f
 
 D = datetime.date

@@ -16,9 +16,8 @@ from claims.review import (
     opening_correct,
     worksheet_resubmit,
 )
-from claims.rules import LONDON
 from claims.services import LineEntry, WorksheetRefused, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period
 from history.models import AuditEvent
 from tests import factories as f
 

@@ -8,7 +8,6 @@ import pytest
 from claims.rules import (
     DEFAULT_BANDS,
     DEFAULT_RATES,
-    LONDON,
     Band,
     Line,
     Rates,
@@ -22,6 +21,7 @@ from claims.rules import (
     percentage_of,
     pounds,
 )
+from core.periods import LONDON
 
 D = datetime.date
 UTC = datetime.UTC

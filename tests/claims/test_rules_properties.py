@@ -5,7 +5,8 @@ import datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claims.rules import DEFAULT_RATES, LONDON, Line, calculate_payment, check_line, line_gross
+from claims.rules import DEFAULT_RATES, Line, calculate_payment, check_line, line_gross
+from core.periods import LONDON
 
 counts = st.integers(min_value=0, max_value=500)
 

@@ -13,13 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims.models import PaymentRun, Remittance, Worksheet
-from claims.rules import LONDON, london_date
 from claims.runs import (
     payment_run_cancel,
     payment_run_close,
     payment_run_create,
     payment_run_reschedule,
 )
+from core.periods import LONDON, london_date
 from history.models import AuditEvent
 from tests import factories as f
 from tests.claims.test_payment_run_pages import (  # noqa: F401

@@ -10,12 +10,11 @@ from django.urls import reverse
 
 from claims.models import Worksheet
 from claims.review import claim_query, worksheet_resubmit
-from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for
-from core.periods import Period
+from core.periods import LONDON, Period
 from history.models import AuditEvent
 from notices.models import Notice
-from notices.reminders import reminders_run
+from outcomes.reminders import reminders_run
 from tests import factories as f
 
 Q1 = Period(2019, 1)  # due 14 July 2019

@@ -11,10 +11,10 @@ from django.urls import reverse
 
 from carehomes.models import CareHome
 from claims.models import Quarter, Worksheet
-from claims.rules import DEFAULT_BANDS, LONDON
+from claims.rules import DEFAULT_BANDS
 from claims.services import LineEntry, quarter_for, worksheet_submit
 from claims.views.quarters import Status, quarter_status
-from core.periods import Period
+from core.periods import LONDON, Period
 from tests import factories as f
 
 Q1, Q2, Q3 = Period(2019, 1), Period(2019, 2), Period(2019, 3)

@@ -12,10 +12,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from claims.models import Quarter, Worksheet
-from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from claims.xlsx import TEMPLATE, safe_text
-from core.periods import Period
+from claims.xlsx import TEMPLATE
+from core.periods import LONDON, Period
+from core.text import safe_text
 from tests import factories as f
 
 Q1, Q2 = Period(2019, 1), Period(2019, 2)

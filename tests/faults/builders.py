@@ -6,9 +6,8 @@ import datetime
 
 from claims.models import Worksheet
 from claims.review import claim_approve, claim_check
-from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period
 from tests import factories as f
 
 

@@ -20,9 +20,9 @@ from claims.runs import payment_run_create
 from claims.services import quarter_for
 from claims.tasks import remittances_sweep_task
 from core.periods import Period
+from documents.models import Document
 from notices.models import Notice
 from notices.tasks import dispatch_pending_task
-from documents.models import Document
 from tests import factories as f
 from tests.celery_worker import running_workers, use_broker, wait_until
 from tests.faults.builders import approved_claim, practice_in_les

@@ -15,9 +15,9 @@ from claims.models import PaymentRun, Remittance, Worksheet
 from claims.review import TransitionRefused, claim_approve, claim_check
 from claims.runs import payment_run_close, payment_run_create, payment_run_mark_paid
 from core.periods import Period
+from documents.models import Document
 from history.models import AuditEvent
 from notices.models import Notice
-from documents.models import Document
 from tests import factories as f
 from tests.faults.builders import approved_claim, practice_in_les, submitted_claim
 from tests.faults.concurrency import Hold, at_once

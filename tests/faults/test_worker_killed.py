@@ -17,8 +17,8 @@ import redis
 
 from claims.models import Remittance
 from claims.runs import payment_run_close, payment_run_create
-from notices.models import Notice
 from documents.models import Document
+from notices.models import Notice
 from tests import factories as f
 from tests.celery_worker import broker_url, wait_until
 from tests.faults.builders import approved_claim, practice_in_les

@@ -8,10 +8,9 @@ from django.template import Context, Template
 from django.urls import reverse
 
 from claims import wording
-from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
 from core.formatting import day, money
-from core.periods import Period
+from core.periods import LONDON, Period
 from reports import accruals, figures
 from tests import factories as f
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from claims.rules import LONDON
+from core.periods import LONDON
 from outcomes.evidence import SIGNATURES
 from outcomes.models import Meeting
 from tests import factories as f

@@ -29,11 +29,10 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from carehomes.models import Coverage
 from claims.review import claim_approve, claim_check, claim_waive
-from claims.rules import LONDON
 from claims.runs import payment_run_close, payment_run_create
 from claims.services import LineEntry, quarter_for, worksheet_submit
 from claims.xlsx import TEMPLATE
-from core.periods import Period
+from core.periods import LONDON, Period
 from reports.figures import Column, Figure
 from tests import factories as f
 from tests.fuzz.helpers import example_savepoint

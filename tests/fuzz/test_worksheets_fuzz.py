@@ -18,8 +18,7 @@ from hypothesis import strategies as st
 
 from claims.importers import WorksheetsImporter
 from claims.models import Worksheet
-from claims.rules import LONDON
-from core.periods import Period
+from core.periods import LONDON, Period
 from practices.models import Practice
 from tests import factories as f
 from tests.fuzz.drivers import command_import, web_import

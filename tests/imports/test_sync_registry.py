@@ -10,10 +10,9 @@ from django.core.management import CommandError, call_command
 from carehomes.models import Alignment, CareHome
 from carehomes.services import care_home_save
 from claims.models import Quarter
-from claims.rules import LONDON
 from claims.selectors import practices_expected
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period
 from history.models import AuditEvent
 from imports.models import RegistrySync
 from imports.sync import SyncFile, plan_sync

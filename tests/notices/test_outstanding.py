@@ -17,15 +17,14 @@ from django.utils import timezone
 
 from accounts.access import scope_for
 from claims import selectors
-from claims.rules import DEFAULT_BANDS, LONDON
+from claims.rules import DEFAULT_BANDS
 from claims.services import LineEntry, quarter_for, worksheet_submit
 from claims.wording import lateness_cost
-from core.periods import Period
+from core.periods import LONDON, Period
 from history.models import AuditEvent
 from notices.models import Notice
-from notices.outstanding import worksheets_owed
-from notices.services import practice_chase
 from reports.dashboard import submissions
+from reports.outstanding import practice_chase, worksheets_owed
 from tests import factories as f
 
 DAY = datetime.timedelta(days=1)

@@ -113,10 +113,10 @@ def test_check_for_reminders_now_writes_each_reminder_once(client, commissioner,
     quarter = quarter_for(Period.containing(today).previous())
     Quarter.objects.filter(pk=quarter.pk).update(due_date=today + datetime.timedelta(days=9))
     client.force_login(f.officer(commissioner))
-    first = client.post(reverse("notices:reminders_run"), follow=True).content.decode()
+    first = client.post(reverse("reminders_run"), follow=True).content.decode()
     # (Outcomes report notices may be due on the same day, depending on the date the suite runs.)
     assert "Written: " in first and "1 reminder" in first.replace("outcomes report reminder", "")
-    second = client.post(reverse("notices:reminders_run"), follow=True).content.decode()
+    second = client.post(reverse("reminders_run"), follow=True).content.decode()
     assert "No reminders or late notices are due today" in second
     assert Notice.objects.filter(kind=Notice.Kind.REMINDER).count() == 1
 

@@ -7,18 +7,13 @@ from decimal import Decimal
 import pytest
 
 from carehomes.models import CareHome
-from claims.rules import DEFAULT_BANDS, LONDON, Band, Release, check_bands
+from claims.reminders import band_timetable, last_paying_day_late, reminder_window, what_is_due
+from claims.rules import DEFAULT_BANDS, Band, Release, check_bands
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period
 from notices.models import Notice
-from notices.reminders import (
-    band_timetable,
-    last_paying_day_late,
-    reminder_window,
-    reminders_run,
-    what_is_due,
-)
 from notices.services import NO_RECIPIENTS
+from outcomes.reminders import reminders_run
 from tests import factories as f
 
 DAY = datetime.timedelta(days=1)

@@ -30,10 +30,9 @@ THREADS = 3
 
 def seed():
     from claims.review import claim_approve, claim_check
-    from claims.rules import LONDON
     from claims.runs import payment_run_create
     from claims.services import LineEntry, quarter_for, worksheet_submit
-    from core.periods import Period
+    from core.periods import LONDON, Period
     from tests import factories as f
 
     commissioner = f.CommissionerFactory(code="03L")

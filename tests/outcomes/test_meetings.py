@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from documents.models import Document
 from outcomes.evidence import (
     check_attendance_sheet,
     financial_year_start,
@@ -16,7 +17,6 @@ from outcomes.evidence import (
     months_between,
 )
 from outcomes.models import Meeting
-from documents.models import Document
 from tests import factories as f
 
 D = datetime.date

@@ -9,10 +9,10 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from claims.rules import LONDON
+from core.periods import LONDON
 from notices.models import Notice
-from notices.reminders import reminders_run, what_outcomes_report_is_due
 from outcomes.models import OutcomesPeriod, OutcomesReport
+from outcomes.reminders import reminders_run, what_outcomes_report_is_due
 from outcomes.services import outcomes_period_for, outcomes_report_submit, practices_owing, standing
 from tests import factories as f
 

@@ -43,7 +43,7 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django_otp.oath import totp
 
-from claims.rules import LONDON
+from core.periods import LONDON
 
 pytestmark = pytest.mark.production_stack
 

@@ -17,10 +17,9 @@ from django.utils import timezone
 from accounts.access import scope_for
 from claims.models import PaymentRun, Tariff, Worksheet
 from claims.review import claim_approve, claim_check, claim_reject
-from claims.rules import LONDON, london_date
 from claims.runs import payment_run_close, payment_run_create, payment_run_mark_paid
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period, london_date
 from reports import accruals
 from reports.accruals import APPROVED, IN_REVIEW, NOT_SUBMITTED
 from tests import factories as f

@@ -16,9 +16,8 @@ from django.urls import reverse
 from audits.views import audit_years
 from claims.models import Worksheet
 from claims.review import claim_reject, opening_correct
-from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period
 from history.models import AuditEvent
 from reports.checks import Kind
 from reports.models import CheckThresholds

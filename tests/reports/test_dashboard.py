@@ -14,9 +14,8 @@ from django.urls import reverse
 
 from claims.models import Worksheet
 from claims.review import claim_approve, claim_check, claim_reject, claim_waive
-from claims.rules import LONDON
 from claims.services import LineEntry, quarter_for, worksheet_submit
-from core.periods import Period
+from core.periods import LONDON, Period
 from reports import dashboard
 from reports.figures import Figure
 from tests import factories as f

@@ -14,14 +14,24 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.access import Scope
 from claims import selectors, wording
-from claims.rules import Band, london_date
-from core.periods import Period
+from claims.reminders import band_timetable
+from claims.rules import Band
+from claims.services import quarter_for
+from core.periods import Period, london_date
+from history.services import audit_record
 from notices.models import Notice
+from notices.services import notice_create
+from outcomes.models import OutcomesPeriod, OutcomesReport
+from outcomes.services import outcomes_period_for
 from practices.models import Practice, PracticeContact
 from reports.figures import Column, Figure
 
@@ -62,8 +72,6 @@ class Owed:
         """Ids of the practices that have sent it."""
         if self.is_worksheets:
             return selectors.worksheet_submitters(self.period)
-        from outcomes.models import OutcomesReport
-
         return OutcomesReport.objects.filter(
             period__year=self.period.year, period__half=self.period.half
         ).values("practice_id")
@@ -96,11 +104,7 @@ class Owed:
         if self.period.pk:
             return self
         if self.is_worksheets:
-            from claims.services import quarter_for
-
             return Owed(self.kind, quarter_for(self.period.period))
-        from outcomes.services import outcomes_period_for
-
         return Owed(self.kind, outcomes_period_for(self.period.year, self.period.half))
 
 
@@ -109,8 +113,6 @@ def worksheets_owed(period: Period) -> Owed:
 
 
 def outcomes_owed(year: int, half: int) -> Owed:
-    from outcomes.models import OutcomesPeriod
-
     period = OutcomesPeriod.objects.filter(year=year, half=half).first() or OutcomesPeriod(
         year=year, half=half, due_date=OutcomesPeriod.default_due_date(year, half)
     )
@@ -125,8 +127,6 @@ def owed_from_url(kind: str, slug: str) -> Owed | None:
         except ValueError:
             return None
     if kind == OUTCOMES:
-        from outcomes.models import OutcomesPeriod
-
         parsed = OutcomesPeriod.parse_slug(slug)
         return outcomes_owed(*parsed) if parsed else None
     return None
@@ -135,8 +135,6 @@ def owed_from_url(kind: str, slug: str) -> Owed | None:
 def recent_owed(today: datetime.date, quarters: int = 4, halves: int = 2) -> list[Owed]:
     """The latest quarters and half-years that have fallen due on ``today``, newest first: the
     choices at the top of an outstanding page."""
-    from outcomes.models import OutcomesPeriod
-
     last = selectors.last_quarter_due(today).period
     owed = []
     for _ in range(quarters):
@@ -188,7 +186,7 @@ class OutstandingRow:
 def overdue_in_scope(scope: Scope, owed: Owed, today: datetime.date) -> QuerySet[Practice]:
     """The practices on the page, in name order: owed and overdue, and in the viewer's scope."""
     return (
-        scope.practices()
+        Practice.objects.visible_to(scope)
         .filter(pk__in=owed.overdue(today).values("pk"))
         .order_by("name", "ods_code")
     )
@@ -281,3 +279,77 @@ def outstanding_figure(owed: Owed, rows: list[OutstandingRow]) -> Figure:
             for row in rows
         ],
     )
+
+
+# -- chasing -------------------------------------------------------------------------------------
+
+
+def _chase_email(owed, practice, today: datetime.date) -> tuple[str, str]:
+    due = wording.day(owed.due_date)
+    days = (today - owed.due_date).days
+    lines = [
+        f"Dear {practice.name} ({practice.ods_code}),",
+        "",
+        f"Your care home LES {owed.thing} for {owed.period.label} was due on {due} and we have "
+        f"still not received it: it is {wording.days(days)} late.",
+        "",
+    ]
+    if owed.is_worksheets:
+        bands = selectors.bands()
+        lines += [
+            f"Lateness now: {wording.lateness_cost(owed.due_date, today, bands)}.",
+            "The deduction grows the longer it waits:",
+            *band_timetable(owed.due_date, bands, days),
+            "Submit it all the same however late: its closing figures carry forward.",
+            "",
+        ]
+    lines += [
+        f"Send it here: {settings.SITE_URL}{owed.link_for(practice)}",
+        "",
+        "If exceptional circumstances stopped you, or you have sent it since this email was "
+        "written, please tell your contracting officer.",
+    ]
+    subject = f"Chasing: care home LES {owed.thing} for {owed.period.label}, due {due}"
+    return subject, "\n".join(lines)
+
+
+@transaction.atomic
+def practice_chase(*, practice, owed, by, today: datetime.date | None = None) -> Notice:
+    """An officer chases a practice for ``owed`` (a ``notices.outstanding.Owed``): one email through
+    the outbox, recorded in the history. Refused, writing nothing, when the practice does not owe
+    it or it is not yet overdue, and when the practice has already been chased today (London date):
+    one chasing email a practice a day, whatever it is about, keyed by the date."""
+    today = today or timezone.localdate()
+    # Serialise chases of one practice: two officers pressing at once write one email.
+    practice = Practice.objects.select_for_update().get(pk=practice.pk)
+    if not owed.overdue(today).filter(pk=practice.pk).exists():
+        raise ValidationError(
+            f"{practice.name} has nothing overdue for the {owed.label}: it has sent it, owes "
+            "none, or the due date has not passed."
+        )
+    key = chase_key(practice, today)
+    earlier = Notice.objects.filter(key=key).first()
+    if earlier is not None:
+        raise ValidationError(
+            f"{practice.name} has already been chased today ({earlier.subject}). A practice is "
+            "chased at most once a day: try again tomorrow."
+        )
+    owed = owed.saved()
+    subject, body = _chase_email(owed, practice, today)
+    notice, _ = notice_create(
+        key=key,
+        kind=Notice.Kind.CHASE,
+        practice_id=practice.pk,
+        quarter_id=owed.period.pk if owed.is_worksheets else None,
+        outcomes_period_id=None if owed.is_worksheets else owed.period.pk,
+        subject=subject,
+        body=body,
+    )
+    audit_record(
+        by=by,
+        action="practice_chase",
+        obj=notice,
+        summary=f"{practice.ods_code} chased for the {owed.label}",
+        after={"key": key, "status": notice.status, "recipients": notice.recipients},
+    )
+    return notice

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from notices import outstanding_views as views
+from reports.views import outstanding as views
 
 app_name = "outstanding"
 urlpatterns = [

@@ -14,13 +14,15 @@ from django.db.models import Q, Sum
 from django.urls import reverse
 
 from accounts.access import Permission, Scope
+from audits.selectors import AUDIT_EVIDENCE_DAYS, cases_evidence_overdue
 from claims import selectors, wording
-from claims.models import PaymentRun, Worksheet
-from notices import outstanding
+from claims.models import PaymentRun, Remittance, Worksheet
 from notices.models import Notice
+from outcomes.models import Meeting, OutcomesReport
+from practices.models import Practice
+from reports import outstanding
 
 S = Worksheet.Status
-AUDIT_EVIDENCE_DAYS = 28  # docs/adr/0025: evidence asked for longer ago than this is overdue
 OVERDUE_NAMED = 10  # practices named on the officer's home; the rest are on the outstanding page
 
 
@@ -54,7 +56,7 @@ class OfficerQueue:
 
 def officer_queue(scope: Scope, user, *, today: datetime.date) -> OfficerQueue:
     queue = OfficerQueue()
-    claims = scope.worksheets()
+    claims = Worksheet.objects.visible_to(scope)
     queue.claims.append(
         Item(
             claims.filter(status=S.SUBMITTED).count(),
@@ -90,13 +92,13 @@ def officer_queue(scope: Scope, user, *, today: datetime.date) -> OfficerQueue:
     if scope.can(Permission.VIEW_NOTICES):
         queue.emails.append(
             Item(
-                scope.notices().filter(status=Notice.Status.FAILED).count(),
+                Notice.objects.visible_to(scope).filter(status=Notice.Status.FAILED).count(),
                 "emails to practices that failed",
                 f"{reverse('notices:list')}?status=failed",
             )
         )
 
-    runs = scope.payment_runs()
+    runs = PaymentRun.objects.visible_to(scope)
     for run in runs.filter(status=PaymentRun.Status.OPEN).order_by("run_date"):
         # Two people (ADR 0022): a run is authorised by an officer who did not prepare it, then
         # closed; the officer who prepared it waits for a colleague.
@@ -140,10 +142,6 @@ def officer_queue(scope: Scope, user, *, today: datetime.date) -> OfficerQueue:
 # -- auditors (and the officers' audit line) -------------------------------------------------------
 
 
-def evidence_overdue_before(today: datetime.date) -> datetime.date:
-    return today - datetime.timedelta(days=AUDIT_EVIDENCE_DAYS)
-
-
 def audit_items(
     scope: Scope, *, today: datetime.date, waiting_on_officers: bool = False
 ) -> list[Item]:
@@ -151,7 +149,7 @@ def audit_items(
     from audits.models import AuditCase
 
     A = AuditCase.Status
-    cases = scope.audit_cases()
+    cases = AuditCase.objects.visible_to(scope)
     url = reverse("audits:index")
     items = [
         Item(
@@ -182,18 +180,6 @@ def audit_items(
         )
     )
     return items
-
-
-def cases_evidence_overdue(cases, today: datetime.date):
-    from audits.models import AuditCase
-    from claims.rules import LONDON
-
-    cutoff = datetime.datetime.combine(
-        evidence_overdue_before(today), datetime.time.min, tzinfo=LONDON
-    )
-    return cases.filter(
-        status=AuditCase.Status.EVIDENCE_REQUESTED, evidence_requested_at__lt=cutoff
-    )
 
 
 # -- practice managers ---------------------------------------------------------------------------
@@ -229,7 +215,7 @@ def practice_queues(scope: Scope, *, today: datetime.date) -> list[PracticeQueue
     bands = selectors.bands()
     periods = recent_periods(today)
     queues = []
-    for practice in scope.practices().select_related("pcn").order_by("name"):
+    for practice in Practice.objects.visible_to(scope).select_related("pcn").order_by("name"):
         queue = PracticeQueue(practice)
         rows = practice_quarters(scope, practice, today=today)
         for row in reversed(rows):  # oldest first
@@ -259,7 +245,10 @@ def practice_queues(scope: Scope, *, today: datetime.date) -> list[PracticeQueue
                     f"{wording.day(current.next().first_day)} and is due by "
                     f"{wording.day(rows[0].due_date)}."
                 )
-        reports = {r.period_id: r for r in scope.outcomes_reports().filter(practice=practice)}
+        reports = {
+            r.period_id: r
+            for r in OutcomesReport.objects.visible_to(scope).filter(practice=practice)
+        }
         for period in reversed(periods):
             if period.pk in reports or today < period.opens_on:
                 continue
@@ -278,11 +267,11 @@ def practice_queues(scope: Scope, *, today: datetime.date) -> list[PracticeQueue
                 )
             )
         queue.queries = list(
-            scope.worksheets()
+            Worksheet.objects.visible_to(scope)
             .filter(practice=practice, status=S.QUERIED)
             .order_by("quarter__year", "quarter__number")
         )
-        remittances = scope.remittances().filter(practice=practice)
+        remittances = Remittance.objects.visible_to(scope).filter(practice=practice)
         latest = (
             remittances.filter(payment_run__status=PaymentRun.Status.PAID)
             .order_by("-payment_run__run_date", "-pk")
@@ -304,7 +293,7 @@ def practice_queues(scope: Scope, *, today: datetime.date) -> list[PracticeQueue
                 f"{wording.day(following.payment_run.run_date)}"
             )
         waiting = (
-            scope.worksheets()
+            Worksheet.objects.visible_to(scope)
             .filter(practice=practice, status=S.APPROVED, payment_run__isnull=True)
             .aggregate(total=Sum("net_pence"))["total"]
         )
@@ -313,7 +302,7 @@ def practice_queues(scope: Scope, *, today: datetime.date) -> list[PracticeQueue
                 f"{wording.money(waiting)} approved, to be paid in a coming payment run"
             )
         meetings = (
-            scope.meetings()
+            Meeting.objects.visible_to(scope)
             .filter(practice=practice)
             .select_related(None)
             .only("care_home", "met_on")

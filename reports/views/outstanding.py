@@ -17,9 +17,10 @@ from django.views.generic import TemplateView
 from accounts.access import Permission
 from accounts.views import AccessMixin
 from claims import selectors
-from notices import outstanding
 from notices.models import Notice
-from notices.services import practice_chase
+from practices.models import Practice
+from reports import outstanding
+from reports.outstanding import practice_chase
 from reports.views.dashboard import XLSX
 
 
@@ -93,7 +94,7 @@ class ChaseView(OwedMixin, View):
 
     def post(self, request, kind, period, ods_code):
         owed = self.owed()
-        practice = get_object_or_404(self.scope.practices(), ods_code=ods_code)
+        practice = get_object_or_404(Practice.objects.visible_to(self.scope), ods_code=ods_code)
         try:
             notice = practice_chase(practice=practice, owed=owed, by=request.user)
         except ValidationError as refusal:

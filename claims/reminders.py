@@ -1,7 +1,8 @@
 """Reminders and late notices for quarterly worksheets (SPEC §3).
 
-The timing rules are the pure functions at the top; :func:`reminders_run` applies them to the
-stored quarters and is what the daily schedule (and an officer's "check now") calls. It is safe to
+The timing rules are the pure functions at the top; :func:`worksheet_reminders` applies them to the
+stored quarters. The daily schedule (and an officer's "check now") calls it through
+:func:`outcomes.reminders.reminders_run`, which sends the outcomes reports' reminders too. It is safe to
 run any number of times a day: each email's unique key (``reminder:2026-27-Q2:C87001``) is the
 record that it exists, so a practice is reminded once per quarter and told it is late once.
 
@@ -20,8 +21,6 @@ from collections import Counter
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.urls import reverse
-from django.utils import timezone
 
 from claims import selectors, wording
 from claims.models import Quarter, Worksheet
@@ -158,109 +157,10 @@ def _late_notice(quarter: Quarter, practice, bands, today: datetime.date) -> tup
     return subject, body
 
 
-# -- outcomes reports (specification 4.1) -------------------------------------------------------
-
-# A late outcomes report costs no money, so its notice has no band: it goes once, the day after the
-# due date, or on the scheduler's next run within four weeks if it was down that day.
-OUTCOMES_LATE_NOTICE_DAYS = 28
-
-
-def what_outcomes_report_is_due(
-    today: datetime.date, due: datetime.date, lead_days: int
-) -> str | None:
-    """``"reminder"``, ``"missed"``, ``"late"`` or ``None``, as :func:`what_is_due` for worksheets."""
-    first, last = reminder_window(due, lead_days)
-    if first <= today <= last:
-        return "reminder"
-    if last < today <= due:
-        return "missed"
-    if 1 <= (today - due).days <= OUTCOMES_LATE_NOTICE_DAYS:
-        return "late"
-    return None
-
-
-def _outcomes_link(period, practice) -> str:
-    return settings.SITE_URL + reverse(
-        "outcomes:report", kwargs={"ods_code": practice.ods_code, "period": period.slug}
-    )
-
-
-def _outcomes_email(period, practice, due: str) -> tuple[str, str]:
-    when = f"{period.due_date:%-d %B %Y}"
-    if due == "late":
-        subject = f"Late: care home LES outcomes report for {period.label} was due {when}"
-        opening = f"Your outcomes report for {period.label} was due on {when} and we have not received it."
-    else:
-        subject = f"Reminder: care home LES outcomes report for {period.label} due {when}"
-        opening = f"Your outcomes report for {period.label} is due by {when}. We have not received it yet."
-    body = "\n".join(
-        [
-            f"Dear {practice.name} ({practice.ods_code}),",
-            "",
-            opening,
-            "",
-            "It gives the number of emergency admissions from your care homes, the relevant "
-            "actions taken, the number of unplanned visits to the homes and any changes in "
-            "practice as a result of your discussions with the homes' managers.",
-            "",
-            f"Send it here: {_outcomes_link(period, practice)}",
-        ]
-    )
-    return subject, body
-
-
-def _outcomes_reminders(today: datetime.date, created: Counter) -> None:
-    from outcomes.models import OutcomesPeriod
-    from outcomes.services import outcomes_period_for, practices_owing
-
-    year, half = OutcomesPeriod.containing(today)
-    outcomes_period_for(year, half)
-    outcomes_period_for(*OutcomesPeriod.before(year, half))
-    horizon = today + max(settings.REMINDER_LEAD_DAYS, MIN_LEAD_DAYS) * DAY
-    periods = OutcomesPeriod.objects.filter(
-        due_date__gte=today - OUTCOMES_LATE_NOTICE_DAYS * DAY, due_date__lte=horizon
-    )
-    for period in periods:
-        due = what_outcomes_report_is_due(today, period.due_date, settings.REMINDER_LEAD_DAYS)
-        if due is None:
-            continue
-        owing = (
-            practices_owing(period)
-            .exclude(pk__in=period.reports.values("practice_id"))
-            .order_by("ods_code")
-        )
-        for practice in owing:
-            subject, body = _outcomes_email(period, practice, due)
-            late = due == "late"
-            _, new = notice_create(
-                key=f"outcomes-{'late' if late else 'reminder'}:{period.slug}:{practice.ods_code}",
-                kind=Notice.Kind.OUTCOMES_LATE if late else Notice.Kind.OUTCOMES_REMINDER,
-                practice_id=practice.pk,
-                outcomes_period_id=period.pk,
-                subject=subject,
-                body=body,
-                status=Notice.Status.MISSED if due == "missed" else Notice.Status.PENDING,
-                reason=(
-                    "The reminder window passed before the reminder could be sent."
-                    if due == "missed"
-                    else ""
-                ),
-            )
-            if new:
-                created[
-                    "missed"
-                    if due == "missed"
-                    else ("outcomes_late" if late else "outcomes_reminder")
-                ] += 1
-
-
-def reminders_run(today: datetime.date | None = None) -> Counter:
-    """Create (and queue) every reminder and late notice due today, for worksheets and outcomes
-    reports, that does not exist yet. Returns how many of each kind this run created."""
-    today = today or timezone.localdate()
+def worksheet_reminders(today: datetime.date, created: Counter) -> None:
+    """Create (and queue) every worksheet reminder and late notice due ``today`` that does not exist
+    yet, counting what it created in ``created``."""
     bands = selectors.bands()
-    created: Counter = Counter()
-    _outcomes_reminders(today, created)
     for quarter in _quarters_to_consider(today):
         due = what_is_due(today, quarter.due_date, settings.REMINDER_LEAD_DAYS, bands)
         if due is None:
@@ -290,4 +190,3 @@ def reminders_run(today: datetime.date | None = None) -> Counter:
             )
             if new:
                 created[status or kind] += 1
-    return created

@@ -1,0 +1,51 @@
+"""The project's own pages: each role's home page (work queues that read across every app, so
+they live at the top) and the accessibility statement."""
+
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from accounts.access import Permission
+from accounts.models import Role
+from accounts.views import AccessMixin
+from carehomes.models import CareHome
+from carehomes_les import home
+from notices.models import Notice
+from practices.models import PCN, Commissioner, Practice
+
+
+class HomeView(AccessMixin, TemplateView):
+    """Each role's home page: what needs doing, and where to go."""
+
+    def get_template_names(self):
+        return [f"home/{self.request.user.role or 'none'}.html"]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        today = timezone.localdate()
+        if user.role == Role.PRACTICE_MANAGER:
+            context["practices"] = Practice.objects.visible_to(self.scope)
+            context["queues"] = home.practice_queues(self.scope, today=today)
+        else:
+            context["commissioners"] = Commissioner.objects.visible_to(self.scope)
+            context["practice_count"] = Practice.objects.visible_to(self.scope).count()
+            context["pcn_count"] = PCN.objects.visible_to(self.scope).count()
+            context["care_home_count"] = CareHome.objects.visible_to(self.scope).count()
+            context["eligible_home_count"] = (
+                CareHome.objects.visible_to(self.scope).eligible().count()
+            )
+            if self.scope.can(Permission.VIEW_NOTICES):
+                context["failed_email_count"] = (
+                    Notice.objects.visible_to(self.scope).filter(status="failed").count()
+                )
+            if user.role == Role.CONTRACTING_OFFICER:
+                context["queue"] = home.officer_queue(self.scope, user, today=today)
+            elif user.role == Role.AUDITOR:
+                context["audit_items"] = home.audit_items(self.scope, today=today)
+        return context
+
+
+class AccessibilityStatementView(TemplateView):
+    """The accessibility statement public sector websites must publish (open to everyone)."""
+
+    template_name = "accessibility.html"

@@ -1,0 +1,12 @@
+"""The daily reminders task. It keeps its first name, ``notices.reminders``, which the schedule in
+the database (``notices/migrations/0002_schedules.py``) names; it lives here because it sends the
+worksheets' reminders (:mod:`claims.reminders`) and the outcomes reports' (:mod:`outcomes.reminders`)."""
+
+from celery import shared_task
+
+from outcomes import reminders
+
+
+@shared_task(name="notices.reminders", acks_late=True)
+def reminders_task() -> dict:
+    return dict(reminders.reminders_run())
