@@ -20,8 +20,8 @@ from audits.models import AuditCase
 from audits.services import FinancialYear
 from carehomes.register import practice_compliance
 from claims import selectors, wording
-from claims.calculation import line_rows
 from claims.models import Adjustment, Remittance, Worksheet, WorksheetLine
+from claims.worksheets.calculation import line_rows
 from core.tasks import enqueue_on_commit
 from documents.models import Document
 from documents.pdf import render_pdf

@@ -44,7 +44,7 @@ from django.db import connection, transaction  # noqa: E402
 from carehomes.models import Alignment, CareHome  # noqa: E402
 from claims.models import Worksheet, WorksheetLine  # noqa: E402
 from claims.rules import DEFAULT_RATES, Line, calculate_payment  # noqa: E402
-from claims.services import payment_fields, quarter_for  # noqa: E402
+from claims.worksheets.services import payment_fields, quarter_for  # noqa: E402
 from core.periods import LONDON, Period  # noqa: E402
 from practices.models import PCN, Agreement, Commissioner, Practice  # noqa: E402
 

@@ -66,10 +66,10 @@ from accounts.models import Role, User  # noqa: E402
 from carehomes.models import Alignment, CareHome  # noqa: E402
 from carehomes_les.celery import app  # noqa: E402
 from claims.models import PaymentRun, Remittance  # noqa: E402
-from claims.remittances import remittance_build, remittance_html, remittances_progress  # noqa: E402
-from claims.review import claim_approve, claim_check  # noqa: E402
-from claims.runs import payment_run_authorise, payment_run_close, payment_run_create  # noqa: E402
-from claims.services import LineEntry, quarter_for, worksheet_submit  # noqa: E402
+from claims.payments.remittances import remittance_build, remittance_html, remittances_progress  # noqa: E402
+from claims.payments.runs import payment_run_authorise, payment_run_close, payment_run_create  # noqa: E402
+from claims.review.services import claim_approve, claim_check  # noqa: E402
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit  # noqa: E402
 from core.periods import LONDON, Period  # noqa: E402
 from documents.pdf import STYLESHEET, render_pdf, static_file  # noqa: E402
 from practices.models import PCN, Agreement, Commissioner, Practice, PracticeContact  # noqa: E402

@@ -100,7 +100,7 @@ def sitrep_line(row) -> list:
 
 class CoverageSitrepView(AccessMixin, View):
     """The sitrep: every home in scope, one row each, whatever the page's filter. Every text cell
-    is made safe for a spreadsheet (``claims.xlsx.safe_text``, through ``csv_download``)."""
+    is made safe for a spreadsheet (``core.text.safe_text``, through ``csv_download``)."""
 
     permission = Permission.VIEW_INSIGHT
 

@@ -15,16 +15,20 @@ from django.utils import timezone
 from accounts.models import PracticeMembership, Role, User
 from carehomes.models import Alignment, CareHome, Coverage
 from claims import selectors
-from claims.adjustments import adjustment_approve, adjustment_finance_approve, adjustment_raise
 from claims.models import Adjustment, Quarter, Worksheet
-from claims.review import claim_approve, claim_check, claim_finance_approve
-from claims.runs import (
+from claims.payments.adjustments import (
+    adjustment_approve,
+    adjustment_finance_approve,
+    adjustment_raise,
+)
+from claims.payments.runs import (
     payment_run_authorise,
     payment_run_close,
     payment_run_create,
     payment_run_mark_paid,
 )
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.review.services import claim_approve, claim_check, claim_finance_approve
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.identifiers import nhs_test_number
 from core.periods import LONDON, Period
 from outcomes.reminders import reminders_run

@@ -42,11 +42,11 @@ urlpatterns = [
     path("", include("practices.urls")),
     path("", include("carehomes.urls")),
     path("", include("claims.urls")),
-    path("claims/", include("claims.review_urls")),
-    path("", include("claims.runs_urls")),  # /payment-runs/… and /practices/<ods_code>/payments/
-    path("adjustments/", include("claims.adjustments_urls")),
+    path("claims/", include("claims.review.urls")),
+    path("", include("claims.payments.urls")),  # /payment-runs/… and /practices/<ods_code>/payments/
+    path("adjustments/", include("claims.payments.adjustment_urls")),
     path("imports/", include("imports.urls")),
-    path("periods/", include("claims.periods_urls")),
+    path("periods/", include("claims.periods.urls")),
     # "Check now" writes the reminders of worksheets and outcomes reports, so it is outcomes' view.
     path("emails/reminders/", outcomes_views.RemindersRunView.as_view(), name="reminders_run"),
     path("emails/", include("notices.urls")),

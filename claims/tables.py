@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from claims import wording
-from claims.exports import percent_text
 from claims.models import PaymentRun, Worksheet
 from claims.rules import pounds
+from claims.worksheets.exports import percent_text
 from core.periods import LONDON
 from core.tables import NUMERIC
 

@@ -4,7 +4,7 @@ mid-render hands it to another. Builds run on the ``pdf`` queue (CELERY_TASK_ROU
 
 from celery import shared_task
 
-from claims import remittances
+from claims.payments import remittances
 
 
 @shared_task(

@@ -6,8 +6,8 @@ import datetime
 from collections.abc import Sequence
 from decimal import Decimal
 
-from claims.exports import percent_text
 from claims.rules import Band, Release, band_for
+from claims.worksheets.exports import percent_text
 from core import formatting
 from core.periods import Period
 

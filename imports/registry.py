@@ -2,7 +2,7 @@
 names)."""
 
 from carehomes.importers import AlignmentsImporter, CareHomesImporter
-from claims.importers import WorksheetsImporter
+from claims.worksheets.importers import WorksheetsImporter
 from importing.base import Importer
 from practices.importers import PracticesImporter
 

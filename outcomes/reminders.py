@@ -11,7 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from claims.reminders import DAY, MIN_LEAD_DAYS, reminder_window, worksheet_reminders
+from claims.worksheets.reminders import DAY, MIN_LEAD_DAYS, reminder_window, worksheet_reminders
 from notices.models import Notice
 from notices.services import notice_create
 from outcomes.models import OutcomesPeriod

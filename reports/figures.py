@@ -4,7 +4,7 @@
   labelled for screen readers by the figure's title and text summary;
 - the **table** beside it with exactly the chart's numbers (the accessible form, WCAG 1.1.1);
 - **CSV and XLSX** downloads of the same rows, with every text cell neutralised against formula
-  injection (``claims.xlsx.safe_text``).
+  injection (``core.text.safe_text``).
 
 Money is integer pence in the rows; it is written as pounds and pence on the page and in the files.
 Selectors build figures (``reports/dashboard.py``); views only choose which one to render or send.

@@ -23,9 +23,9 @@ from django.utils import timezone
 
 from accounts.access import Scope
 from claims import selectors, wording
-from claims.reminders import band_timetable
 from claims.rules import Band
-from claims.services import quarter_for
+from claims.worksheets.reminders import band_timetable
+from claims.worksheets.services import quarter_for
 from core.periods import Period, london_date
 from history.services import audit_record
 from notices.models import Notice

@@ -143,7 +143,7 @@ class ResidentFactory(factory.django.DjangoModelFactory):
 def authorised(run, by=None):
     """An open payment run authorised by a second officer (a finance approver), as closing it
     requires (docs/adr/0022)."""
-    from claims.runs import payment_run_authorise
+    from claims.payments.runs import payment_run_authorise
 
     by = by or officer(run.commissioner, is_finance_approver=True)
     return payment_run_authorise(run=run, by=by)

@@ -15,8 +15,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from audits.models import AuditCase, AuditDraw
 from claims.models import Adjustment, PaymentRun, Remittance
-from claims.runs import payment_run_close, payment_run_create
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.payments.runs import payment_run_close, payment_run_create
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from documents.models import Document
 from imports.models import ImportBatch, RegistrySync

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from claims.models import Quarter
-from claims.review import claim_approve, claim_check
-from claims.runs import payment_run_close, payment_run_create
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.payments.runs import payment_run_close, payment_run_create
+from claims.review.services import claim_approve, claim_check
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from documents.models import Document
 from notices.models import Notice

@@ -79,14 +79,14 @@ from accounts.models import PracticeMembership, Role, User  # noqa: E402
 from benchmarks import national_scale  # noqa: E402  (its generator; importing it runs nothing)
 from carehomes.models import Alignment  # noqa: E402
 from claims.models import PaymentRun, Quarter, Remittance, Worksheet  # noqa: E402
-from claims.review import claim_approve, claim_check, claim_finance_approve  # noqa: E402
-from claims.runs import (  # noqa: E402
+from claims.payments.runs import (  # noqa: E402
     payment_run_authorise,
     payment_run_close,
     payment_run_create,
     payment_run_mark_paid,
 )
-from claims.services import quarter_for  # noqa: E402
+from claims.review.services import claim_approve, claim_check, claim_finance_approve  # noqa: E402
+from claims.worksheets.services import quarter_for  # noqa: E402
 from core.periods import LONDON, Period  # noqa: E402
 from practices.models import Commissioner, Practice  # noqa: E402
 
@@ -305,7 +305,7 @@ def seed(force: bool) -> None:
     )
     # No remittance advice is built: the PDFs are not what these pages measure, and building
     # 760 of them would take minutes. The run pages show them waiting to be built.
-    with mock.patch("claims.runs.remittances_queue"):
+    with mock.patch("claims.payments.runs.remittances_queue"):
         review_and_pay_through_services(commissioner, people, paid)
     pay_in_bulk(list(Commissioner.objects.exclude(pk=commissioner.pk).order_by("code")), paid)
     print(f"review and payment runs in {time.perf_counter() - t2:.0f} s")

@@ -23,9 +23,10 @@ from django.views import View
 
 from accounts.access import Permission
 from accounts.views import AccessMixin
-from claims import review, selectors, wording
+from claims import selectors, wording
 from claims.models import Worksheet
-from claims.review_forms import ActionForm
+from claims.review import services as review
+from claims.review.forms import ActionForm
 
 S = Worksheet.Status
 

@@ -19,19 +19,19 @@ from accounts.access import Permission
 from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
 from claims import wording
-from claims.adjustments import (
+from claims.models import Adjustment, PaymentRun, Worksheet
+from claims.payments.adjustments import (
     adjustment_approve,
     adjustment_cancel,
     adjustment_finance_approve,
     adjustment_raise,
     adjustment_refuse,
 )
-from claims.models import Adjustment, PaymentRun, Worksheet
-from claims.money_forms import AdjustmentForm, EndAdjustmentForm, FinanceDetailsForm
-from claims.payments_export import payments_csv, payments_xlsx
+from claims.payments.finance_export import payments_csv, payments_xlsx
+from claims.payments.forms import AdjustmentForm, EndAdjustmentForm, FinanceDetailsForm
+from claims.payments.runs import balances_owed
 from claims.rules import pounds
-from claims.runs import balances_owed
-from claims.xlsx import CONTENT_TYPE
+from claims.worksheets.xlsx import CONTENT_TYPE
 from core.downloads import csv_download
 from practices.models import Commissioner, Practice
 from practices.services import commissioner_finance_save
@@ -180,7 +180,7 @@ class AdjustmentActionView(AdjustmentMixin, View):
     action = ""
 
     def post(self, request, pk):
-        from claims.review_forms import ActionForm
+        from claims.review.forms import ActionForm
 
         adjustment = self.get_adjustment()
         forms = {}

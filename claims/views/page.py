@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from django.utils.text import capfirst
 
 from claims import rules, selectors, wording
-from claims.forms import FIELD_LABELS, FIGURES, WorksheetForm, field_name
 from claims.models import Worksheet
-from claims.services import Assembled, Problem
+from claims.worksheets.forms import FIELD_LABELS, FIGURES, WorksheetForm, field_name
+from claims.worksheets.services import Assembled, Problem
 
 
 @dataclass

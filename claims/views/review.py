@@ -22,22 +22,18 @@ from django.views import View
 
 from accounts.access import Permission
 from accounts.views import AccessMixin
-from claims import review, rules, selectors, wording
-from claims.calculation import line_rows
-from claims.exports import percent_text
+from claims import selectors, wording
 from claims.models import ApprovalPolicy, Worksheet, WorksheetLine
-from claims.review_forms import (
-    ActionForm,
-    OpeningCorrectionForm,
-    QueryForm,
-    RejectForm,
-    WaiveForm,
-)
+from claims.review import services as review
+from claims.review.forms import ActionForm, OpeningCorrectionForm, QueryForm, RejectForm, WaiveForm
 from claims.tables import (
     RELEASE_SHORT,
 )
 from claims.views.page import stored_payment_summary
 from claims.views.runs import payment_expectation, with_expectation
+from claims.worksheets.calculation import line_rows
+from claims.worksheets.exports import percent_text
+from core.periods import LONDON
 from history.models import AuditEvent
 
 S = Worksheet.Status
@@ -245,8 +241,8 @@ def claim_page(request, scope, pk: int, *, failed: tuple[str, object] | None = N
         "forms": forms,
         "failed_form": failed_form,
         "failed_key": failed_key,
-        "first_submitted": claim.first_submitted_at.astimezone(rules.LONDON),
-        "submitted": claim.submitted_at.astimezone(rules.LONDON),
+        "first_submitted": claim.first_submitted_at.astimezone(LONDON),
+        "submitted": claim.submitted_at.astimezone(LONDON),
         "step": step,
         "other_actions": actions - {"check", "approve", "finance_approve"},
         "gross": wording.money(claim.gross_pence),

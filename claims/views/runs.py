@@ -25,11 +25,9 @@ from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
 from claims import wording
 from claims.models import Adjustment, PaymentRun, Remittance, Worksheet
-from claims.money_forms import MarkPaidForm
-from claims.remittances import remittances_progress, remittances_queue
-from claims.review_forms import ActionForm, PaymentRunCancelForm, PaymentRunForm
-from claims.rules import Release
-from claims.runs import (
+from claims.payments.forms import MarkPaidForm
+from claims.payments.remittances import remittances_progress, remittances_queue
+from claims.payments.runs import (
     FINANCE_COLUMNS,
     RunPlan,
     deferral_served,
@@ -43,6 +41,8 @@ from claims.runs import (
     run_paid,
     run_plan,
 )
+from claims.review.forms import ActionForm, PaymentRunCancelForm, PaymentRunForm
+from claims.rules import Release
 from claims.tables import ClaimTable, PaymentRunTable
 from core.downloads import csv_download
 from core.periods import london_date

@@ -15,11 +15,11 @@ from django.shortcuts import render
 from django.views import View
 
 from accounts.access import Permission
-from claims import worksheet_file
-from claims.forms import COUNTS, WorksheetForm, WorksheetUploadForm, field_name
-from claims.services import worksheet_assemble
 from claims.views.page import worksheet_page
 from claims.views.worksheet import WorksheetMixin, now
+from claims.worksheets import file as worksheet_file
+from claims.worksheets.forms import COUNTS, WorksheetForm, WorksheetUploadForm, field_name
+from claims.worksheets.services import worksheet_assemble
 
 
 class WorksheetUploadView(WorksheetMixin, View):

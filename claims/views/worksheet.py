@@ -22,8 +22,13 @@ from django.views import View
 
 from accounts.access import Permission
 from accounts.views import AccessMixin
-from claims import rules, selectors, wording, xlsx
-from claims.forms import (
+from claims import rules, selectors, wording
+from claims.models import Quarter, Worksheet, WorksheetLine
+from claims.review.services import TransitionRefused, worksheet_resubmit
+from claims.views.page import stored_payment_summary, worksheet_page
+from claims.views.quarters import VIEW_WORKSHEETS, quarter_status
+from claims.worksheets import xlsx
+from claims.worksheets.forms import (
     COLUMN_HEADINGS,
     FIGURES,
     IN_OTHER_HOME_HINT,
@@ -31,13 +36,14 @@ from claims.forms import (
     WorksheetForm,
     field_name,
 )
-from claims.models import Quarter, Worksheet, WorksheetLine
-from claims.prefill import Prefill, worksheet_prefill
-from claims.review import TransitionRefused, worksheet_resubmit
-from claims.services import WorksheetRefused, quarter_for, worksheet_assemble, worksheet_submit
-from claims.views.page import stored_payment_summary, worksheet_page
-from claims.views.quarters import VIEW_WORKSHEETS, quarter_status
-from core.periods import Period
+from claims.worksheets.prefill import Prefill, worksheet_prefill
+from claims.worksheets.services import (
+    WorksheetRefused,
+    quarter_for,
+    worksheet_assemble,
+    worksheet_submit,
+)
+from core.periods import LONDON, Period
 from practices.models import Practice
 
 
@@ -305,8 +311,8 @@ class WorksheetView(WorksheetMixin, View):
             "preview": summary,
             "can_submit": self.can_submit,
             "headings": [COLUMN_HEADINGS[f] for f in FIGURES],
-            "first_submitted": worksheet.first_submitted_at.astimezone(rules.LONDON),
-            "submitted": worksheet.submitted_at.astimezone(rules.LONDON),
+            "first_submitted": worksheet.first_submitted_at.astimezone(LONDON),
+            "submitted": worksheet.submitted_at.astimezone(LONDON),
         }
         return render(self.request, "claims/worksheet_detail.html", context)
 

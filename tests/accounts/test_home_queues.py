@@ -13,9 +13,9 @@ from django.utils import timezone
 from audits.models import AuditCase
 from claims import selectors
 from claims.models import Worksheet
-from claims.review import claim_approve, claim_check, claim_query
-from claims.runs import payment_run_authorise, payment_run_close, payment_run_create
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.payments.runs import payment_run_authorise, payment_run_close, payment_run_create
+from claims.review.services import claim_approve, claim_check, claim_query
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from outcomes.models import OutcomesPeriod
 from outcomes.services import outcomes_period_for

@@ -15,9 +15,9 @@ from audits.packs import audit_pack_build, audit_pack_request
 from audits.services import audit_case_flag
 from carehomes.models import Resident
 from carehomes.register import clinic_record, resident_save
-from claims.review import claim_approve, claim_check, claim_waive
-from claims.runs import payment_run_close, payment_run_create
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.payments.runs import payment_run_close, payment_run_create
+from claims.review.services import claim_approve, claim_check, claim_waive
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from documents.models import Document
 from outcomes.evidence import CheckedFile, meeting_record

@@ -11,8 +11,8 @@ import re
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from claims.review import claim_approve, claim_check
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.review.services import claim_approve, claim_check
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period, london_date
 from reports.accruals import day_text
 from tests import factories as f

@@ -7,7 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from claims import selectors
-from claims.services import quarter_for
+from claims.worksheets.services import quarter_for
 from notices.models import Notice
 from tests import factories as f
 from tests.browser.test_keyboard_journeys import (

@@ -15,8 +15,8 @@ from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
 from claims.models import Quarter, Worksheet
-from claims.review import claim_check
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.review.services import claim_check
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from tests import factories as f
 from tests.factories import TEST_PASSWORD

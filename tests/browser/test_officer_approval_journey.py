@@ -10,8 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from claims.models import PaymentRun, Worksheet
-from claims.review import claim_approve, claim_check
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.review.services import claim_approve, claim_check
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period, london_date
 from tests import factories as f
 from tests.browser.helpers import fill_date, sign_in

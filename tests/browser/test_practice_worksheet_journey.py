@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from claims.models import Quarter, Worksheet
-from claims.services import LineEntry, quarter_for, worksheet_submit
-from claims.xlsx import TEMPLATE
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
+from claims.worksheets.xlsx import TEMPLATE
 from core.periods import LONDON, Period
 from tests import factories as f
 from tests.browser.helpers import sign_in

@@ -14,14 +14,14 @@ from playwright.sync_api import expect
 
 from audits.models import AuditCase
 from claims.models import Adjustment, PaymentRun
-from claims.review import claim_approve, claim_check
-from claims.runs import (
+from claims.payments.runs import (
     payment_run_authorise,
     payment_run_close,
     payment_run_create,
     payment_run_mark_paid,
 )
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.review.services import claim_approve, claim_check
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period, london_date
 from tests import factories as f
 from tests.browser.helpers import fill_date, sign_in

@@ -13,9 +13,9 @@ import datetime
 import pytest
 from playwright.sync_api import Page
 
-from claims.review import claim_approve, claim_check
-from claims.runs import payment_run_create
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.payments.runs import payment_run_create
+from claims.review.services import claim_approve, claim_check
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from tests import factories as f
 from tests.browser.helpers import CSP_VIOLATION, PageChecker, sign_in

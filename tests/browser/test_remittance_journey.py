@@ -7,9 +7,9 @@ import re
 
 from playwright.sync_api import expect
 
-from claims.review import claim_approve, claim_check
-from claims.runs import payment_run_create
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.payments.runs import payment_run_create
+from claims.review.services import claim_approve, claim_check
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from notices.models import Notice
 from tests import factories as f

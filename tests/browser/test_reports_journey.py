@@ -11,7 +11,7 @@ import re
 from playwright.sync_api import expect
 
 from carehomes.models import Coverage
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from tests import factories as f
 from tests.browser.helpers import sign_in

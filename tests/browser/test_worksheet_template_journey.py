@@ -9,8 +9,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from claims.models import Quarter, Worksheet
-from claims.services import LineEntry, quarter_for, worksheet_submit
-from claims.xlsx import HEADINGS
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
+from claims.worksheets.xlsx import HEADINGS
 from core.periods import LONDON, Period
 from notices.models import Notice
 from tests import factories as f

@@ -270,7 +270,7 @@ def test_quarter_figures_count_each_stay_by_the_worksheets_rules():
 def test_worksheet_form_prefilled_from_the_register_with_differences_shown(client, aligned):
     import datetime as dt
 
-    from claims.services import LineEntry, quarter_for, worksheet_submit
+    from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
     from core.periods import LONDON, Period
 
     practice, home = aligned.practice, aligned.care_home

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from tests import factories as f
 

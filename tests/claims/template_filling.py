@@ -9,7 +9,7 @@ import io
 
 import openpyxl
 
-from claims.xlsx import HEADINGS, TEMPLATE
+from claims.worksheets.xlsx import HEADINGS, TEMPLATE
 
 
 def open_template(content: bytes):

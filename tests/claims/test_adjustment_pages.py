@@ -10,16 +10,16 @@ import pytest
 from django.urls import reverse
 
 from audits.models import AuditCase
-from claims.adjustments import adjustment_approve, adjustment_raise
 from claims.models import Adjustment, PaymentRun
-from claims.payments_export import COLUMNS
-from claims.review import claim_approve, claim_check
-from claims.runs import (
+from claims.payments.adjustments import adjustment_approve, adjustment_raise
+from claims.payments.finance_export import COLUMNS
+from claims.payments.runs import (
     payment_run_authorise,
     payment_run_close,
     payment_run_create,
     payment_run_mark_paid,
 )
+from claims.review.services import claim_approve, claim_check
 from history.models import AuditEvent
 from tests import factories as f
 

@@ -11,22 +11,22 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from claims.adjustments import (
+from claims.models import Adjustment, ApprovalPolicy, PaymentRun, Remittance, Worksheet
+from claims.payments.adjustments import (
     adjustment_approve,
     adjustment_cancel,
     adjustment_finance_approve,
     adjustment_raise,
     adjustment_refuse,
 )
-from claims.models import Adjustment, ApprovalPolicy, PaymentRun, Remittance, Worksheet
-from claims.payments_export import COLUMNS, payments_csv
-from claims.review import claim_approve, claim_check, claim_finance_approve
-from claims.runs import (
+from claims.payments.finance_export import COLUMNS, payments_csv
+from claims.payments.runs import (
     payment_run_authorise,
     payment_run_close,
     payment_run_create,
     payment_run_mark_paid,
 )
+from claims.review.services import claim_approve, claim_check, claim_finance_approve
 from claims.selectors import claims_covered_by_agreement
 from core.periods import Period
 from history.models import AuditEvent

@@ -5,8 +5,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from claims.exports import COLUMNS
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.worksheets.exports import COLUMNS
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from tests import factories as f
 

@@ -8,7 +8,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from claims.models import ApprovalPolicy, Worksheet
-from claims.review import (
+from claims.payments.runs import payment_run_close, payment_run_create
+from claims.review.services import (
     TransitionRefused,
     claim_approve,
     claim_check,
@@ -19,9 +20,8 @@ from claims.review import (
     opening_correct,
     worksheet_resubmit,
 )
-from claims.runs import payment_run_close, payment_run_create
 from claims.selectors import agreement_refusal, claims_covered_by_agreement
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from history.models import AuditEvent
 from notices.models import Notice
@@ -181,7 +181,7 @@ def test_correction_of_a_rejected_claim_refused_and_writes_nothing(submit_claim,
 
 @pytest.mark.parametrize("paid", [False, True])
 def test_correction_of_a_claim_in_a_payment_run_refused(submit_claim, approve, officers, paid):
-    from claims.runs import payment_run_mark_paid
+    from claims.payments.runs import payment_run_mark_paid
 
     claim = approve(submit_claim(opening=10))
     run = payment_run_create(

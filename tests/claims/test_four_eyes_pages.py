@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from claims.models import Worksheet
-from claims.review import claim_approve, claim_check, claim_reject
+from claims.review.services import claim_approve, claim_check, claim_reject
 from history.models import AuditEvent
 from notices.models import Notice
 from practices.models import Agreement

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from carehomes.models import CareHome
 from claims.models import Quarter, Tariff, Worksheet, WorksheetLine
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from history.models import AuditEvent
 from imports.models import ImportBatch

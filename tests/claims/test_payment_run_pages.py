@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims.models import PaymentRun, Remittance, Worksheet
-from claims.review import claim_approve, claim_check, claim_waive
-from claims.runs import payment_run_close, payment_run_create
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.payments.runs import payment_run_close, payment_run_create
+from claims.review.services import claim_approve, claim_check, claim_waive
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period, london_date
 from tests import factories as f
 

@@ -11,14 +11,14 @@ from django.core.exceptions import ValidationError
 from django.db import close_old_connections, connection
 
 from claims.models import PaymentRun, Remittance, Worksheet
-from claims.review import claim_approve, claim_check, claim_waive
-from claims.runs import (
+from claims.payments.runs import (
     claims_due,
     finance_export,
     payment_run_close,
     payment_run_create,
     payment_run_mark_paid,
 )
+from claims.review.services import claim_approve, claim_check, claim_waive
 from tests import factories as f
 
 S = Worksheet.Status

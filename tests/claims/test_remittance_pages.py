@@ -8,10 +8,10 @@ from django.core import mail
 from django.urls import reverse
 
 from claims.models import Remittance
-from claims.remittances import MAX_BUILD_ATTEMPTS, remittance_build
-from claims.review import claim_approve, claim_check
-from claims.runs import payment_run_close, payment_run_create
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.payments.remittances import MAX_BUILD_ATTEMPTS, remittance_build
+from claims.payments.runs import payment_run_close, payment_run_create
+from claims.review.services import claim_approve, claim_check
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from documents.pdf import FetchRefused
 from tests import factories as f

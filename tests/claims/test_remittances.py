@@ -19,15 +19,15 @@ from django.core import mail
 from django.db import close_old_connections, connection
 
 from claims.models import Remittance, Worksheet
-from claims.remittances import (
+from claims.payments.remittances import (
     MAX_BUILD_ATTEMPTS,
     BuildFailed,
     remittance_build,
     remittances_progress,
 )
-from claims.review import claim_approve, claim_check, claim_waive
-from claims.runs import payment_run_close, payment_run_create
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.payments.runs import payment_run_close, payment_run_create
+from claims.review.services import claim_approve, claim_check, claim_waive
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from documents.models import Document
 from documents.pdf import FetchRefused, StaticOnlyFetcher, render_pdf

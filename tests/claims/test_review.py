@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from claims.models import ApprovalPolicy, Worksheet
-from claims.review import (
+from claims.review.services import (
     TransitionRefused,
     claim_approve,
     claim_check,
@@ -16,7 +16,7 @@ from claims.review import (
     opening_correct,
     worksheet_resubmit,
 )
-from claims.services import LineEntry, WorksheetRefused, quarter_for, worksheet_submit
+from claims.worksheets.services import LineEntry, WorksheetRefused, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from history.models import AuditEvent
 from tests import factories as f

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from claims import selectors
 from claims.models import Worksheet
-from claims.review import claim_approve, claim_check
-from claims.runs import payment_run_close, payment_run_create, payment_run_mark_paid
+from claims.payments.runs import payment_run_close, payment_run_create, payment_run_mark_paid
+from claims.review.services import claim_approve, claim_check
 from core.periods import Period
 from history.models import AuditEvent
 from tests import factories as f

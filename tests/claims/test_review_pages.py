@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims.models import ApprovalPolicy, Worksheet
-from claims.review import claim_approve, claim_check, claim_query, claim_waive
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.review.services import claim_approve, claim_check, claim_query, claim_waive
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from history.models import AuditEvent
 from tests import factories as f

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims.models import PaymentRun, Remittance, Worksheet
-from claims.runs import (
+from claims.payments.runs import (
     payment_run_cancel,
     payment_run_close,
     payment_run_create,

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from claims.models import Worksheet
-from claims.review import claim_query, worksheet_resubmit
-from claims.services import LineEntry, quarter_for
+from claims.review.services import claim_query, worksheet_resubmit
+from claims.worksheets.services import LineEntry, quarter_for
 from core.periods import LONDON, Period
 from history.models import AuditEvent
 from notices.models import Notice

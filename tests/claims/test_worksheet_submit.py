@@ -8,7 +8,7 @@ from carehomes.models import CareHome
 from claims import selectors
 from claims.models import LatenessBand, Worksheet, WorksheetLine
 from claims.rules import DEFAULT_BANDS
-from claims.services import LineEntry, WorksheetRefused, quarter_for, worksheet_submit
+from claims.worksheets.services import LineEntry, WorksheetRefused, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from history.models import AuditEvent
 from tests import factories as f

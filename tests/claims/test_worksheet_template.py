@@ -12,10 +12,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from claims.forms import MAX_COUNT
 from claims.models import Quarter, Worksheet
-from claims.services import LineEntry, quarter_for, worksheet_submit
-from claims.xlsx import HEADINGS, TEMPLATE
+from claims.worksheets.forms import MAX_COUNT
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
+from claims.worksheets.xlsx import HEADINGS, TEMPLATE
 from core.periods import LONDON, Period
 from tests import factories as f
 from tests.claims.template_filling import column_of, home_rows, open_template, type_figures

@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from claims.models import Quarter, Worksheet
-from claims.services import LineEntry, quarter_for, worksheet_submit
-from claims.xlsx import TEMPLATE
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
+from claims.worksheets.xlsx import TEMPLATE
 from core.periods import LONDON, Period
 from core.text import safe_text
 from tests import factories as f

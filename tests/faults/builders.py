@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 
 from claims.models import Worksheet
-from claims.review import claim_approve, claim_check
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.review.services import claim_approve, claim_check
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from tests import factories as f
 

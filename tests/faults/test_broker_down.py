@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims.models import PaymentRun, Quarter, Worksheet
-from claims.runs import payment_run_create
-from claims.services import quarter_for
+from claims.payments.runs import payment_run_create
 from claims.tasks import remittances_sweep_task
+from claims.worksheets.services import quarter_for
 from core.periods import Period
 from documents.models import Document
 from notices.models import Notice

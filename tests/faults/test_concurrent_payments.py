@@ -12,8 +12,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from claims.models import PaymentRun, Remittance, Worksheet
-from claims.review import TransitionRefused, claim_approve, claim_check
-from claims.runs import payment_run_close, payment_run_create, payment_run_mark_paid
+from claims.payments.runs import payment_run_close, payment_run_create, payment_run_mark_paid
+from claims.review.services import TransitionRefused, claim_approve, claim_check
 from core.periods import Period
 from documents.models import Document
 from history.models import AuditEvent
@@ -90,7 +90,7 @@ def test_one_run_closed_by_two_officers_at_once_pays_each_claim_once(
             backdated=True, commissioner=commissioner, run_date=RUN_DATE, by=officers[0]
         )
     )
-    hold = Hold(monkeypatch, "claims.runs.audit_record", when=_action("payment_run_close"))
+    hold = Hold(monkeypatch, "claims.payments.runs.audit_record", when=_action("payment_run_close"))
     outcomes = at_once(
         lambda: payment_run_close(run=run, by=officers[1]),
         lambda: payment_run_close(run=run, by=officers[2]),
@@ -116,7 +116,7 @@ def test_two_runs_of_a_commissioner_closing_at_once_pay_each_claim_once(
         )
         for ref in ("PR-03L-A", "PR-03L-B")
     )
-    hold = Hold(monkeypatch, "claims.runs.audit_record", when=_action("payment_run_close"))
+    hold = Hold(monkeypatch, "claims.payments.runs.audit_record", when=_action("payment_run_close"))
     outcomes = at_once(
         lambda: payment_run_close(run=first, by=officers[1]),
         lambda: payment_run_close(run=second, by=officers[2]),
@@ -134,7 +134,9 @@ def test_two_runs_of_a_commissioner_closing_at_once_pay_each_claim_once(
 
 
 def test_two_officers_opening_a_run_at_once_open_one(monkeypatch, commissioner, officers):
-    hold = Hold(monkeypatch, "claims.runs.audit_record", when=_action("payment_run_create"))
+    hold = Hold(
+        monkeypatch, "claims.payments.runs.audit_record", when=_action("payment_run_create")
+    )
     outcomes = at_once(
         lambda: payment_run_create(
             backdated=True, commissioner=commissioner, run_date=RUN_DATE, by=officers[1]
@@ -157,7 +159,7 @@ def test_two_officers_approving_one_claim_at_once_approve_it_once_and_it_is_paid
     checker, alex, sam = officers
     practice, home = practice_in_les(commissioner)
     claim = claim_check(claim=submitted_claim(practice, home), by=checker)
-    hold = Hold(monkeypatch, "claims.review.audit_record", when=_action("claim_approve"))
+    hold = Hold(monkeypatch, "claims.review.services.audit_record", when=_action("claim_approve"))
     outcomes = at_once(
         lambda: claim_approve(claim=claim, by=alex),
         lambda: claim_approve(claim=claim, by=sam),
@@ -193,7 +195,9 @@ def test_a_run_marked_paid_twice_at_once_is_marked_once(
         ),
         by=officers[0],
     )
-    hold = Hold(monkeypatch, "claims.runs.audit_record", when=_action("payment_run_mark_paid"))
+    hold = Hold(
+        monkeypatch, "claims.payments.runs.audit_record", when=_action("payment_run_mark_paid")
+    )
     outcomes = at_once(
         lambda: payment_run_mark_paid(run=run, by=officers[1], payment_reference="BACS-1"),
         lambda: payment_run_mark_paid(run=run, by=officers[2], payment_reference="BACS-2"),

@@ -9,7 +9,7 @@ correction went first and B's approval is refused."""
 import pytest
 
 from claims.models import Worksheet
-from claims.review import TransitionRefused, claim_approve, claim_check, opening_correct
+from claims.review.services import TransitionRefused, claim_approve, claim_check, opening_correct
 from history.models import AuditEvent
 from tests import factories as f
 from tests.faults.builders import practice_in_les, submitted_claim
@@ -39,7 +39,7 @@ def _action(name):
 
 def _race(monkeypatch, claim, *, first: str):
     corrector, approver = claim.checked_by, f.officer(claim.practice.pcn.commissioner)
-    hold = Hold(monkeypatch, "claims.review.audit_record", when=_action(first))
+    hold = Hold(monkeypatch, "claims.review.services.audit_record", when=_action(first))
 
     def correct():
         return opening_correct(line=claim.lines.get(), opening=30, by=corrector, reason="census")

@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from claims.models import Remittance
-from claims.runs import payment_run_close, payment_run_create
+from claims.payments.runs import payment_run_close, payment_run_create
 from documents.models import Document
 from notices.models import Notice
 from tests import factories as f

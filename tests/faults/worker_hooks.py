@@ -24,7 +24,7 @@ from pathlib import Path
 from django.db.models.signals import post_save
 
 from carehomes_les.celery import app
-from claims import remittances
+from claims.payments import remittances
 from documents.models import Document
 
 DIRECTORY = os.environ.get("FAULT_HOOK_DIR", "")

@@ -8,7 +8,7 @@ from django.template import Context, Template
 from django.urls import reverse
 
 from carehomes.models import CareHome
-from claims.review_forms import PaymentRunForm
+from claims.review.forms import PaymentRunForm
 from outcomes.forms import MeetingForm
 from tests import factories as f
 

@@ -8,7 +8,7 @@ from django.template import Context, Template
 from django.urls import reverse
 
 from claims import wording
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.formatting import day, money
 from core.periods import LONDON, Period
 from reports import accruals, figures

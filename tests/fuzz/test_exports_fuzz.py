@@ -5,7 +5,7 @@ Hypothesis) is put in every text field that reaches a file: practice, PCN and ca
 home's postcode, the waiver reason, the waiving officer's name, the home's clinical lead, check-in
 and out-of-hours cover. Then each export is downloaded as the officer (or practice) who would, and
 every cell is checked: text that a spreadsheet would run starts with an apostrophe (as
-``claims.xlsx.safe_text`` makes it), no XLSX cell is a formula, and the numbers are still numbers.
+``core.text.safe_text`` makes it), no XLSX cell is a formula, and the numbers are still numbers.
 
 The exports: the review queue CSV (claims/tables.py), the payment run's finance CSV, the
 ``export_claims`` CSV (claims/exports.py), the worksheet XLSX download (claims/xlsx.py), the
@@ -28,10 +28,10 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from carehomes.models import Coverage
-from claims.review import claim_approve, claim_check, claim_waive
-from claims.runs import payment_run_close, payment_run_create
-from claims.services import LineEntry, quarter_for, worksheet_submit
-from claims.xlsx import TEMPLATE
+from claims.payments.runs import payment_run_close, payment_run_create
+from claims.review.services import claim_approve, claim_check, claim_waive
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
+from claims.worksheets.xlsx import TEMPLATE
 from core.periods import LONDON, Period
 from reports.figures import Column, Figure
 from tests import factories as f

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from carehomes.models import CareHome
 from claims.models import Quarter, Worksheet
-from claims.xlsx import TEMPLATE
+from claims.worksheets.xlsx import TEMPLATE
 from core.periods import Period
 from core.tabular import TableError, read_table
 from core.text import xlsx_text
@@ -202,9 +202,9 @@ def test_figure_xlsx_with_a_control_character_in_a_pcn_name():
 def test_finance_export_with_a_carriage_return_in_a_practice_name(client):
     """Was: the export was written with "\\n" line ends, so a name holding "\\r" was not quoted and
     reading it back to neutralise it failed (csv.Error): a 500."""
-    from claims.review import claim_approve, claim_check
-    from claims.runs import payment_run_close, payment_run_create
-    from claims.services import LineEntry, quarter_for, worksheet_submit
+    from claims.payments.runs import payment_run_close, payment_run_create
+    from claims.review.services import claim_approve, claim_check
+    from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
     from core.periods import LONDON
 
     commissioner = f.CommissionerFactory(code="03L")

@@ -16,8 +16,8 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claims.importers import WorksheetsImporter
 from claims.models import Worksheet
+from claims.worksheets.importers import WorksheetsImporter
 from core.periods import LONDON, Period
 from practices.models import Practice
 from tests import factories as f

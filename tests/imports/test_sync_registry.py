@@ -11,7 +11,7 @@ from carehomes.models import Alignment, CareHome
 from carehomes.services import care_home_save
 from claims.models import Quarter
 from claims.selectors import practices_expected
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from history.models import AuditEvent
 from imports.models import RegistrySync
@@ -316,7 +316,7 @@ def test_reports_use_the_pcn_of_each_quarter(world, tmp_path):
 
 def test_dashboard_spend_by_pcn_counts_each_quarter_under_that_quarters_pcn(world, tmp_path):
     from accounts.access import scope_for
-    from claims.review import claim_approve, claim_check
+    from claims.review.services import claim_approve, claim_check
     from reports.dashboard import spend_by_pcn
 
     sync(tmp_path)

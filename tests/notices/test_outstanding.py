@@ -18,8 +18,8 @@ from django.utils import timezone
 from accounts.access import scope_for
 from claims import selectors
 from claims.rules import DEFAULT_BANDS
-from claims.services import LineEntry, quarter_for, worksheet_submit
 from claims.wording import lateness_cost
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from history.models import AuditEvent
 from notices.models import Notice

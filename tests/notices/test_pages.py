@@ -101,7 +101,7 @@ def test_check_for_reminders_now_writes_each_reminder_once(client, commissioner,
     from django.utils import timezone
 
     from claims.models import Quarter
-    from claims.services import quarter_for
+    from claims.worksheets.services import quarter_for
     from core.periods import Period
 
     alignment = f.AlignmentFactory(

@@ -7,9 +7,14 @@ from decimal import Decimal
 import pytest
 
 from carehomes.models import CareHome
-from claims.reminders import band_timetable, last_paying_day_late, reminder_window, what_is_due
 from claims.rules import DEFAULT_BANDS, Band, Release, check_bands
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.worksheets.reminders import (
+    band_timetable,
+    last_paying_day_late,
+    reminder_window,
+    what_is_due,
+)
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from notices.models import Notice
 from notices.services import NO_RECIPIENTS

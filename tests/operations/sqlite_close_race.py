@@ -29,9 +29,9 @@ THREADS = 3
 
 
 def seed():
-    from claims.review import claim_approve, claim_check
-    from claims.runs import payment_run_create
-    from claims.services import LineEntry, quarter_for, worksheet_submit
+    from claims.payments.runs import payment_run_create
+    from claims.review.services import claim_approve, claim_check
+    from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
     from core.periods import LONDON, Period
     from tests import factories as f
 
@@ -68,7 +68,7 @@ def seed():
 
 
 def close_at_once(run, officers):
-    from claims.runs import payment_run_close
+    from claims.payments.runs import payment_run_close
 
     barrier = threading.Barrier(THREADS)
     outcomes = [None] * THREADS

@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from accounts.access import scope_for
 from claims.models import PaymentRun, Tariff, Worksheet
-from claims.review import claim_approve, claim_check, claim_reject
-from claims.runs import payment_run_close, payment_run_create, payment_run_mark_paid
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.payments.runs import payment_run_close, payment_run_create, payment_run_mark_paid
+from claims.review.services import claim_approve, claim_check, claim_reject
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period, london_date
 from reports import accruals
 from reports.accruals import APPROVED, IN_REVIEW, NOT_SUBMITTED

@@ -15,8 +15,8 @@ from django.urls import reverse
 
 from audits.views import audit_years
 from claims.models import Worksheet
-from claims.review import claim_reject, opening_correct
-from claims.services import LineEntry, quarter_for, worksheet_submit
+from claims.review.services import claim_reject, opening_correct
+from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from history.models import AuditEvent
 from reports.checks import Kind

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from claims.exports import write_claims_csv
 from claims.models import Quarter
+from claims.worksheets.exports import write_claims_csv
 from core.periods import Period
 from practices.models import Commissioner, Practice
 

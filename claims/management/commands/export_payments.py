@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from claims.models import PaymentRun
-from claims.payments_export import write_payments_csv
+from claims.payments.finance_export import write_payments_csv
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-from claims.importers import SubmitOnceContext
+from claims.worksheets.importers import SubmitOnceContext
 from importing.base import ImportContext
 from imports.command import ImportCommand
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from django.utils.text import capfirst
 
 from claims import selectors
-from claims.forms import FIELD_LABELS, IN_OTHER_HOME_HINT, MAX_COUNT
 from claims.models import Quarter, Worksheet
-from claims.prefill import Prefill
+from claims.worksheets.forms import FIELD_LABELS, IN_OTHER_HOME_HINT, MAX_COUNT
+from claims.worksheets.prefill import Prefill
 from core.periods import LONDON
 from core.text import xlsx_text
 from practices.models import Practice

@@ -36,8 +36,8 @@ from django.utils import timezone
 
 from claims import rules, selectors
 from claims.models import ApprovalPolicy, Worksheet, WorksheetLine
-from claims.notifications import practice_notify, receipt_notify, worksheet_link
-from claims.services import (
+from claims.worksheets.notifications import practice_notify, receipt_notify, worksheet_link
+from claims.worksheets.services import (
     LineEntry,
     WorksheetRefused,
     payment_fields,

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from claims import rules
 from claims.models import Worksheet
+from core.periods import LONDON
 from history.models import AuditEvent
 from notices.models import Notice
 from notices.services import notice_create
@@ -64,14 +65,14 @@ def receipt_email(claim: Worksheet) -> tuple[str, str]:
     from claims import wording
 
     practice, quarter = claim.practice, claim.quarter
-    when = claim.submitted_at.astimezone(rules.LONDON)
+    when = claim.submitted_at.astimezone(LONDON)
     resubmitted = claim.submitted_at != claim.first_submitted_at
     lines = sorted(claim.lines.select_related("care_home"), key=lambda line: line.care_home.name)
     late = (
         "on time"
         if claim.days_late == 0
         else f"{wording.days(claim.days_late)} late (counted from the first submission on "
-        f"{wording.day(claim.first_submitted_at.astimezone(rules.LONDON).date())})"
+        f"{wording.day(claim.first_submitted_at.astimezone(LONDON).date())})"
     )
     if claim.waived:
         deduction = "the lateness deduction is waived (exceptional circumstances)"

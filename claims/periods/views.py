@@ -13,8 +13,8 @@ from django.views.generic import TemplateView
 from accounts.access import Permission
 from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
-from claims import services
 from claims.models import LatenessBand, Quarter, Tariff
+from claims.worksheets import services
 from core.formatting import money
 from core.forms import DateField, NHSForm
 from core.periods import Period

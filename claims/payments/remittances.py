@@ -17,8 +17,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from claims import rules, selectors, wording
-from claims.calculation import line_rows
 from claims.models import PaymentRun, Remittance, Worksheet, WorksheetLine
+from claims.worksheets.calculation import line_rows
 from core.formatting import money
 from core.tasks import enqueue_on_commit
 from documents.models import Document

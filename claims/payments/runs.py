@@ -20,10 +20,11 @@ from django.utils import timezone
 
 from claims import rules, wording
 from claims.models import Adjustment, ApprovalPolicy, PaymentRun, Remittance, Worksheet
-from claims.remittances import remittances_queue
+from claims.payments.remittances import remittances_queue
 from claims.rules import Release, pounds
 from claims.selectors import claims_covered_by_agreement
 from core.formatting import money
+from core.periods import london_date
 from history.services import audit_record
 from practices.models import Commissioner, Practice
 
@@ -71,7 +72,7 @@ def _reference(commissioner: Commissioner, run_date: datetime.date) -> str:
 
 def _refuse_past(run_date: datetime.date, today: datetime.date | None) -> None:
     """A payment date is a day finance can still pay on: today or later, by the London calendar."""
-    today = today or rules.london_date(timezone.now())
+    today = today or london_date(timezone.now())
     if run_date < today:
         raise ValidationError(
             {
@@ -478,7 +479,7 @@ def payment_run_mark_paid(
         raise ValidationError("Enter the finance system's payment reference.")
     if len(payment_reference) > 60:
         raise ValidationError("The payment reference can be at most 60 characters.")
-    today = today or rules.london_date(timezone.now())
+    today = today or london_date(timezone.now())
     if today < run.run_date:
         raise ValidationError(
             f"{run.reference} pays on {wording.day(run.run_date)}: it cannot be marked paid "

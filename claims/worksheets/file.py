@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 
 from carehomes.models import CareHome
 from claims import selectors
-from claims.forms import MAX_COUNT
-from claims.importers import WorksheetsImporter
-from claims.services import LineEntry, Problem
-from claims.xlsx import HEADINGS, LABELS, TEMPLATE
+from claims.worksheets.forms import MAX_COUNT
+from claims.worksheets.importers import WorksheetsImporter
+from claims.worksheets.services import LineEntry, Problem
+from claims.worksheets.xlsx import HEADINGS, LABELS, TEMPLATE
 from core.identifiers import validate_cqc_location_id, validate_practice_ods
 from core.periods import Period
 from core.tabular import Row, RowProblem, TableError, cell_text, read_records, table_from_records

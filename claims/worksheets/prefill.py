@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from carehomes.register import QuarterFigures, register_figures
 from claims import selectors
-from claims.forms import field_name
+from claims.worksheets.forms import field_name
 from practices.models import Practice
 
 # What the register can fill in (it cannot know of patients living in other homes).

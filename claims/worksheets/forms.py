@@ -13,7 +13,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
 from claims import selectors
-from claims.services import LineEntry
+from claims.worksheets.services import LineEntry
 from core.forms import NHSForm, check_table_file
 
 COUNTS = ("new_permanent", "temporary", "moved_out", "died", "in_other_home")

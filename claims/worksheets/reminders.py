@@ -24,9 +24,9 @@ from django.conf import settings
 
 from claims import selectors, wording
 from claims.models import Quarter, Worksheet
-from claims.notifications import worksheet_link
 from claims.rules import Band, band_for
-from claims.services import quarter_for
+from claims.worksheets.notifications import worksheet_link
+from claims.worksheets.services import quarter_for
 from core.periods import Period
 from notices.models import Notice
 from notices.services import notice_create

@@ -7,7 +7,7 @@ columns finance load, as CSV (``manage.py export_payments``, the run page) or ``
 ``line_type`` is ``claim`` or ``adjustment``; a balance brought forward from the practice's last
 run is an adjustment line too, so a run's rows sum to what it pays plus what it carries forward
 (negative). ``amount`` is pounds with two decimals, negative for recoveries. Text cells are
-neutralised against formula injection (``claims.xlsx.safe_text``); the amount is a number."""
+neutralised against formula injection (``core.text.safe_text``); the amount is a number."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from claims.models import PaymentRun
-from claims.runs import run_paid
+from claims.payments.runs import run_paid
 from core.text import safe_text, xlsx_text
 
 COLUMNS = (

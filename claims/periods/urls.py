@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claims import periods_views as views
+from claims.periods import views as views
 
 app_name = "periods"
 urlpatterns = [

@@ -40,7 +40,13 @@ from django.utils import timezone
 from carehomes.models import CareHome
 from claims import selectors
 from claims.models import Quarter, Worksheet
-from claims.services import LineEntry, Problem, WorksheetRefused, quarter_for, worksheet_submit
+from claims.worksheets.services import (
+    LineEntry,
+    Problem,
+    WorksheetRefused,
+    quarter_for,
+    worksheet_submit,
+)
 from core.formatting import money
 from core.identifiers import validate_cqc_location_id, validate_practice_ods
 from core.periods import LONDON, Period
@@ -176,7 +182,9 @@ class WorksheetsImporter(Importer):
         period = _period(cells)
         cqc_location_id = cells.identifier("cqc_location_id", validate_cqc_location_id)
         # The web form's and the upload's limit: a payment too large to store stays out.
-        from claims.forms import MAX_COUNT  # here: claims.forms imports this module's registry
+        from claims.worksheets.forms import (
+            MAX_COUNT,  # here: claims.forms imports this module's registry
+        )
 
         opening = (
             cells.whole_number("opening", minimum=0, maximum=MAX_COUNT) if row["opening"] else None

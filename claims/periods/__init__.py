@@ -1,0 +1,1 @@
+"""Periods: quarters' due dates and tariffs (:mod:`claims.periods.services`)."""
