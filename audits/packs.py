@@ -1,5 +1,5 @@
 """The audit pack (SPEC §8): one audit case as one PDF, built by a task (``audits/tasks.py``) with
-the PDF machinery of the remittance advice (``reports/pdf.py``).
+the PDF machinery of the remittance advice (``documents/pdf.py``).
 
 It holds, for the case's practice and financial year: the practice and its agreement; every
 worksheet of the year with its calculation; the approvals, waivers and corrections with who, when

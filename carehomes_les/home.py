@@ -2,7 +2,7 @@
 to exactly those items. Reads only, all through the user's :class:`accounts.access.Scope`.
 
 "Not submitted" here is the one rule of ``claims.selectors.practices_overdue`` (through
-``notices.outstanding``), which the outstanding pages, the dashboard and ``export_claims`` share."""
+``reports.outstanding``), which the outstanding pages, the dashboard and ``export_claims`` share."""
 
 from __future__ import annotations
 

@@ -43,7 +43,9 @@ urlpatterns = [
     path("", include("carehomes.urls")),
     path("", include("claims.urls")),
     path("claims/", include("claims.review.urls")),
-    path("", include("claims.payments.urls")),  # /payment-runs/… and /practices/<ods_code>/payments/
+    path(
+        "", include("claims.payments.urls")
+    ),  # /payment-runs/… and /practices/<ods_code>/payments/
     path("adjustments/", include("claims.payments.adjustment_urls")),
     path("imports/", include("imports.urls")),
     path("periods/", include("claims.periods.urls")),

@@ -41,7 +41,7 @@ class ClaimFilter(django_filters.FilterSet):
     late = django_filters.BooleanFilter(
         label="Late claims only", method="filter_late", widget=forms.CheckboxInput
     )
-    # The officer's home links here (accounts/home.py): the claims this viewer may act on next.
+    # The officer's home links here (carehomes_les/home.py): the claims this viewer may act on next.
     waiting_for = django_filters.ChoiceFilter(
         label="Waiting for you",
         choices=[

@@ -129,7 +129,7 @@ class LatenessBand(models.Model):
         )
 
 
-# Statuses in the order of review (claims/review.py), as the check constraints name them.
+# Statuses in the order of review (claims/review/services.py), as the check constraints name them.
 UNDER_REVIEW = ["submitted", "queried"]  # no check or approval stands
 CHECKED_ONWARDS = ["checked", "awaiting_finance", "approved", "scheduled", "paid"]
 APPROVED_ONWARDS = ["awaiting_finance", "approved", "scheduled", "paid"]

@@ -303,7 +303,7 @@ def quarter_facts(
 class ReviewStep:
     """The one review action ``user`` may take on a claim now (``action``: ``check``, ``approve``,
     ``finance_approve``), or, when there is none for them, ``reason`` says who acts next and why.
-    The services of ``claims/review.py`` enforce the same rules; this only lets a page offer what
+    The services of ``claims/review/services.py`` enforce the same rules; this only lets a page offer what
     will not be refused (and explain what would be)."""
 
     action: str | None

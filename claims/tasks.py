@@ -1,4 +1,4 @@
-"""Remittance advice tasks. They take ids and call ``claims/remittances.py``; building is
+"""Remittance advice tasks. They take ids and call ``claims/payments/remittances.py``; building is
 idempotent (a built remittance is left alone), so the task acknowledges late and a worker that dies
 mid-render hands it to another. Builds run on the ``pdf`` queue (CELERY_TASK_ROUTES)."""
 

@@ -1,6 +1,6 @@
 """The emails page (officers and auditors): every email to a practice, what it said, to whom, when,
 and what failed; an officer can try a failed one again, or check now for reminders due. Reads come
-from ``self.scope``; writes are the services in ``notices/services.py`` and ``notices/reminders.py``."""
+from ``self.scope``; writes are the services in ``notices/services.py`` and ``claims/worksheets/reminders.py``."""
 
 from __future__ import annotations
 

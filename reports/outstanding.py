@@ -315,7 +315,7 @@ def _chase_email(owed, practice, today: datetime.date) -> tuple[str, str]:
 
 @transaction.atomic
 def practice_chase(*, practice, owed, by, today: datetime.date | None = None) -> Notice:
-    """An officer chases a practice for ``owed`` (a ``notices.outstanding.Owed``): one email through
+    """An officer chases a practice for ``owed`` (a ``reports.outstanding.Owed``): one email through
     the outbox, recorded in the history. Refused, writing nothing, when the practice does not owe
     it or it is not yet overdue, and when the practice has already been chased today (London date):
     one chasing email a practice a day, whatever it is about, keyed by the date."""

@@ -1,6 +1,6 @@
 """The officers' forms on the claim page and the payment run pages. Each form only collects what its
-one service needs; the service decides whether the action is allowed (``claims/review.py``,
-``claims/runs.py``). Forms on the claim page carry a prefix, so that several sit on one page with
+one service needs; the service decides whether the action is allowed (``claims/review/services.py``,
+``claims/payments/runs.py``). Forms on the claim page carry a prefix, so that several sit on one page with
 unique ids for the error summary to link to."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The officers' review of claims: the queue, its CSV, the claim page and one URL per action
-(POST only, each calling one service of ``claims/review.py``)."""
+(POST only, each calling one service of ``claims/review/services.py``)."""
 
 from django.urls import path
 

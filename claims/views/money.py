@@ -1,6 +1,6 @@
 """Adjustments, money owed by practices, the finance hand-off downloads and the commissioner's
-finance details (docs/adr/0022). Every write is one service (``claims/adjustments.py``,
-``claims/runs.py``, ``practices/services.py``); every read comes from ``self.scope``, so another
+finance details (docs/adr/0022). Every write is one service (``claims/payments/adjustments.py``,
+``claims/payments/runs.py``, ``practices/services.py``); every read comes from ``self.scope``, so another
 commissioner's adjustment or run is a 404."""
 
 from __future__ import annotations
@@ -278,7 +278,7 @@ class InvoiceRequestsView(AccessMixin, View):
 
 
 class PaymentsExportView(AccessMixin, View):
-    """One row per claim and adjustment of a closed run (``claims/payments_export.py``)."""
+    """One row per claim and adjustment of a closed run (``claims/payments/finance_export.py``)."""
 
     permission = Permission.RUN_PAYMENTS
     kind = "csv"

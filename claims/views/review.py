@@ -1,7 +1,7 @@
 """The officers' review of a claim (SPEC §7): the claim page with its calculation, history and actions.
 The queue is ``claims/views/queue.py``.
 
-Each action is a POST to its own URL that calls exactly one service of ``claims/review.py``; a
+Each action is a POST to its own URL that calls exactly one service of ``claims/review/services.py``; a
 refusal (``TransitionRefused``, a ``ValidationError``) re-renders the claim page with the reason in
 the error summary, and the service has written nothing. Every lookup goes through ``self.scope``:
 another commissioner's claim is a 404."""

@@ -1,6 +1,6 @@
 """Payment runs (SPEC §7): the commissioner's runs, creating one, the run page (a preview of the claims
 due while it is open; the claims taken, totals per practice, the finance export and "mark as paid"
-once closed), and a practice's payments. Every write is one service in ``claims/runs.py``; every read
+once closed), and a practice's payments. Every write is one service in ``claims/payments/runs.py``; every read
 comes from ``self.scope``, so another commissioner's run is a 404."""
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ PRACTICE_SEES = (A.APPROVED, A.SCHEDULED, A.PAID)
 
 
 def with_expectation(claims: QuerySet[Worksheet]) -> QuerySet[Worksheet]:
-    """Annotate ``skipped_one`` by the rule :func:`claims.runs.claims_due` uses."""
+    """Annotate ``skipped_one`` by the rule :func:`claims.payments.runs.claims_due` uses."""
     return claims.annotate(
         skipped_one=deferral_served(OuterRef("practice__pcn__commissioner_id"))
     ).select_related("payment_run")
@@ -528,7 +528,7 @@ class RemittanceAdviceView(AccessMixin, View):
 
 
 class FinanceExportView(RunMixin, View):
-    """The finance team's CSV (``claims.runs.finance_export``), downloaded as
+    """The finance team's CSV (``claims.payments.runs.finance_export``), downloaded as
     ``<reference>-finance.csv``; its text cells neutralised like every download of the service."""
 
     permission = Permission.RUN_PAYMENTS

@@ -1,5 +1,5 @@
 """Uploading the filled-in worksheet for one practice and quarter: the downloaded template, or the
-SPEC §10 machine layout (``.xlsx`` or CSV; :mod:`claims.worksheet_file` tells them apart).
+SPEC §10 machine layout (``.xlsx`` or CSV; :mod:`claims.worksheets.file` tells them apart).
 
 The file is read and checked, then shown exactly as the form's preview: every problem by row, column
 and home, or the payment the figures produce. Nothing is written here. The preview's "Submit

@@ -1,8 +1,8 @@
 """One practice's worksheet for one quarter: the form a practice manager fills in (with a preview of
 the payment on "Check figures"), the read-only worksheet once submitted, and its ``.xlsx`` download.
 
-Every figure is checked by :func:`claims.services.worksheet_assemble` (the preview; it writes
-nothing) and submitted through :func:`claims.services.worksheet_submit`, which checks it all again:
+Every figure is checked by :func:`claims.worksheets.services.worksheet_assemble` (the preview; it writes
+nothing) and submitted through :func:`claims.worksheets.services.worksheet_submit`, which checks it all again:
 the page never trusts what it showed before. Reads come from ``self.scope``, so another practice's
 worksheet is a 404."""
 

@@ -1,6 +1,6 @@
 """Reading the practice's filled-in worksheet file for one quarter, in either layout:
 
-- **the template** it downloaded (:data:`claims.xlsx.TEMPLATE`), recognised by its heading row
+- **the template** it downloaded (:data:`claims.worksheets.xlsx.TEMPLATE`), recognised by its heading row
   ("Care home", "CQC location ID", …) on the first sheet, as ``.xlsx`` or saved as CSV; the
   practice and quarter are read once from the cells above the headings;
 - **the SPEC §10 machine layout** of ``import_worksheets``
@@ -8,7 +8,7 @@
   home; its ``submitted_at`` is ignored: the moment of upload is the submission.
 
 Either way each problem names the spreadsheet row, the column (the template's letter and heading,
-or the machine column's name) and the home. Reading goes through :mod:`imports.tabular` (size and
+or the machine column's name) and the home. Reading goes through :mod:`core.tabular` (size and
 zip-bomb guards, row numbers as the spreadsheet shows them); nothing here writes to the database.
 The SPEC §4 rules are checked afterwards by the service (:func:`map_problems` puts its problems on
 the file's rows)."""

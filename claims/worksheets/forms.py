@@ -3,7 +3,7 @@
 The worksheet form has one row of fields per eligible home aligned with the practice in the quarter
 (from :func:`claims.selectors.openings`), named ``home-<care home id>-<field>`` so every input is
 unique and can be labelled with its home. The form only checks that each figure is a whole number;
-the rules of SPEC §4 are :func:`claims.services.worksheet_assemble`'s, so the form, the upload and
+the rules of SPEC §4 are :func:`claims.worksheets.services.worksheet_assemble`'s, so the form, the upload and
 ``import_worksheets`` refuse the same things with the same words."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The worksheets file (SPEC section 10): a commissioner's bulk load of quarterly worksheets, say from
 the spreadsheets kept before this service. The rows of one practice and quarter form one worksheet.
 
-Every worksheet is submitted through :func:`claims.services.worksheet_submit`, the path of the web
+Every worksheet is submitted through :func:`claims.worksheets.services.worksheet_submit`, the path of the web
 form and the practice's upload, so the same figures give the same lines and the same payment.
 Because a worksheet can carry forward from one earlier in the same file, checking the file means
 submitting it: :meth:`WorksheetsImporter.plan` submits every worksheet in quarter order inside a

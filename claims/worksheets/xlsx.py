@@ -1,9 +1,9 @@
 """The worksheet as a spreadsheet a person fills in: the ``.xlsx`` a practice downloads, one row
 per care home with its name and CQC ID, the figures pre-filled exactly as the web form pre-fills
-them (:func:`claims.prefill.worksheet_prefill`), the closing as a formula, the cells the practice
+them (:func:`claims.worksheets.prefill.worksheet_prefill`), the closing as a formula, the cells the practice
 may not change locked (sheet protection without a password: it guards against slips, not people;
 every figure is checked again on upload), whole-number validation on the cells it fills in, and
-an instructions sheet. The layout is :data:`TEMPLATE`; :mod:`claims.worksheet_file` reads it back
+an instructions sheet. The layout is :data:`TEMPLATE`; :mod:`claims.worksheets.file` reads it back
 (and the SPEC §10 machine layout of ``import_worksheets``, which is unchanged)."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The outstanding pages (/outstanding/…): who owes a quarter's worksheet or a half-year's outcomes
 report past its due date, with contacts, days late and the emails already sent; the download of the
-same rows; and an officer's "chase". Reads come from ``notices/outstanding.py`` through the
+same rows; and an officer's "chase". Reads come from ``reports/outstanding.py`` through the
 viewer's scope; the write is ``reports.outstanding.practice_chase``."""
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ and ``at_once`` fails, saying so; if only its own write waits (an ``UPDATE`` of 
 no ``SELECT … FOR UPDATE`` before the checks), both calls succeed and the test's assertions on
 the outcome fail. Either way a missing lock fails the test rather than passing by luck.
 
-``Hold`` wraps a function the service calls (``claims.runs.audit_record``, say) and calls it
+``Hold`` wraps a function the service calls (``claims.payments.runs.audit_record``, say) and calls it
 through unchanged; it does not stand in for the thing under test."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The NHS.UK date input (carehomes_les.forms.DateField): three boxes, NHS messages, and the
+"""The NHS.UK date input (core.forms.DateField): three boxes, NHS messages, and the
 pages that use it."""
 
 import datetime

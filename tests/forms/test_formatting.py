@@ -1,4 +1,4 @@
-"""One formatter of money and one of dates (carehomes_les.formatting), used by history rows,
+"""One formatter of money and one of dates (core.formatting), used by history rows,
 the claim page and the audit pack."""
 
 import datetime

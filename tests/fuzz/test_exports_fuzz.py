@@ -8,7 +8,7 @@ every cell is checked: text that a spreadsheet would run starts with an apostrop
 ``core.text.safe_text`` makes it), no XLSX cell is a formula, and the numbers are still numbers.
 
 The exports: the review queue CSV (claims/tables.py), the payment run's finance CSV, the
-``export_claims`` CSV (claims/exports.py), the worksheet XLSX download (claims/xlsx.py), the
+``export_claims`` CSV (claims/worksheets/exports.py), the worksheet XLSX download (claims/worksheets/xlsx.py), the
 dashboard and accruals figures as CSV and XLSX (reports/figures.py) and the coverage sitrep CSV
 (carehomes/coverage_views.py)."""
 

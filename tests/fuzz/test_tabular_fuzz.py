@@ -1,4 +1,4 @@
-"""``imports.tabular.read_table``, the one reader every import and upload goes through, on its own:
+"""``core.tabular.read_table``, the one reader every import and upload goes through, on its own:
 many more examples than the page-level tests afford. Whatever the bytes, it returns a table or
 raises ``TableError`` with a reason; nothing else escapes it."""
 
