@@ -12,12 +12,13 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/carehomes_les
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: help install run test lint format migrations-check check browser vendor-assets lock worker worker-pdf beat backup restore clean
+.PHONY: help install run test test-fast lint format migrations-check check browser vendor-assets lock worker worker-pdf beat backup restore clean
 
 help:
 	@echo "make run    install, migrate, load demo data, serve on http://$(HOST):$(PORT) (SQLite, in-process tasks)"
 	@echo "make test   install and run the whole test suite against PostgreSQL and Redis on 127.0.0.1"
-	@echo "make lint   ruff, formatting, makemigrations --check and manage.py check"
+	@echo "make test-fast   the database-free tests only (rules, parsers, formatters), in seconds"
+	@echo "make lint   ruff, formatting, import layers (lint-imports), makemigrations --check, manage.py check"
 	@echo "make lock   regenerate requirements.lock from pyproject.toml"
 	@echo "make backup one checked archive of the database and private files in var/backups (docs/operations.md)"
 	@echo "make restore ARCHIVE=var/backups/….tar [FORCE=1]   verify the checksums, then restore it"
@@ -50,9 +51,15 @@ test: install browser
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" CELERY_BROKER_URL="$${CELERY_BROKER_URL:-$(TEST_BROKER_URL)}" \
 		REQUIRE_REAL_SERVICES=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The fast tier: every test that needs no database, server or browser (the payment rules, parsers,
+# formatters, the checks), in seconds. `make test` still runs everything.
+test-fast: install
+	$(BIN)/python -m pytest -m fast -p no:cacheprovider $(PYTEST_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
 

@@ -52,6 +52,32 @@ def _allow_history_truncate_in_the_flush_only():
     TransactionTestCase._fixture_teardown = _fixture_teardown
 
 
+# Fixtures that reach the database, a server or a browser: a test that uses none of them (directly
+# or through another fixture) and carries no django_db marker is in the fast tier (`make test-fast`).
+_SLOW_FIXTURES = {"db", "transactional_db", "live_server"}
+_SLOW_MARKERS = ("django_db", "browser", "production_stack")
+# Database-free but slow: they start processes (settings, logging, error reporting, health against a
+# dead database), fuzz, or drive SQLite from threads. They run in `make test`, not the fast tier.
+_SLOW_PATHS = (
+    "tests/operations/", "tests/fuzz/", "tests/faults/", "tests/production/", "tests/browser/",
+    "tests/test_settings.py", "tests/test_logging.py", "tests/test_error_reporting.py",
+    "tests/test_health.py", "tests/accounts/test_security.py",
+)  # fmt: skip
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the database-free tests (the pure rules, parsers, formatters and checks) ``fast``."""
+    root = str(config.rootpath) + "/"
+    for item in items:
+        if str(item.path).removeprefix(root).startswith(_SLOW_PATHS):
+            continue
+        if any(item.get_closest_marker(name) for name in _SLOW_MARKERS):
+            continue
+        if _SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            continue
+        item.add_marker(pytest.mark.fast)
+
+
 def pytest_sessionstart(session):
     """In CI (REQUIRE_REAL_SERVICES=1) the suite runs against the real PostgreSQL and Redis or not
     at all: a missing DATABASE_URL must not quietly fall back to the embedded SQLite default."""
