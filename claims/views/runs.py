@@ -21,6 +21,7 @@ from django.views.generic import TemplateView
 from django_tables2 import SingleTableView
 
 from accounts.access import Permission
+from accounts.step_up import StepUpMixin
 from accounts.views import AccessMixin
 from carehomes_les.views import ServiceFormView
 from claims import wording
@@ -282,8 +283,13 @@ def _left_out(run) -> str:
     )
 
 
-class PaymentRunAuthoriseView(PaymentRunActionView):
+class PaymentRunAuthoriseView(StepUpMixin, PaymentRunActionView):
     """The second person: authorises what the run would pay if closed now."""
+
+    step_up_action = "authorise a payment run"
+
+    def step_up_return_url(self, request, pk):
+        return reverse("payment_runs:run", args=[self.get_run().pk])
 
     def perform(self, run):
         run = payment_run_authorise(run=run, by=self.request.user)
@@ -293,11 +299,15 @@ class PaymentRunAuthoriseView(PaymentRunActionView):
         )
 
 
-class PaymentRunCloseView(PaymentRunActionView):
+class PaymentRunCloseView(StepUpMixin, PaymentRunActionView):
     """Closing is confirmed on its own page (GET): the practices, claims, adjustments, total and who
     will be emailed. Only a POST from that page (``confirmed``) closes; any other POST shows it."""
 
     http_method_names = ["get", "post"]
+    step_up_action = "close a payment run"
+
+    def step_up_return_url(self, request, pk):
+        return reverse("payment_runs:close", args=[self.get_run().pk])
 
     def get(self, request, pk):
         run = self.get_run()

@@ -78,11 +78,10 @@ def sign_in(page: Page, live_server, username: str, password: str = TEST_PASSWOR
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
     if "/accounts/two-factor/" in page.url:
         # Officers, auditors and administrators: the code from their authenticator app.
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
+        from accounts.models import Authenticator
         from tests.two_factor import current_code
 
-        device = TOTPDevice.objects.filter(user__username=username).latest("pk")
+        device = Authenticator.objects.filter(user__username=username).latest("pk")
         page.get_by_label("Code from your authenticator app").fill(current_code(device))
         page.get_by_role("button", name=re.compile("Continue|Turn on two-factor")).click()
         expect(page).not_to_have_url(re.compile(r"/accounts/two-factor/"))
