@@ -328,3 +328,11 @@ def test_the_migration_encrypts_existing_plaintext_secrets_and_keeps_people_enro
         42,
     )
     assert key not in _raw_key(device)
+
+
+def test_the_first_administrators_code_comes_from_a_command(db, capsys):
+    user = f.administrator()
+    call_command("two_factor_setup_code", user.username)
+    code = capsys.readouterr().out.strip()
+    assert enrolment_code_redeem(user=user, code=code).user == user
+    assert AuditEvent.objects.get(action="two_factor_code_issued").actor is None
