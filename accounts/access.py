@@ -139,6 +139,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
 }
 
 
+# Staff who see more than one practice's data sign in with a second factor (ADR 0017).
+TWO_FACTOR_ROLES = frozenset({Role.CONTRACTING_OFFICER, Role.AUDITOR, Role.ADMINISTRATOR})
+
+
+def needs_two_factor(user) -> bool:
+    return getattr(user, "is_authenticated", False) and user.role in TWO_FACTOR_ROLES
+
+
 def has_permission(user, permission: Permission) -> bool:
     """Whether ``user`` may do ``permission`` at all; *which* objects is the :class:`Scope`'s business."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:

@@ -76,3 +76,7 @@ class PracticeMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} for {self.practice}"
+
+
+# Authenticator apps (TOTP, encrypted at rest) and their set-up codes: ADR 0041.
+from accounts.devices import Authenticator, EnrolmentCode  # noqa: E402, F401

@@ -21,7 +21,7 @@ from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from accounts.models import Role
+from accounts.access import needs_two_factor
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -39,7 +39,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 # Who must sign in with a second factor (SPEC section 1: they see across practices).
-TWO_FACTOR_ROLES = frozenset({Role.CONTRACTING_OFFICER, Role.AUDITOR, Role.ADMINISTRATOR})
 
 SIGNED_IN_AT = "signed_in_at"
 
@@ -59,10 +58,6 @@ class SecurityHeadersMiddleware:
             # Pages about practices and money are never kept by shared browsers or proxies.
             response.setdefault("Cache-Control", "no-store")
         return response
-
-
-def needs_two_factor(user) -> bool:
-    return getattr(user, "is_authenticated", False) and user.role in TWO_FACTOR_ROLES
 
 
 class SessionLifetimeMiddleware:

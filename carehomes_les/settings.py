@@ -20,6 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from carehomes_les.env import env, env_bool, env_int, env_list
 from carehomes_les.error_reporting import init_error_reporting
 from carehomes_les.logging import logging_config
+from carehomes_les.totp_key import totp_development_key, totp_key_problems
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("VAR_DIR", str(BASE_DIR / "var")))
@@ -40,6 +41,13 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 DATABASE_URL = env("DATABASE_URL", "")
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", env("REDIS_URL", ""))
+
+# The key that encrypts authenticator apps' TOTP secrets at rest (Fernet; accounts/secrets.py,
+# ADR 0041). The embedded default derives one from the insecure SECRET_KEY; production requires its
+# own. Rotation: the old key moves to the fallbacks (comma-separated) until `manage.py
+# rotate_totp_key` has re-encrypted every secret with the new one.
+TOTP_ENCRYPTION_KEY = env("TOTP_ENCRYPTION_KEY", "" if PRODUCTION else totp_development_key())
+TOTP_ENCRYPTION_KEY_FALLBACKS = env_list("TOTP_ENCRYPTION_KEY_FALLBACKS", [])
 
 if PRODUCTION:
     problems = []
@@ -64,6 +72,7 @@ if PRODUCTION:
         )
     if DEBUG:
         problems.append("DEBUG must be off in production: unset DEBUG or set DEBUG=false.")
+    problems += totp_key_problems(TOTP_ENCRYPTION_KEY, TOTP_ENCRYPTION_KEY_FALLBACKS)
     if problems:
         raise ImproperlyConfigured(
             "Production settings are incomplete:\n- " + "\n- ".join(problems)

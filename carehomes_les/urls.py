@@ -32,6 +32,11 @@ urlpatterns = [
         name="two_factor_setup",
     ),
     path(
+        "accounts/two-factor/again/",
+        two_factor.TwoFactorStepUpView.as_view(),
+        name="two_factor_step_up",
+    ),
+    path(
         "accessibility/", project_views.AccessibilityStatementView.as_view(), name="accessibility"
     ),
     path("help/", help.HelpView.as_view(), name="help"),

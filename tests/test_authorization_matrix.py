@@ -315,6 +315,8 @@ MATRIX = {
     # set up (the pages are theirs to open, but nothing requires them).
     "two_factor_verify": (_none, codes(200, 200, 200, 200)),
     "two_factor_setup": (_none, codes(200, 302, 302, 302)),
+    # The code again before money moves (ADR 0041): a manager has no second factor to give.
+    "two_factor_step_up": (_none, codes(302, 200, 200, 200)),
     "accessibility": (_none, codes(200, 200, 200, 200, anonymous=200)),
     # The user guide: public, like the accessibility statement (ADR 0028).
     "help": (_none, codes(200, 200, 200, 200, anonymous=200)),

@@ -352,6 +352,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION = {
     "APP_ENV": "production",
     "SECRET_KEY": "k" * 64,
+    "TOTP_ENCRYPTION_KEY": "dGVzdHMtb25seS10b3RwLWtleS1ub3QtZm9yLXVzZSE=",
     "ALLOWED_HOSTS": "les.example.nhs.uk",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/2",
     "DATABASE_URL": "postgres://u@127.0.0.1:5432/db",

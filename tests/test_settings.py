@@ -16,6 +16,8 @@ def _start(**env):
         not in {
             "DATABASE_URL",
             "SECRET_KEY",
+            "TOTP_ENCRYPTION_KEY",
+            "TOTP_ENCRYPTION_KEY_FALLBACKS",
             "ALLOWED_HOSTS",
             "CELERY_BROKER_URL",
             "REDIS_URL",
@@ -37,7 +39,13 @@ def _start(**env):
 def test_production_without_settings_refuses_and_names_each_fix():
     result = _start(APP_ENV="production")
     assert result.returncode != 0
-    for name in ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "CELERY_BROKER_URL"):
+    for name in (
+        "SECRET_KEY",
+        "TOTP_ENCRYPTION_KEY",
+        "DATABASE_URL",
+        "ALLOWED_HOSTS",
+        "CELERY_BROKER_URL",
+    ):
         assert name in result.stderr
 
 
@@ -54,10 +62,14 @@ def test_production_refuses_sqlite_database():
     assert "DATABASE_URL must point at PostgreSQL" in result.stderr
 
 
+TOTP_KEY = "dGVzdHMtb25seS10b3RwLWtleS1ub3QtZm9yLXVzZSE="
+
+
 def test_production_with_real_settings_starts():
     result = _start(
         APP_ENV="production",
         SECRET_KEY="k" * 64,
+        TOTP_ENCRYPTION_KEY=TOTP_KEY,
         ALLOWED_HOSTS="les.example.nhs.uk",
         CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
         DATABASE_URL="postgres://u@127.0.0.1:5432/db",
@@ -70,3 +82,35 @@ def test_production_with_real_settings_starts():
 def test_embedded_default_starts_with_nothing_set():
     result = _start()
     assert result.returncode == 0, result.stderr
+
+
+def _production(**env):
+    return _start(
+        APP_ENV="production",
+        SECRET_KEY="k" * 64,
+        ALLOWED_HOSTS="les.example.nhs.uk",
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        DATABASE_URL="postgres://u@127.0.0.1:5432/db",
+        EMAIL_HOST="smtp.example",
+        **env,
+    )
+
+
+def test_production_refuses_a_totp_key_that_is_not_a_fernet_key():
+    result = _production(TOTP_ENCRYPTION_KEY="not-a-key")
+    assert result.returncode != 0
+    assert "TOTP_ENCRYPTION_KEY is not a Fernet key" in result.stderr
+
+
+def test_production_refuses_the_embedded_defaults_totp_key():
+    from carehomes_les.totp_key import totp_development_key
+
+    result = _production(TOTP_ENCRYPTION_KEY=totp_development_key())
+    assert result.returncode != 0
+    assert "TOTP_ENCRYPTION_KEY is the embedded default's key" in result.stderr
+
+
+def test_production_refuses_totp_key_fallbacks_that_are_not_keys():
+    result = _production(TOTP_ENCRYPTION_KEY=TOTP_KEY, TOTP_ENCRYPTION_KEY_FALLBACKS="old")
+    assert result.returncode != 0
+    assert "TOTP_ENCRYPTION_KEY_FALLBACKS must list only old Fernet keys" in result.stderr

@@ -49,6 +49,8 @@ $PY benchmarks/load/data.py seed "${SEED_ARGS[@]}"
 export APP_ENV=production DEBUG=false
 SECRET_KEY=$($PY -c 'import secrets; print(secrets.token_urlsafe(64))')
 export SECRET_KEY
+# A fixed throwaway: the benchmark users' authenticator rows outlive a run (ADR 0041).
+export TOTP_ENCRYPTION_KEY=bG9hZC1iZW5jaG1hcmstb25seS10b3RwLWtleS0wMDA=
 export ALLOWED_HOSTS=127.0.0.1
 export CELERY_BROKER_URL=redis://127.0.0.1:6379/15
 export EMAIL_HOST=127.0.0.1

@@ -12,6 +12,7 @@ confirmed is refused the same way."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -22,9 +23,10 @@ from django.urls import reverse
 from django.views import View
 
 from accounts.access import Permission
+from accounts.step_up import StepUpMixin
 from accounts.views import AccessMixin
 from claims import selectors, wording
-from claims.models import Worksheet
+from claims.models import ApprovalPolicy, Worksheet
 from claims.review import services as review
 from claims.review.forms import ActionForm
 
@@ -57,8 +59,22 @@ class Selection:
         return sum(c.net_pence for c in self.act)
 
 
-class BulkReviewView(AccessMixin, View):
+class BulkReviewView(StepUpMixin, AccessMixin, View):
     permission = Permission.REVIEW_CLAIMS
+    step_up_action = "approve claims above the finance threshold"
+
+    def step_up_needed(self, request):
+        selection = self.selection(request.POST)
+        threshold = ApprovalPolicy.current().finance_threshold_pence
+        return bool(
+            selection
+            and selection.action == "approve"
+            and any(c.net_pence > threshold for c in selection.act)
+        )
+
+    def step_up_return_url(self, request):
+        query = {"action": request.POST.get("action", ""), "claims": request.POST.getlist("claims")}
+        return f"{reverse('review:bulk')}?{urlencode(query, doseq=True)}"
 
     def selection(self, data) -> Selection | None:
         action = data.get("action", "")

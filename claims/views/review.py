@@ -21,6 +21,7 @@ from django.utils.text import capfirst
 from django.views import View
 
 from accounts.access import Permission
+from accounts.step_up import StepUpMixin
 from accounts.views import AccessMixin
 from claims import selectors, wording
 from claims.models import ApprovalPolicy, Worksheet, WorksheetLine
@@ -341,8 +342,16 @@ class ClaimCheckView(ClaimActionView):
         return f"Claim {claim.reference} checked. A different officer must now approve it."
 
 
-class ClaimApproveView(ClaimActionView):
+class ClaimApproveView(StepUpMixin, ClaimActionView):
     key = "approve"
+    step_up_action = "approve a claim above the finance threshold"
+
+    def step_up_needed(self, request, pk, **kwargs):
+        claim = get_object_or_404(Worksheet.objects.visible_to(self.scope), pk=pk)
+        return claim.net_pence > ApprovalPolicy.current().finance_threshold_pence
+
+    def step_up_return_url(self, request, pk, **kwargs):
+        return reverse("review:claim", args=[pk])
 
     def perform(self, claim, form):
         claim = review.claim_approve(claim=claim, by=self.request.user)
@@ -354,9 +363,13 @@ class ClaimApproveView(ClaimActionView):
         return f"Claim {claim.reference} approved: {wording.release_text(claim.release).lower()}."
 
 
-class ClaimFinanceApproveView(ClaimActionView):
+class ClaimFinanceApproveView(StepUpMixin, ClaimActionView):
     key = "finance_approve"
     prefix = "finance"
+    step_up_action = "give finance approval"
+
+    def step_up_return_url(self, request, pk, **kwargs):
+        return reverse("review:claim", args=[pk])
 
     def perform(self, claim, form):
         claim = review.claim_finance_approve(claim=claim, by=self.request.user)

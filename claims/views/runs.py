@@ -22,6 +22,7 @@ from django_tables2 import SingleTableView
 
 from accounts.access import Permission
 from accounts.base_views import ServiceFormView
+from accounts.step_up import StepUpMixin
 from accounts.views import AccessMixin
 from claims import wording
 from claims.models import Adjustment, PaymentRun, Remittance, Worksheet
@@ -289,8 +290,13 @@ def _left_out(run) -> str:
     )
 
 
-class PaymentRunAuthoriseView(PaymentRunActionView):
+class PaymentRunAuthoriseView(StepUpMixin, PaymentRunActionView):
     """The second person: authorises what the run would pay if closed now."""
+
+    step_up_action = "authorise a payment run"
+
+    def step_up_return_url(self, request, pk):
+        return reverse("payment_runs:run", args=[self.get_run().pk])
 
     def perform(self, run):
         run = payment_run_authorise(run=run, by=self.request.user)
@@ -300,11 +306,15 @@ class PaymentRunAuthoriseView(PaymentRunActionView):
         )
 
 
-class PaymentRunCloseView(PaymentRunActionView):
+class PaymentRunCloseView(StepUpMixin, PaymentRunActionView):
     """Closing is confirmed on its own page (GET): the practices, claims, adjustments, total and who
     will be emailed. Only a POST from that page (``confirmed``) closes; any other POST shows it."""
 
     http_method_names = ["get", "post"]
+    step_up_action = "close a payment run"
+
+    def step_up_return_url(self, request, pk):
+        return reverse("payment_runs:close", args=[self.get_run().pk])
 
     def get(self, request, pk):
         run = self.get_run()

@@ -14,8 +14,9 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.enrolment import enrolment_code_issue
+from accounts.models import Authenticator
 from carehomes_les.security import CONTENT_SECURITY_POLICY, SIGNED_IN_AT
 from history.models import AuditEvent
 from tests import factories as f
@@ -65,7 +66,10 @@ def test_template_has_no_inline_script_or_style_the_csp_would_block(template):
 
 
 def test_two_factor_qr_code_is_svg_markup_the_csp_allows(client, db):
-    password_only_login(client, f.officer())
+    user = f.officer()
+    code, _row = enrolment_code_issue(user=user, by=f.administrator())
+    password_only_login(client, user)
+    client.post(reverse("two_factor_setup"), {"setup_code": code})
     html = client.get(reverse("two_factor_setup")).content.decode()
     svg = html[html.index('<div class="app-qr">') :].split("</div>", 1)[0]
     assert "<svg" in svg and "<path" in svg
@@ -114,7 +118,7 @@ def test_a_locked_username_does_not_lock_a_colleague_at_the_same_address(client,
 def _wait_out_the_throttle(device):
     """After a wrong code django-otp refuses every code for a while (doubling with each failure);
     the person would wait. Tests forget the failure instead."""
-    TOTPDevice.objects.filter(pk=device.pk).update(
+    Authenticator.objects.filter(pk=device.pk).update(
         throttling_failure_timestamp=None, throttling_failure_count=0
     )
 
@@ -142,28 +146,29 @@ def test_practice_managers_sign_in_with_their_password_alone(client, db):
 
 def test_two_factor_set_up_refuses_a_wrong_code_and_accepts_the_apps_code(client, db):
     user = f.officer()
+    code, _row = enrolment_code_issue(user=user, by=f.administrator())
     _sign_in(client, user)
-    client.get(reverse("two_factor_setup"))
-    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    client.post(reverse("two_factor_setup"), {"setup_code": code})
+    device = Authenticator.objects.get(user=user, confirmed=False)
     response = client.post(
         reverse("two_factor_setup"),
         {"code": "000000" if current_code(device) != "000000" else "111111"},
     )
     assert "That code is not right" in response.content.decode()
-    assert not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    assert not Authenticator.objects.filter(user=user, confirmed=True).exists()
     _wait_out_the_throttle(device)
     response = client.post(
         reverse("two_factor_setup"), {"code": current_code(device), "next": "/claims/"}
     )
     assert response.status_code == 302 and response["Location"] == "/claims/"
-    assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
+    assert Authenticator.objects.filter(user=user, confirmed=True).count() == 1
     assert AuditEvent.objects.filter(action="two_factor_setup", object_id=str(user.pk)).exists()
     assert client.get(reverse("review:queue")).status_code == 200
 
 
 def test_later_sign_ins_ask_for_a_code_and_refuse_a_wrong_one(client, db):
     user = f.auditor()
-    device = TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+    device = Authenticator.objects.create(user=user, name="Phone", confirmed=True)
     response = _sign_in(client, user, follow=True)
     assert response.redirect_chain[-1][0].startswith(reverse("two_factor_verify"))
     wrong = "123456" if current_code(device) != "123456" else "654321"
@@ -184,7 +189,7 @@ def test_two_factor_refuses_letters_with_a_message(client, db):
 
 def test_two_factor_next_never_leaves_the_service(client, db):
     user = f.officer()
-    device = TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+    device = Authenticator.objects.create(user=user, name="Phone", confirmed=True)
     password_only_login(client, user)
     response = client.post(
         reverse("two_factor_verify"),
@@ -195,7 +200,7 @@ def test_two_factor_next_never_leaves_the_service(client, db):
 
 def test_set_up_is_not_offered_again_once_an_app_is_confirmed(client, db):
     user = f.officer()
-    TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+    Authenticator.objects.create(user=user, name="Phone", confirmed=True)
     password_only_login(client, user)
     response = client.get(reverse("two_factor_setup"))
     assert response["Location"] == reverse("two_factor_verify")
@@ -239,6 +244,7 @@ def test_a_session_ends_eight_hours_after_sign_in_however_active(client, db, set
 PRODUCTION_ENV = {
     "APP_ENV": "production",
     "SECRET_KEY": "x" * 30 + "-production-like-secret-for-the-deploy-check-only",
+    "TOTP_ENCRYPTION_KEY": "dGVzdHMtb25seS10b3RwLWtleS1ub3QtZm9yLXVzZSE=",
     "DATABASE_URL": "postgres://les@db.internal:5432/carehomes_les",
     "ALLOWED_HOSTS": "care-home-les.example.nhs.uk",
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
@@ -268,7 +274,7 @@ def test_demo_code_prints_the_code_the_officers_app_would_show(db, capsys):
     user = f.officer()
     call_command("demo_code", user.username)
     code = capsys.readouterr().out.strip()
-    device = TOTPDevice.objects.get(user=user)
+    device = Authenticator.objects.get(user=user)
     assert re.fullmatch(r"\d{6}", code) and device.verify_token(code)
 
 

@@ -98,9 +98,9 @@ def sign_in_by_keyboard(page: Page, live_server, username: str) -> None:
     activate(page, page.get_by_role("button", name="Sign in"))
     expect(page).not_to_have_url(f"{live_server.url}/accounts/login/")
     if "/accounts/two-factor/" in page.url:
-        from django_otp.plugins.otp_totp.models import TOTPDevice
+        from accounts.models import Authenticator
 
-        device = TOTPDevice.objects.filter(user__username=username).latest("pk")
+        device = Authenticator.objects.filter(user__username=username).latest("pk")
         type_into(page, page.get_by_label("Code from your authenticator app"), current_code(device))
         page.keyboard.press("Enter")  # submits the form from its field, as people do
         expect(page.get_by_role("button", name="Sign out")).to_be_visible()

@@ -15,9 +15,8 @@ import os
 
 from django.db import transaction
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import PracticeMembership, Role, User
+from accounts.models import Authenticator, PracticeMembership, Role, User
 from carehomes.models import Alignment, CareHome
 from claims.models import Quarter
 from core.periods import Period
@@ -80,7 +79,7 @@ def seed() -> None:
     manager = user("pat.manager", "Pat", "Manager", Role.PRACTICE_MANAGER)
     PracticeMembership.objects.create(user=manager, practice=practice)
     keys = {
-        officer.username: TOTPDevice.objects.create(
+        officer.username: Authenticator.objects.create(
             user=officer, name="Authenticator app", confirmed=True
         ).key
         for officer in officers

@@ -40,6 +40,7 @@ import psycopg2
 import pytest
 import requests
 from aiosmtpd.controller import Controller
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django_otp.oath import totp
 
@@ -269,6 +270,7 @@ def base_environment(tmp_path: Path, *, database: str, broker: str, smtp_port: i
         "APP_ENV": "production",
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(64),
+        "TOTP_ENCRYPTION_KEY": Fernet.generate_key().decode(),
         "DATABASE_URL": database,
         "CELERY_BROKER_URL": broker,
         "ALLOWED_HOSTS": "127.0.0.1",

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.access import needs_two_factor
 from accounts.models import User
-from carehomes_les.security import needs_two_factor
 
 
 class Command(BaseCommand):
@@ -16,16 +16,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, username, **options):
         from django_otp.oath import totp
-        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from accounts.models import Authenticator
 
         if settings.PRODUCTION:
             raise CommandError("Codes are never printed in production (APP_ENV=production).")
         user = User.objects.filter(username=username).first()
         if user is None or not needs_two_factor(user):
             raise CommandError(f"{username!r} is not a demo officer, auditor or administrator.")
-        device = TOTPDevice.objects.filter(user=user).order_by("-confirmed", "-pk").first()
+        device = Authenticator.objects.filter(user=user).order_by("-confirmed", "-pk").first()
         if device is None:
-            device = TOTPDevice.objects.create(user=user, name="Demo authenticator", confirmed=True)
+            device = Authenticator.objects.create(
+                user=user, name="Demo authenticator", confirmed=True
+            )
         self.stdout.write(
             f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
         )
