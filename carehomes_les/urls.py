@@ -31,6 +31,7 @@ urlpatterns = [
         two_factor.TwoFactorSetupView.as_view(),
         name="two_factor_setup",
     ),
+    path("accounts/nhsmail/", include("nhsmail.urls")),
     path("accessibility/", AccessibilityStatementView.as_view(), name="accessibility"),
     path("help/", help.HelpView.as_view(), name="help"),
     path("help/<slug:page>/", help.HelpView.as_view(), name="help_page"),
