@@ -316,6 +316,9 @@ MATRIX = {
     # set up (the pages are theirs to open, but nothing requires them).
     "two_factor_verify": (_none, codes(200, 200, 200, 200)),
     "two_factor_setup": (_none, codes(200, 302, 302, 302)),
+    # Sign in with NHSmail: off (404) unless configured; tests/oidc signs in through a real provider.
+    "nhsmail:start": (_none, codes(404, 404, 404, 404, anonymous=404)),
+    "nhsmail:callback": (_none, codes(404, 404, 404, 404, anonymous=404)),
     "accessibility": (_none, codes(200, 200, 200, 200, anonymous=200)),
     # The user guide: public, like the accessibility statement (ADR 0028).
     "help": (_none, codes(200, 200, 200, 200, anonymous=200)),
