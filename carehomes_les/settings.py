@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "outcomes",
     "audits",
     "imports",
+    "nhsmail",
     "carehomes_les",
 ]
 
@@ -186,6 +187,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Sign in with NHSmail (OpenID Connect): answers only its own callback, only when configured.
+    "nhsmail.backend.NHSmailBackend",
 ]
 # Lockout (ASVS 2.2.1): 5 failed sign-ins for a username, from any address, lock that username for
 # 30 minutes; so do 5 from one address for one username. Not the address alone: NHS sites share a
@@ -198,6 +201,28 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 1 if PRODUCTION else 0)
 AXES_VERBOSE = False
+# Sign in with NHSmail (OpenID Connect, nhsmail/, ADR 0040): off unless all three are set. The
+# issuer's endpoints come from its discovery document; PKCE, nonce and RS256 are fixed in code.
+NHSMAIL_OIDC_ISSUER = env("NHSMAIL_OIDC_ISSUER", "")
+NHSMAIL_OIDC_CLIENT_ID = env("NHSMAIL_OIDC_CLIENT_ID", "")
+NHSMAIL_OIDC_CLIENT_SECRET = env("NHSMAIL_OIDC_CLIENT_SECRET", "")
+NHSMAIL_OIDC_SCOPES = env("NHSMAIL_OIDC_SCOPES", "openid email profile")
+_nhsmail = {
+    "NHSMAIL_OIDC_ISSUER": NHSMAIL_OIDC_ISSUER,
+    "NHSMAIL_OIDC_CLIENT_ID": NHSMAIL_OIDC_CLIENT_ID,
+    "NHSMAIL_OIDC_CLIENT_SECRET": NHSMAIL_OIDC_CLIENT_SECRET,
+}
+if any(_nhsmail.values()) and not all(_nhsmail.values()):
+    raise ImproperlyConfigured(
+        "Sign in with NHSmail needs all of NHSMAIL_OIDC_ISSUER, NHSMAIL_OIDC_CLIENT_ID and "
+        "NHSMAIL_OIDC_CLIENT_SECRET (or none of them, to leave it off); missing: "
+        + ", ".join(name for name, value in _nhsmail.items() if not value)
+        + "."
+    )
+if PRODUCTION and NHSMAIL_OIDC_ISSUER and not NHSMAIL_OIDC_ISSUER.startswith("https://"):
+    raise ImproperlyConfigured("NHSMAIL_OIDC_ISSUER must be an https:// address in production.")
+if NHSMAIL_OIDC_ISSUER and "openid" not in NHSMAIL_OIDC_SCOPES.split():
+    raise ImproperlyConfigured("NHSMAIL_OIDC_SCOPES must include openid.")
 # Two-factor codes (django-otp): the name authenticator apps show.
 OTP_TOTP_ISSUER = "Care Home LES"
 LOGIN_URL = "login"

@@ -36,6 +36,7 @@ urlpatterns = [
         two_factor.TwoFactorStepUpView.as_view(),
         name="two_factor_step_up",
     ),
+    path("accounts/nhsmail/", include("nhsmail.urls")),
     path(
         "accessibility/", project_views.AccessibilityStatementView.as_view(), name="accessibility"
     ),

@@ -317,6 +317,9 @@ MATRIX = {
     "two_factor_setup": (_none, codes(200, 302, 302, 302)),
     # The code again before money moves (ADR 0041): a manager has no second factor to give.
     "two_factor_step_up": (_none, codes(302, 200, 200, 200)),
+    # Sign in with NHSmail: off (404) unless configured; tests/oidc signs in through a real provider.
+    "nhsmail:start": (_none, codes(404, 404, 404, 404, anonymous=404)),
+    "nhsmail:callback": (_none, codes(404, 404, 404, 404, anonymous=404)),
     "accessibility": (_none, codes(200, 200, 200, 200, anonymous=200)),
     # The user guide: public, like the accessibility statement (ADR 0028).
     "help": (_none, codes(200, 200, 200, 200, anonymous=200)),

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NHSmailConfig(AppConfig):
+    name = "nhsmail"
+    verbose_name = "Sign in with NHSmail"
