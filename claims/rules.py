@@ -14,12 +14,10 @@ import datetime
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from core.money import Pence, round_half_up
 from core.periods import london_date
-
-Pence = int
-
 
 # -- rates and bands ---------------------------------------------------------------------------
 
@@ -187,9 +185,7 @@ def band_for(days: int, bands: Sequence[Band] = DEFAULT_BANDS) -> Band:
 
 def percentage_of(amount: Pence, percent: Decimal) -> Pence:
     """``percent`` % of ``amount`` pence, rounded half-up to the penny."""
-    return int(
-        (Decimal(amount) * percent / Decimal(100)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    )
+    return round_half_up(Decimal(amount) * percent / 100)
 
 
 # -- the payment ---------------------------------------------------------------------------------
@@ -240,13 +236,6 @@ def calculate_payment(
         release=release,
         waived=waived,
     )
-
-
-def pounds(amount: Pence) -> str:
-    """``72600`` → ``"726.00"``: the export's money format (pounds, two decimals, no symbol)."""
-    sign = "-" if amount < 0 else ""
-    whole, pence = divmod(abs(amount), 100)
-    return f"{sign}{whole}.{pence:02d}"
 
 
 # -- netting adjustments and carrying a balance (docs/adr/0022) --------------------------------

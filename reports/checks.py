@@ -23,8 +23,10 @@ import enum
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 
+from core.money import round_half_up
 from core.periods import Period
 
 # -- the facts ------------------------------------------------------------------------------------
@@ -224,9 +226,7 @@ def percent_change(previous: int, current: int) -> Decimal | None:
     """The change as a percentage of ``previous``, half-up to 0.1; ``None`` from 0."""
     if previous == 0:
         return None
-    return (Decimal(current - previous) * 100 / previous).quantize(
-        Decimal("0.1"), rounding=ROUND_HALF_UP
-    )
+    return round_half_up(Fraction(current - previous, previous) * 100, 1)
 
 
 def jumps(quarter: QuarterFigures, previous: QuarterFigures, thresholds: Thresholds) -> list[Flag]:
