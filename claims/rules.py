@@ -73,6 +73,10 @@ DEFAULT_BANDS: tuple[Band, ...] = (
 )
 
 
+class InvalidBands(ValueError):
+    """The lateness band table breaks :func:`check_bands`: no claim is priced with it."""
+
+
 def check_bands(bands: Sequence[Band]) -> None:
     """Bands must start at day 0, follow each other without gaps or overlaps, end open, and never
     deduct less as lateness rises."""
@@ -118,6 +122,11 @@ class Line:
 
 FIELDS = ("opening", "new_permanent", "temporary", "moved_out", "died", "in_other_home")
 
+# The bounds of a count: 0 to MAX_COUNT. Far above any home's beds (the largest have a few hundred);
+# keeps a slip of the keyboard, and a payment too large to store, out of the database. The form, the
+# spreadsheet's validation, the uploads and the imports all read it from here.
+MAX_COUNT = 999
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -135,6 +144,8 @@ def check_line(line: Line, *, beds: int) -> list[Problem]:
         value = getattr(line, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             problems.append(Problem(name, "must be a whole number, 0 or more"))
+        elif value > MAX_COUNT:
+            problems.append(Problem(name, f"must be no more than {MAX_COUNT:,}"))
     if problems:
         return problems
     if line.moved_out + line.died > line.opening + line.new_permanent:
@@ -181,6 +192,23 @@ def band_for(days: int, bands: Sequence[Band] = DEFAULT_BANDS) -> Band:
         if band.covers(days):
             return band
     raise ValueError(f"No lateness band covers {days} days.")
+
+
+def last_paying_day_late(bands: Sequence[Band]) -> int | None:
+    """The most days late a worksheet can be and still be paid something: ``None`` when the
+    open-ended last band still pays, 0 when no late worksheet is paid at all."""
+    paying = [b for b in bands if b.deduction_percent < 100]
+    if any(b.max_days is None for b in paying):
+        return None
+    return max((b.max_days for b in paying), default=0)
+
+
+def still_paid(days: int, bands: Sequence[Band]) -> bool:
+    """THE "late but still paid" rule: a worksheet submitted ``days`` days late is paid something
+    (its band deducts less than 100%). The quarters page calls a worksheet past it "missing"; late
+    notices stop once it has passed."""
+    last = last_paying_day_late(bands)
+    return last is None or days <= last
 
 
 def percentage_of(amount: Pence, percent: Decimal) -> Pence:

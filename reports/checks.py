@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from claims.rules import Line
 from core.money import round_half_up
 from core.periods import Period
 
@@ -59,8 +60,10 @@ class LineFigures:
 
     @property
     def closing(self) -> int:
-        """As ``claims.rules.Line.closing``: temporary patients are not carried forward."""
-        return self.opening + self.new_permanent - self.moved_out - self.died
+        """``claims.rules.Line.closing``, the one rule: temporary patients are not carried forward."""
+        return Line(
+            self.opening, self.new_permanent, self.temporary, self.moved_out, self.died
+        ).closing
 
     @property
     def claimed(self) -> int:
@@ -83,9 +86,6 @@ class PracticeQuarter:
     @property
     def claimed(self) -> int:
         return sum(line.claimed for line in self.lines)
-
-    def line_for(self, home_id: int) -> LineFigures | None:
-        return next((line for line in self.lines if line.home.id == home_id), None)
 
 
 @dataclass(frozen=True)
