@@ -362,11 +362,11 @@ def nhsuk_first_enabled(form):
 @register.filter
 def money(pence) -> str:
     """Integer pence as the pages show money: ``-12345`` → ``-£123.45`` (the one formatter,
-    ``carehomes_les.formatting.money``)."""
+    ``core.formatting.money``)."""
     return formatting.money(pence)
 
 
 @register.filter
 def day(value) -> str:
-    """A date as the pages show it: ``3 December 2026`` (``carehomes_les.formatting.day``)."""
+    """A date as the pages show it: ``3 December 2026`` (``core.formatting.day``)."""
     return formatting.day(value)
