@@ -3,11 +3,11 @@
 import datetime
 
 import pytest
-from claims.periods.services import quarter_set_due_date, tariff_save
 from django.core.exceptions import ValidationError
 
 from claims import selectors
 from claims.models import Tariff
+from claims.periods.services import quarter_set_due_date, tariff_save
 from claims.rules import DEFAULT_RATES, Rates
 from claims.worksheets.services import quarter_for
 from core.periods import Period
