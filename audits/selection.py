@@ -11,7 +11,9 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from core.money import round_half_up
 
 
 def new_seed() -> int:
@@ -27,7 +29,7 @@ def how_many(eligible: int, *, count: int | None = None, percent: Decimal | None
     if count is not None:
         wanted = count
     else:
-        wanted = int((Decimal(eligible) * percent / 100).quantize(Decimal(1), ROUND_HALF_UP))
+        wanted = round_half_up(Decimal(eligible) * percent / 100)
         wanted = max(wanted, 1 if eligible and percent > 0 else 0)
     return max(0, min(wanted, eligible))
 

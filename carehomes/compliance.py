@@ -24,11 +24,12 @@ someone no longer in the home.
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from core.periods import add_months
 
 ASSESSMENT_DAYS = 14
 CLINIC_GAP_DAYS = 14
@@ -45,13 +46,6 @@ class Status(enum.StrEnum):
 
 # The statuses an auditor counts as compliant.
 COMPLIANT = frozenset({Status.MET, Status.NOT_YET_DUE, Status.NOT_REQUIRED})
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day of the month ``months`` later, or that month's last day (31 Dec + 2 → 28 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True)

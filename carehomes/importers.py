@@ -25,6 +25,7 @@ from importing.base import (
     Plan,
     duplicate_keys,
     field_changes,
+    save_later,
 )
 from practices.models import Practice
 
@@ -130,7 +131,7 @@ class CareHomesImporter(Importer):
                         p.cqc_location_id,
                         description,
                         fields,
-                        write=_writer(home, values),
+                        write=save_later(home, values),
                     )
                 )
             else:
@@ -317,7 +318,7 @@ class AlignmentsImporter(Importer):
                         key,
                         description,
                         fields,
-                        write=_writer(current, values),
+                        write=save_later(current, values),
                     )
                 )
             else:
@@ -378,13 +379,3 @@ def _check_overlaps(rows: list[AlignmentRow], existing: dict, problems: list[Row
                         "same home and practice cannot overlap.",
                     )
                 )
-
-
-def _writer(instance, values: dict):
-    def write():
-        for name, value in values.items():
-            setattr(instance, name, value)
-        instance.save()
-        return instance
-
-    return write

@@ -14,12 +14,10 @@ import datetime
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from core.money import Pence, round_half_up
 from core.periods import london_date
-
-Pence = int
-
 
 # -- rates and bands ---------------------------------------------------------------------------
 
@@ -75,6 +73,10 @@ DEFAULT_BANDS: tuple[Band, ...] = (
 )
 
 
+class InvalidBands(ValueError):
+    """The lateness band table breaks :func:`check_bands`: no claim is priced with it."""
+
+
 def check_bands(bands: Sequence[Band]) -> None:
     """Bands must start at day 0, follow each other without gaps or overlaps, end open, and never
     deduct less as lateness rises."""
@@ -120,6 +122,11 @@ class Line:
 
 FIELDS = ("opening", "new_permanent", "temporary", "moved_out", "died", "in_other_home")
 
+# The bounds of a count: 0 to MAX_COUNT. Far above any home's beds (the largest have a few hundred);
+# keeps a slip of the keyboard, and a payment too large to store, out of the database. The form, the
+# spreadsheet's validation, the uploads and the imports all read it from here.
+MAX_COUNT = 999
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -137,6 +144,8 @@ def check_line(line: Line, *, beds: int) -> list[Problem]:
         value = getattr(line, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             problems.append(Problem(name, "must be a whole number, 0 or more"))
+        elif value > MAX_COUNT:
+            problems.append(Problem(name, f"must be no more than {MAX_COUNT:,}"))
     if problems:
         return problems
     if line.moved_out + line.died > line.opening + line.new_permanent:
@@ -185,11 +194,26 @@ def band_for(days: int, bands: Sequence[Band] = DEFAULT_BANDS) -> Band:
     raise ValueError(f"No lateness band covers {days} days.")
 
 
+def last_paying_day_late(bands: Sequence[Band]) -> int | None:
+    """The most days late a worksheet can be and still be paid something: ``None`` when the
+    open-ended last band still pays, 0 when no late worksheet is paid at all."""
+    paying = [b for b in bands if b.deduction_percent < 100]
+    if any(b.max_days is None for b in paying):
+        return None
+    return max((b.max_days for b in paying), default=0)
+
+
+def still_paid(days: int, bands: Sequence[Band]) -> bool:
+    """THE "late but still paid" rule: a worksheet submitted ``days`` days late is paid something
+    (its band deducts less than 100%). The quarters page calls a worksheet past it "missing"; late
+    notices stop once it has passed."""
+    last = last_paying_day_late(bands)
+    return last is None or days <= last
+
+
 def percentage_of(amount: Pence, percent: Decimal) -> Pence:
     """``percent`` % of ``amount`` pence, rounded half-up to the penny."""
-    return int(
-        (Decimal(amount) * percent / Decimal(100)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    )
+    return round_half_up(Decimal(amount) * percent / 100)
 
 
 # -- the payment ---------------------------------------------------------------------------------
@@ -240,13 +264,6 @@ def calculate_payment(
         release=release,
         waived=waived,
     )
-
-
-def pounds(amount: Pence) -> str:
-    """``72600`` → ``"726.00"``: the export's money format (pounds, two decimals, no symbol)."""
-    sign = "-" if amount < 0 else ""
-    whole, pence = divmod(abs(amount), 100)
-    return f"{sign}{whole}.{pence:02d}"
 
 
 # -- netting adjustments and carrying a balance (docs/adr/0022) --------------------------------

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 
 from carehomes.models import Alignment, CareHome
 from claims.models import LatenessBand, Quarter, Tariff, Worksheet, WorksheetLine
-from claims.rules import DEFAULT_BANDS, Band, Rates
+from claims.rules import DEFAULT_BANDS, Band, InvalidBands, Rates, check_bands
 from core.periods import Period
 from practices.models import Agreement, Practice
 
@@ -26,8 +26,21 @@ def rates_for(quarter: Quarter) -> Rates:
 
 
 def bands() -> tuple[Band, ...]:
+    """The lateness bands, checked as they are read (:func:`claims.rules.check_bands`): a table
+    that breaks the rules raises :class:`claims.rules.InvalidBands`, naming the fault, rather than
+    price a claim with it.
+
+    An EMPTY table means the rule book's bands (docs/rules.md, SPEC §6), ``rules.DEFAULT_BANDS``:
+    they are the documented rule, and migration 0002 seeds the table with them. The table lets
+    officers see (and a commissioner change) the bands; with no rows the documented ones apply."""
     rows = tuple(row.band for row in LatenessBand.objects.order_by("min_days"))
-    return rows or DEFAULT_BANDS
+    if not rows:
+        return DEFAULT_BANDS
+    try:
+        check_bands(rows)
+    except ValueError as invalid:
+        raise InvalidBands(f"The lateness band table cannot be used: {invalid}") from invalid
+    return rows
 
 
 def agreements_in_force(quarter: Quarter):
@@ -68,16 +81,6 @@ def claims_covered_by_agreement(claims: QuerySet[Worksheet]) -> QuerySet[Workshe
             practice_id__in=agreements_in_force(quarter).values("practice_id"),
         )
     return claims.filter(covered)
-
-
-def eligible_homes(practice: Practice, quarter: Quarter):
-    """Every elderly or EMI home aligned with the practice on any day of the quarter."""
-    aligned = Alignment.objects.covering(quarter.first_day, quarter.last_day).filter(
-        practice=practice
-    )
-    return (
-        CareHome.objects.eligible().filter(pk__in=aligned.values("care_home_id")).order_by("name")
-    )
 
 
 def practices_expected(quarter: Quarter):

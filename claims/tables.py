@@ -14,8 +14,8 @@ from django.utils.html import format_html
 
 from claims import wording
 from claims.models import PaymentRun, Worksheet
-from claims.rules import pounds
 from claims.worksheets.exports import percent_text
+from core.money import pounds
 from core.periods import LONDON
 from core.tables import NUMERIC
 

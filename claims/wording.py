@@ -18,7 +18,7 @@ def days(count: int) -> str:
     return f"{count} day" if count == 1 else f"{count} days"
 
 
-# The one formatter of each (files use claims.rules.pounds and ISO dates).
+# The one formatter of each (files use core.money.pounds and ISO dates).
 money = formatting.money
 day = formatting.day
 

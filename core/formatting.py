@@ -1,22 +1,20 @@
 """THE formatters of money and dates on a page, in an email, in a history row or a PDF.
 
 Pure (no ORM, request or clock). Files for machines (exports, the finance hand-off) keep their own
-formats: pounds without a symbol (``claims.rules.pounds``) and ISO dates.
+formats: pounds without a symbol (``core.money.pounds``) and ISO dates.
 """
 
 from __future__ import annotations
 
 import datetime
 
+from core.money import pounds
 from core.periods import LONDON
 
 
 def money(pence: int) -> str:
     """Integer pence as people read money: ``805200`` → ``£8,052.00``, ``-12345`` → ``-£123.45``."""
-    pence = int(pence or 0)
-    sign = "-" if pence < 0 else ""
-    whole, part = divmod(abs(pence), 100)
-    return f"{sign}£{whole:,}.{part:02d}"
+    return pounds(int(pence or 0), symbol="£", thousands=True)
 
 
 def day(value: datetime.date | datetime.datetime | None) -> str:

@@ -5,6 +5,7 @@ canonical label is ``2019/20 Q2``; ``2019-20-Q2`` is accepted on input."""
 
 from __future__ import annotations
 
+import calendar
 import datetime
 import re
 from dataclasses import dataclass
@@ -73,6 +74,16 @@ class Period:
     def default_due_date(self) -> datetime.date:
         return self.last_day + datetime.timedelta(days=DUE_DAYS_AFTER_QUARTER_END)
 
+    def has_ended(self, today: datetime.date) -> bool:
+        """Whether the quarter is over on ``today`` (a Europe/London date): a worksheet can be
+        submitted from the day after its last day (:attr:`opens_on`), never before."""
+        return today > self.last_day
+
+    @property
+    def opens_on(self) -> datetime.date:
+        """The first day a worksheet for the quarter can be submitted: the day after it ends."""
+        return self.next().first_day
+
     def next(self) -> Period:
         return (
             Period(self.year + 1, 1) if self.quarter == 4 else Period(self.year, self.quarter + 1)
@@ -85,6 +96,14 @@ class Period:
 
     def __str__(self) -> str:
         return self.label
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day of the month ``months`` later, or that month's last day where it is shorter
+    (31 Dec + 2 → 28 Feb; 31 Aug + 6 → 28 or 29 Feb). A care plan's review, an agreement's notice."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def london_date(moment: datetime.datetime) -> datetime.date:

@@ -324,5 +324,23 @@ class Importer:
         )
 
 
+def save_later(
+    instance, values: dict, then: Callable[[object], None] | None = None
+) -> Callable[[], object]:
+    """The write of one planned change: set ``values`` on ``instance``, save it and, if given, call
+    ``then(instance)`` (the rows that hang off it). Values are set only when the plan is applied,
+    so that a plan never alters the objects it compared against."""
+
+    def write():
+        for name, value in values.items():
+            setattr(instance, name, value)
+        instance.save()
+        if then is not None:
+            then(instance)
+        return instance
+
+    return write
+
+
 def summary_json(plan: Plan) -> dict:
     return {"counts": plan.counts(), "message": plan.summary(), "problems": len(plan.problems)}

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from claims.worksheets.reminders import DAY, MIN_LEAD_DAYS, reminder_window, worksheet_reminders
+from claims.worksheets.reminders import worksheet_reminders
+from core.reminders import DAY, MIN_LEAD_DAYS, what_is_due
 from notices.models import Notice
 from notices.services import notice_create
 from outcomes.models import OutcomesPeriod
@@ -27,15 +28,9 @@ OUTCOMES_LATE_NOTICE_DAYS = 28
 def what_outcomes_report_is_due(
     today: datetime.date, due: datetime.date, lead_days: int
 ) -> str | None:
-    """``"reminder"``, ``"missed"``, ``"late"`` or ``None``, as :func:`what_is_due` for worksheets."""
-    first, last = reminder_window(due, lead_days)
-    if first <= today <= last:
-        return "reminder"
-    if last < today <= due:
-        return "missed"
-    if 1 <= (today - due).days <= OUTCOMES_LATE_NOTICE_DAYS:
-        return "late"
-    return None
+    """``"reminder"``, ``"missed"``, ``"late"`` or ``None``: the one timing rule
+    (:func:`core.reminders.what_is_due`), a late notice going for four weeks."""
+    return what_is_due(today, due, lead_days, OUTCOMES_LATE_NOTICE_DAYS)
 
 
 def _outcomes_link(period, practice) -> str:

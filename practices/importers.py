@@ -21,6 +21,7 @@ from importing.base import (
     Plan,
     duplicate_keys,
     field_changes,
+    save_later,
 )
 from practices.models import PCN, Agreement, Commissioner, Practice, PracticeContact
 from practices.services import pcn_membership_follow
@@ -215,7 +216,7 @@ class PracticesImporter(Importer):
                         "practice",
                         p.ods_code,
                         f"{description}; contacts {'; '.join(p.emails)}",
-                        write=_writer(practice, emails=p.emails, pcn=pcn),
+                        write=_save_later_with_contacts(practice, emails=p.emails, pcn=pcn),
                     )
                 )
                 agreement = Agreement(practice=practice, starts_on=None, signed_on=None)
@@ -252,7 +253,7 @@ class PracticesImporter(Importer):
                     p.ods_code,
                     description,
                     fields,
-                    write=_writer(
+                    write=_save_later_with_contacts(
                         current,
                         emails=p.emails if p.emails != current_emails else None,
                         name=p.name,
@@ -338,25 +339,27 @@ def _first_of_each(parsed, *, key, problems, what, same):
 def _update_or_unchanged(kind, key, description, fields, instance, **values) -> Change:
     if not fields:
         return Change(Action.UNCHANGED, kind, key, description)
-    return Change(Action.UPDATE, kind, key, description, fields, write=_writer(instance, **values))
+    return Change(
+        Action.UPDATE,
+        kind,
+        key,
+        description,
+        fields,
+        write=_save_later_with_contacts(instance, **values),
+    )
 
 
-def _writer(instance, *, emails=None, **values):
-    """The write of one planned change: set ``values`` on ``instance``, save it, and replace its
-    contact list with ``emails`` when given. Values are set only now, so that a plan never alters
-    the objects it compared against."""
+def _save_later_with_contacts(instance, *, emails=None, **values):
+    """:func:`importing.base.save_later`, then, for a practice, its PCN membership follows a new
+    PCN and its contact list is replaced with ``emails`` when given."""
 
-    def write():
-        for name, value in values.items():
-            setattr(instance, name, value)
-        instance.save()
+    def after(saved):
         if "pcn" in values:
-            pcn_membership_follow(practice=instance, on=timezone.localdate())
+            pcn_membership_follow(practice=saved, on=timezone.localdate())
         if emails is not None:
-            _replace_contacts(instance, emails)
-        return instance
+            _replace_contacts(saved, emails)
 
-    return write
+    return save_later(instance, values, then=after)
 
 
 def _replace_contacts(practice: Practice, emails: tuple[str, ...]) -> None:

@@ -9,17 +9,9 @@ from django.db.models import Q
 from django.urls import reverse
 
 from core.identifiers import validate_commissioner_code, validate_pcn_code, validate_practice_ods
+from core.periods import add_months
 
 NOTICE_PERIOD_MONTHS = 6  # spec 4.4: either party may withdraw with 6 months' written notice
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` later, or the month's last day where it is shorter (31 Aug + 6 → 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    next_month = datetime.date(year + (month == 12), month % 12 + 1, 1)
-    last_day = (next_month - datetime.timedelta(days=1)).day
-    return datetime.date(year, month, min(day.day, last_day))
 
 
 class CommissionerQuerySet(models.QuerySet):
@@ -280,10 +272,6 @@ class Agreement(models.Model):
     @staticmethod
     def end_for_notice(notice_given_on: datetime.date) -> datetime.date:
         return add_months(notice_given_on, NOTICE_PERIOD_MONTHS)
-
-    def in_force_on(self, day: datetime.date) -> bool:
-        started = self.starts_on is None or self.starts_on <= day
-        return started and (self.ends_on is None or day <= self.ends_on)
 
     @property
     def status(self) -> str:

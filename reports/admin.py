@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import transaction
 
-from claims.rules import pounds
+from core.money import pounds
 from history.services import audit_record, changed_fields, snapshot
 from reports.models import SchemeRates
 

@@ -23,8 +23,11 @@ import enum
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+from fractions import Fraction
 
+from claims.rules import Line
+from core.money import round_half_up
 from core.periods import Period
 
 # -- the facts ------------------------------------------------------------------------------------
@@ -57,8 +60,10 @@ class LineFigures:
 
     @property
     def closing(self) -> int:
-        """As ``claims.rules.Line.closing``: temporary patients are not carried forward."""
-        return self.opening + self.new_permanent - self.moved_out - self.died
+        """``claims.rules.Line.closing``, the one rule: temporary patients are not carried forward."""
+        return Line(
+            self.opening, self.new_permanent, self.temporary, self.moved_out, self.died
+        ).closing
 
     @property
     def claimed(self) -> int:
@@ -81,9 +86,6 @@ class PracticeQuarter:
     @property
     def claimed(self) -> int:
         return sum(line.claimed for line in self.lines)
-
-    def line_for(self, home_id: int) -> LineFigures | None:
-        return next((line for line in self.lines if line.home.id == home_id), None)
 
 
 @dataclass(frozen=True)
@@ -224,9 +226,7 @@ def percent_change(previous: int, current: int) -> Decimal | None:
     """The change as a percentage of ``previous``, half-up to 0.1; ``None`` from 0."""
     if previous == 0:
         return None
-    return (Decimal(current - previous) * 100 / previous).quantize(
-        Decimal("0.1"), rounding=ROUND_HALF_UP
-    )
+    return round_half_up(Fraction(current - previous, previous) * 100, 1)
 
 
 def jumps(quarter: QuarterFigures, previous: QuarterFigures, thresholds: Thresholds) -> list[Flag]:

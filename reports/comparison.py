@@ -26,6 +26,7 @@ from carehomes.models import CareHome
 from claims.models import Quarter, Worksheet, WorksheetLine
 from claims.rules import Line, Rates
 from claims.selectors import rates_for
+from core.money import round_half_up
 from core.periods import Period
 from practices.models import PCN, Practice
 from practices.selectors import pcn_ids_in_quarters
@@ -49,7 +50,7 @@ def years_with_worksheets(worksheets: QuerySet[Worksheet]) -> list[int]:
 
 def percent_text(share: Fraction) -> str:
     """``3/8`` → ``37.5%``, ``2/5`` → ``40%``: a share of beds to a tenth of a per cent, half-up."""
-    tenths = schemes.round_half_up(share * 1000)
+    tenths = round_half_up(share * 1000)
     whole, tenth = divmod(tenths, 10)
     return f"{whole}.{tenth}%" if tenth else f"{whole}%"
 

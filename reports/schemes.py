@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from claims.rules import Line, Pence, Rates, line_gross
+from core.money import round_half_up
 from core.periods import Period
 
 STANDARD, HIGHER = "standard", "higher"  # CareHome.acuity_tier, set per home by officers
@@ -29,13 +30,6 @@ STANDARD, HIGHER = "standard", "higher"  # CareHome.acuity_tier, set per home by
 
 def quarters_of(year: int) -> tuple[Period, ...]:
     return tuple(Period(year, number) for number in (1, 2, 3, 4))
-
-
-def round_half_up(amount: Fraction) -> Pence:
-    """An exact amount of pence rounded half-up to a whole penny (never through a float)."""
-    if amount < 0:
-        raise ValueError("A scheme never pays a negative amount.")
-    return (2 * amount.numerator + amount.denominator) // (2 * amount.denominator)
 
 
 # -- the per-bed schemes -------------------------------------------------------------------------
@@ -80,7 +74,10 @@ def bed_shares(home: HomeYear) -> dict[Hashable, Fraction]:
 
 def per_bed_payment(rate: Pence, beds: int, share: Fraction) -> Pence:
     """``rate × beds × share`` in one exact step, rounded half-up to the penny once."""
-    return round_half_up(Fraction(rate) * beds * share)
+    amount = Fraction(rate) * beds * share
+    if amount < 0:
+        raise ValueError("A scheme never pays a negative amount.")
+    return round_half_up(amount)
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,10 @@ from django.utils import timezone
 from claims import rules, wording
 from claims.models import Adjustment, ApprovalPolicy, PaymentRun, Remittance, Worksheet
 from claims.payments.remittances import remittances_queue
-from claims.rules import Release, pounds
+from claims.rules import Release
 from claims.selectors import claims_covered_by_agreement
 from core.formatting import money
+from core.money import pounds
 from core.periods import london_date
 from history.services import audit_record
 from practices.models import Commissioner, Practice

@@ -14,7 +14,7 @@ from accounts.access import Permission
 from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
 from claims.models import LatenessBand, Quarter, Tariff
-from claims.worksheets import services
+from claims.periods import services
 from core.formatting import money
 from core.forms import DateField, NHSForm
 from core.periods import Period

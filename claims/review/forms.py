@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django import forms
 
-from claims.worksheets.forms import MAX_COUNT
+from claims.rules import MAX_COUNT
 from core.forms import DateField, NHSForm
 
 

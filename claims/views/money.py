@@ -30,9 +30,9 @@ from claims.payments.adjustments import (
 from claims.payments.finance_export import payments_csv, payments_xlsx
 from claims.payments.forms import AdjustmentForm, EndAdjustmentForm, FinanceDetailsForm
 from claims.payments.runs import balances_owed
-from claims.rules import pounds
 from claims.worksheets.xlsx import CONTENT_TYPE
 from core.downloads import csv_download
+from core.money import pounds
 from practices.models import Commissioner, Practice
 from practices.services import commissioner_finance_save
 

@@ -19,7 +19,7 @@ from accounts.views import AccessMixin
 from carehomes.models import Alignment, CareHome
 from claims import selectors, wording
 from claims.models import Quarter, Worksheet
-from claims.rules import Band, Release, band_for
+from claims.rules import Band, band_for, still_paid
 from core.periods import LONDON, Period
 from practices.models import Agreement, Practice
 
@@ -77,7 +77,7 @@ class QuarterStatus:
     @property
     def opens_on(self) -> datetime.date:
         """The first day the worksheet can be submitted: the day after the quarter ends."""
-        return self.period.next().first_day
+        return self.period.opens_on
 
 
 def quarter_status(
@@ -116,8 +116,8 @@ def quarter_status(
     if not in_force:
         return status(Status.NOT_DUE, "Not due", "No LES agreement was in force.")
     late = (today - due_date).days
-    if today <= period.last_day:
-        opens = period.next().first_day
+    if not period.has_ended(today):
+        opens = period.opens_on
         return status(
             Status.NOT_YET_OPEN,
             f"Opens {wording.day(opens)}",
@@ -135,7 +135,7 @@ def quarter_status(
             "Submit it by the end of today to avoid a lateness deduction.",
         )
     band = band_for(late, bands)
-    if band.release == Release.NONE:
+    if not still_paid(late, bands):
         return status(
             Status.MISSING,
             "Missing",

@@ -53,6 +53,7 @@ class WorksheetUploadView(WorksheetMixin, View):
                     entries=uploaded.entries,
                     submitted_at=now(),
                     facts=self.facts(),
+                    submitting=False,  # a preview: the form submits it
                 )
             except LookupError as missing:  # no tariff covers the quarter's year
                 problems.append(

@@ -140,7 +140,6 @@ class WorksheetMixin(AccessMixin):
         openings = self.openings()
         in_force = self.practice.pk in facts.in_force
         blocker = facts.blockers.get(self.practice.pk)
-        quarter_ended = self.today > self.period.last_day
         status = quarter_status(
             period=self.period,
             due_date=self.quarter.due_date,
@@ -164,8 +163,8 @@ class WorksheetMixin(AccessMixin):
             "no_agreement": not in_force,
             "blocker": blocker,
             "blocker_slug": blocker.period.slug if blocker else "",
-            "quarter_ended": quarter_ended,
-            "opens_on": self.period.next().first_day,
+            "quarter_ended": self.period.has_ended(self.today),
+            "opens_on": self.period.opens_on,
             "can_submit": self.can_submit,
             "headings": [COLUMN_HEADINGS[f] for f in FIGURES],
             "in_other_home_hint": IN_OTHER_HOME_HINT,
@@ -215,21 +214,12 @@ class WorksheetView(WorksheetMixin, View):
                 submitted_at=moment,
                 first_submitted_at=self.worksheet.first_submitted_at if self.worksheet else None,
                 facts=self.facts(),
+                submitting=submitting,  # a submission's quarter must have ended; a check's need not
             )
         except LookupError as missing:  # no tariff covers the quarter's year
             return self.render_form(form, None, extra=[str(missing)])
         if not (valid and submitting) or assembled.problems:
             return self.render_form(form, assembled, submitting=submitting)
-        if not self.base_context()["quarter_ended"]:
-            return self.render_form(
-                form,
-                assembled,
-                submitting=True,
-                extra=[
-                    f"The {self.period.label} worksheet can be submitted from "
-                    f"{wording.day(self.period.next().first_day)}, once the quarter has ended."
-                ],
-            )
         try:
             with transaction.atomic():  # a refusal also undoes creating the quarter
                 if resubmitting:

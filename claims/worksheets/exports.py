@@ -17,7 +17,8 @@ from django.db.models import F, QuerySet, Sum
 
 from claims import selectors
 from claims.models import Quarter, Worksheet
-from claims.rules import Release, pounds
+from claims.rules import Release
+from core.money import pounds
 from core.text import safe_text
 from practices.models import Practice
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from carehomes.models import CareHome
 from claims import selectors
-from claims.worksheets.forms import MAX_COUNT
+from claims.rules import MAX_COUNT
 from claims.worksheets.importers import WorksheetsImporter
 from claims.worksheets.services import LineEntry, Problem
 from claims.worksheets.xlsx import HEADINGS, LABELS, TEMPLATE

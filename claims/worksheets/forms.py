@@ -13,6 +13,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
 from claims import selectors
+from claims.rules import MAX_COUNT
 from claims.worksheets.services import LineEntry
 from core.forms import NHSForm, check_table_file
 
@@ -45,9 +46,6 @@ IN_OTHER_HOME_HINT = (
     "change it only if you have such patients."
 )
 IN_OTHER_HOME_HINT_ID = "in-other-home-hint"
-# Far above any home's beds (the largest have a few hundred); keeps a slip of the keyboard, and a
-# payment too large to store, out of the database.
-MAX_COUNT = 999
 
 
 def field_name(care_home_id: int, figure: str) -> str:

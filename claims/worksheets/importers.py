@@ -38,7 +38,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from carehomes.models import CareHome
-from claims import selectors
+from claims import rules, selectors
 from claims.models import Quarter, Worksheet
 from claims.worksheets.services import (
     LineEntry,
@@ -181,15 +181,15 @@ class WorksheetsImporter(Importer):
         practice_ods = cells.identifier("practice_ods", validate_practice_ods)
         period = _period(cells)
         cqc_location_id = cells.identifier("cqc_location_id", validate_cqc_location_id)
-        # The web form's and the upload's limit: a payment too large to store stays out.
-        from claims.worksheets.forms import (
-            MAX_COUNT,  # here: claims.forms imports this module's registry
-        )
-
+        # The web form's and the upload's limit (rules.MAX_COUNT): a payment too large to store stays out.
         opening = (
-            cells.whole_number("opening", minimum=0, maximum=MAX_COUNT) if row["opening"] else None
+            cells.whole_number("opening", minimum=0, maximum=rules.MAX_COUNT)
+            if row["opening"]
+            else None
         )
-        counts = {name: cells.whole_number(name, minimum=0, maximum=MAX_COUNT) for name in COUNTS}
+        counts = {
+            name: cells.whole_number(name, minimum=0, maximum=rules.MAX_COUNT) for name in COUNTS
+        }
         submitted_at = _moment(cells, period, now)
         return WorksheetRow(
             row=row,

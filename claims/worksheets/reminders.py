@@ -24,49 +24,25 @@ from django.conf import settings
 
 from claims import selectors, wording
 from claims.models import Quarter, Worksheet
-from claims.rules import Band, band_for
+from claims.rules import Band, band_for, last_paying_day_late
 from claims.worksheets.notifications import worksheet_link
 from claims.worksheets.services import quarter_for
+from core import reminders
 from core.periods import Period
+from core.reminders import DAY, MIN_LEAD_DAYS, reminder_window
 from notices.models import Notice
 from notices.services import notice_create
 
-MIN_LEAD_DAYS = 7
-DAY = datetime.timedelta(days=1)
-
-
 # -- the timing rules (pure) ------------------------------------------------------------------------
-
-
-def reminder_window(due: datetime.date, lead_days: int) -> tuple[datetime.date, datetime.date]:
-    """First and last day a reminder may go: ``lead_days`` before the due date to 7 days before."""
-    lead_days = max(lead_days, MIN_LEAD_DAYS)
-    return due - lead_days * DAY, due - MIN_LEAD_DAYS * DAY
-
-
-def last_paying_day_late(bands: Sequence[Band]) -> int | None:
-    """The most days late a worksheet can be and still be paid something: ``None`` when the
-    open-ended last band still pays (late notices then go however late it is), 0 when no late
-    worksheet is paid at all."""
-    paying = [b for b in bands if b.deduction_percent < 100]
-    if any(b.max_days is None for b in paying):
-        return None
-    return max((b.max_days for b in paying), default=0)
 
 
 def what_is_due(
     today: datetime.date, due: datetime.date, lead_days: int, bands: Sequence[Band]
 ) -> str | None:
-    """``"reminder"``, ``"missed"`` (the reminder window passed unsent), ``"late"`` or ``None``."""
-    first, last = reminder_window(due, lead_days)
-    if first <= today <= last:
-        return "reminder"
-    if last < today <= due:
-        return "missed"
-    days_late, last = (today - due).days, last_paying_day_late(bands)
-    if days_late >= 1 and (last is None or days_late <= last):
-        return "late"
-    return None
+    """``"reminder"``, ``"missed"`` (the reminder window passed unsent), ``"late"`` or ``None``:
+    the one timing rule (:func:`core.reminders.what_is_due`), late notices going while a late
+    worksheet is still paid (:func:`claims.rules.still_paid`)."""
+    return reminders.what_is_due(today, due, lead_days, last_paying_day_late(bands))
 
 
 def band_timetable(due: datetime.date, bands: Sequence[Band], from_days: int) -> list[str]:

@@ -13,8 +13,8 @@ from django.db import transaction
 from claims import rules, selectors
 from claims.models import Quarter, Worksheet, WorksheetLine
 from claims.worksheets.notifications import receipt_notify
-from core.formatting import money
-from core.periods import Period
+from core.formatting import day, money
+from core.periods import Period, london_date
 from history.services import audit_record
 from practices.models import Practice
 
@@ -70,10 +70,6 @@ class Assembled:
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if not p.is_warning]
 
-    @property
-    def unconfirmed_warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.is_warning]
-
 
 def quarter_for(period: Period) -> Quarter:
     """The stored quarter, created with the default due date (the 14th day after it ends) if new."""
@@ -91,11 +87,17 @@ def worksheet_assemble(
     submitted_at: datetime.datetime,
     first_submitted_at: datetime.datetime | None = None,
     facts: selectors.QuarterFacts | None = None,
+    submitting: bool = True,
 ) -> Assembled:
     """Check every rule of SPEC §4 and price the worksheet with ``claims/rules.py``. Writes nothing.
 
     ``facts`` (see :func:`claims.selectors.quarter_facts`) lets a bulk load share one read of the
-    quarter between many practices; without it, the practice's facts are read here."""
+    quarter between many practices; without it, the practice's facts are read here.
+
+    ``submitting``: the worksheet is to be submitted at ``submitted_at``, so its quarter must have
+    ended by then (:meth:`~core.periods.Period.has_ended`). ``False`` for "Check figures", which a
+    practice may do while the quarter is still running: the figures are checked and priced all
+    the same (the payment is priced even when this is the only problem)."""
     facts = facts or selectors.quarter_facts(quarter, [practice.pk])
     result = Assembled(practice, quarter)
     if practice.pk not in facts.in_force:
@@ -197,6 +199,15 @@ def worksheet_assemble(
             due_date=quarter.due_date,
             first_submitted_at=first_submitted_at or submitted_at,
             bands=facts.bands,
+        )
+    # Last, so that the figures are still checked and priced (the page shows the preview).
+    if submitting and not quarter.period.has_ended(london_date(submitted_at)):
+        opens_on = quarter.period.opens_on
+        result.problems.append(
+            Problem(
+                f"The {quarter.label} worksheet can be submitted from {day(opens_on)}, once the "
+                "quarter has ended."
+            )
         )
     return result
 

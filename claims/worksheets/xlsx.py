@@ -16,7 +16,8 @@ from django.utils.text import capfirst
 
 from claims import selectors
 from claims.models import Quarter, Worksheet
-from claims.worksheets.forms import FIELD_LABELS, IN_OTHER_HOME_HINT, MAX_COUNT
+from claims.rules import MAX_COUNT
+from claims.worksheets.forms import FIELD_LABELS, IN_OTHER_HOME_HINT
 from claims.worksheets.prefill import Prefill
 from core.periods import LONDON
 from core.text import xlsx_text

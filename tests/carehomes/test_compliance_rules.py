@@ -8,7 +8,6 @@ from carehomes.compliance import (
     ResidentRecord,
     Status,
     Tally,
-    add_months,
     assessment,
     care_plan,
     clinic_gaps,
@@ -16,6 +15,7 @@ from carehomes.compliance import (
     resident_checks,
     tally,
 )
+from core.periods import add_months
 
 D = datetime.date
 ADMITTED = D(2026, 3, 2)

@@ -19,8 +19,8 @@ from claims.rules import (
     days_late,
     line_gross,
     percentage_of,
-    pounds,
 )
+from core.money import pounds
 from core.periods import LONDON
 
 D = datetime.date

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from claims.models import Quarter, Worksheet
-from claims.worksheets.forms import MAX_COUNT
+from claims.rules import MAX_COUNT
 from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from claims.worksheets.xlsx import HEADINGS, TEMPLATE
 from core.periods import LONDON, Period

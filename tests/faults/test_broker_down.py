@@ -101,7 +101,7 @@ def test_submission_and_query_while_redis_is_down_are_saved_and_emailed_once_it_
 
     # An officer queries it, still while Redis is down: the practice must be told.
     client.force_login(checker)
-    with caplog.at_level(logging.ERROR, logger="carehomes_les.celery"):
+    with caplog.at_level(logging.ERROR, logger="core.tasks"):
         response = client.post(
             reverse("review:query", args=[claim.pk]),
             {"query-message": "Oakwood Lodge had 12 residents at the start of July, not 10?"},
@@ -165,7 +165,7 @@ def test_run_closed_while_redis_is_down_has_its_advice_built_and_emailed_once_it
     redis_server.kill()
 
     client.force_login(checker)
-    with caplog.at_level(logging.ERROR, logger="carehomes_les.celery"):
+    with caplog.at_level(logging.ERROR, logger="core.tasks"):
         response = client.post(reverse("payment_runs:close", args=[run.pk]), {"confirmed": "yes"})
     assert response.status_code == 302
     run.refresh_from_db()

@@ -105,7 +105,7 @@ def test_the_walk_finds_the_forms_of_every_area():
     for expected in (
         "outcomes.forms.MeetingForm",
         "audits.forms.DrawForm",
-        "claims.review.services.forms.PaymentRunForm",
+        "claims.review.forms.PaymentRunForm",
         "carehomes.forms.ResidentForm",
         "practices.forms.AgreementVariationForm",
         "reports.views.accruals.AccrualsDateForm",

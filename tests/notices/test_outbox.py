@@ -397,13 +397,13 @@ def test_enqueue_on_commit_broker_unreachable_logs_and_does_not_raise(
     db, django_capture_on_commit_callbacks, caplog
 ):
     task = UnreachableBroker()
-    with caplog.at_level(logging.ERROR, logger="carehomes_les.celery"):
+    with caplog.at_level(logging.ERROR, logger="core.tasks"):
         with django_capture_on_commit_callbacks(execute=True):
             enqueue_on_commit(task, 42)
             assert task.calls == []  # nothing is queued before the commit
 
     assert task.calls == [(42,)]
-    [record] = [r for r in caplog.records if r.name == "carehomes_les.celery"]
+    [record] = [r for r in caplog.records if r.name == "core.tasks"]
     assert record.levelno == logging.ERROR
     assert "notices.send" in record.getMessage() and "(42,)" in record.getMessage()
     assert "sweep" in record.getMessage()

@@ -7,15 +7,11 @@ from decimal import Decimal
 import pytest
 
 from carehomes.models import CareHome
-from claims.rules import DEFAULT_BANDS, Band, Release, check_bands
-from claims.worksheets.reminders import (
-    band_timetable,
-    last_paying_day_late,
-    reminder_window,
-    what_is_due,
-)
+from claims.rules import DEFAULT_BANDS, Band, Release, check_bands, last_paying_day_late
+from claims.worksheets.reminders import band_timetable, what_is_due
 from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
+from core.reminders import reminder_window
 from notices.models import Notice
 from notices.services import NO_RECIPIENTS
 from outcomes.reminders import reminders_run

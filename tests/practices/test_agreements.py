@@ -4,9 +4,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
+from core.periods import add_months
 from history.models import AuditEvent
 from practices import services
-from practices.models import Agreement, add_months
+from practices.models import Agreement
 from tests import factories as f
 
 D = datetime.date
@@ -54,21 +55,6 @@ def test_give_notice_twice_refused():
         services.agreement_give_notice(
             agreement=agreement, notice_given_on=D(2019, 11, 1), given_by="commissioner", by=None
         )
-
-
-@pytest.mark.parametrize(
-    ("day", "in_force"),
-    [(D(2020, 3, 31), True), (D(2020, 4, 1), True), (D(2020, 4, 2), False)],
-)
-def test_agreement_in_force_until_its_end_inclusive(day, in_force):
-    agreement = Agreement(
-        notice_given_on=D(2019, 10, 1), ends_on=D(2020, 4, 1), notice_given_by="practice"
-    )
-    assert agreement.in_force_on(day) is in_force
-
-
-def test_standing_agreement_in_force_from_the_start():
-    assert Agreement().in_force_on(D(2018, 4, 1))
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ from fractions import Fraction
 import pytest
 
 from claims.rules import DEFAULT_RATES, Line
+from core.money import round_half_up
 from core.periods import Period
 from reports.schemes import (
     HIGHER,
@@ -20,7 +21,6 @@ from reports.schemes import (
     per_bed_payment,
     practice_basis,
     price_home,
-    round_half_up,
 )
 
 RATES = BedRates(des=12000, standard_acuity=12000, higher_acuity=19000)  # £120, £120, £190
@@ -100,9 +100,9 @@ def test_round_half_up_rounds_a_half_penny_up_not_to_even():
     assert round_half_up(Fraction(1, 2)) == 1
 
 
-def test_round_half_up_refuses_a_negative_amount():
-    with pytest.raises(ValueError):
-        round_half_up(Fraction(-1, 2))
+def test_per_bed_payment_refuses_a_negative_amount():
+    with pytest.raises(ValueError, match="never pays a negative amount"):
+        per_bed_payment(-1, 1, Fraction(1, 2))
 
 
 def test_per_bed_payment_at_exactly_half_a_penny_rounds_up():
