@@ -40,11 +40,18 @@ def at(day, hour=12):
 
 
 def test_a_count_above_the_bound_is_refused_by_the_rules():
-    line = Line(opening=MAX_COUNT + 1, new_permanent=0, temporary=0, moved_out=0, died=0)
+    line = Line(opening=0, new_permanent=MAX_COUNT + 1, temporary=0, moved_out=0, died=0)
     problems = check_line(line, beds=5000)
     assert [(p.field, p.message, p.is_warning) for p in problems] == [
-        ("opening", "must be no more than 999", False)
+        ("new_permanent", "must be no more than 999", False)
     ]
+
+
+def test_a_carried_forward_opening_above_the_bound_is_not_refused():
+    """The opening is the previous closing, computed by the rules: a chain of quarters may carry it
+    past the bound a person may type, and the worksheet must still be accepted."""
+    line = Line(opening=MAX_COUNT + 1, new_permanent=0, temporary=0, moved_out=0, died=0)
+    assert check_line(line, beds=5000) == []
 
 
 def test_a_count_at_the_bound_is_accepted():
