@@ -20,9 +20,12 @@ from audits import services
 from audits.forms import CloseForm, DrawForm, EvidenceRequestForm, FindingsForm, FlagForm
 from audits.models import AuditCase, AuditDraw
 from audits.packs import audit_pack_request
+from core.pagination import page_of
 from documents.downloads import document_response
 from history.models import AuditEvent
 from practices.models import Commissioner, Practice
+
+LATEST_DRAWS = 20  # the index lists the latest draws; each case links to its own
 
 
 def audit_years(today=None) -> list[int]:
@@ -47,9 +50,13 @@ class AuditIndexView(AccessMixin, TemplateView):
         elif wanted in AuditCase.Status.values:
             cases = cases.filter(status=wanted)
             shown = AuditCase.Status(wanted).label
+        # Bounded (ADR 0044): the cases a page at a time (latest year first), the latest draws.
+        cases = cases.order_by("-financial_year", "practice__ods_code", "pk")
         return super().get_context_data(
-            draws=AuditDraw.objects.visible_to(self.scope)[:20],
-            cases=cases,
+            draws=AuditDraw.objects.visible_to(self.scope)[:LATEST_DRAWS],
+            draw_count=AuditDraw.objects.visible_to(self.scope).count(),
+            latest_draws=LATEST_DRAWS,
+            cases=page_of(self.request, cases),
             shown=shown,
             **kwargs,
         )

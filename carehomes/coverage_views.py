@@ -16,6 +16,7 @@ from carehomes.coverage import coverage_record, coverage_rows
 from carehomes.forms import CoverageForm
 from carehomes.models import CareHome, Coverage
 from core.downloads import csv_download
+from core.pagination import page_of
 from core.periods import london_date
 
 SITREP_HEADER = (
@@ -43,8 +44,9 @@ def _today():
 
 
 class CoverageView(AccessMixin, TemplateView):
-    """Every home in scope, its coverage and its gaps; "only homes with gaps" narrows the table,
-    never the summary line."""
+    """Every home in scope, its coverage and its gaps, a page at a time (ADR 0044); "only homes
+    with gaps" narrows the table, never the summary line. The gaps are worked out for every home
+    (two queries, ``coverage_rows``) so the summary counts them all; only the page is drawn."""
 
     permission = Permission.VIEW_INSIGHT
     template_name = "carehomes/coverage.html"
@@ -62,7 +64,7 @@ class CoverageView(AccessMixin, TemplateView):
         )
         return super().get_context_data(
             today=today,
-            rows=with_gaps if gaps_only else rows,
+            rows=page_of(self.request, with_gaps if gaps_only else rows),
             home_count=len(rows),
             gap_count=len(with_gaps),
             gaps_only=gaps_only,

@@ -17,16 +17,17 @@ from claims.models import PaymentRun, Worksheet
 from claims.worksheets.exports import percent_text
 from core.money import pounds
 from core.periods import LONDON
-from core.tables import NUMERIC
+from core.tables import NUMERIC, CheapCellsMixin
 
 RELEASE_SHORT = {"next_run": "Next run", "deferred": "Deferred", "none": "No payment"}
 
 
-class ClaimTable(tables.Table):
+class ClaimTable(CheapCellsMixin, tables.Table):
     """The claims on screen: few columns, so the net is visible without scrolling sideways at
     1280 px (issue 16). Lateness, gross, deduction, release and waiver are on the claim page and
     in the CSV. ``select`` (a checkbox per claim, for bulk check and approve) is shown to officers
-    who review claims."""
+    who review claims. Its cells render cheaply (``CheapCellsMixin``, ADR 0044): the queue and the
+    run page draw many of them."""
 
     caption = "Claims"
 

@@ -158,13 +158,22 @@ def spend_by_pcn(scope: Scope, year: int) -> Figure:
     )
 
 
+TREND_YEARS = 5  # the trends' bound (ADR 0044): however long the history, five years a figure
+
+
 def trends(scope: Scope, year: int | None = None) -> Figure:
-    """Every financial year in scope: practices claiming, patients claimed, gross, deductions and
-    approved spend. (``year`` is accepted for a uniform signature; trends span all years.)"""
+    """The :data:`TREND_YEARS` financial years to ``year`` (by default the latest with claims in
+    scope): practices claiming, patients claimed, gross, deductions and approved spend."""
+    if year is None:
+        year = next(iter(years_with_claims(scope)), None)
     by_year: dict[int, dict] = defaultdict(
         lambda: {"practices": set(), "gross": 0, "deductions": 0, "spend": 0}
     )
     worksheets = Worksheet.objects.visible_to(scope)
+    if year is not None:
+        worksheets = worksheets.filter(
+            quarter__year__gt=year - TREND_YEARS, quarter__year__lte=year
+        )
     for fy, practice_id, status, gross, deduction, net in worksheets.values_list(
         "quarter__year", "practice_id", "status", "gross_pence", "deduction_pence", "net_pence"
     ):
@@ -204,7 +213,8 @@ def trends(scope: Scope, year: int | None = None) -> Figure:
         summary = "No claims yet."
     return Figure(
         slug="trends",
-        title="Trends across financial years",
+        title=f"Trends over the {TREND_YEARS} financial years to "
+        f"{financial_year_label(year) if year is not None else 'this one'}",
         summary=summary,
         columns=(
             Column("Financial year", "text"),

@@ -33,6 +33,7 @@ from claims.payments.runs import balances_owed
 from claims.worksheets.xlsx import CONTENT_TYPE
 from core.downloads import csv_download
 from core.money import pounds
+from core.pagination import page_of
 from practices.models import Commissioner, Practice
 from practices.services import commissioner_finance_save
 
@@ -52,8 +53,10 @@ class AdjustmentListView(AccessMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         adjustments = Adjustment.objects.visible_to(self.scope).order_by("-raised_at", "-pk")
+        page = page_of(self.request, adjustments)  # bounded (ADR 0044)
         return super().get_context_data(
-            adjustments=[(a, wording.money(a.amount_pence)) for a in adjustments],
+            page=page,
+            adjustments=[(a, wording.money(a.amount_pence)) for a in page],
             can_adjust=self.scope.can(Permission.ADJUST_PAYMENTS),
             **kwargs,
         )

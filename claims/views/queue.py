@@ -3,7 +3,10 @@ the CSV download of what is shown."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.views import View
 
 from accounts.access import Permission
@@ -14,6 +17,7 @@ from claims.filters import ACTIONABLE, ALL, ClaimFilter
 from claims.models import Quarter, Worksheet
 from claims.tables import CLAIM_CSV_COLUMNS, ClaimTable, claim_csv_rows
 from core.downloads import csv_download
+from core.periods import Period
 from practices.models import PCN
 
 S = Worksheet.Status
@@ -108,11 +112,28 @@ class ClaimQueueView(ClaimQueueMixin, ScopedTableView):
             for key in (ACTIONABLE, ALL)
         ]
 
+    def csv_years(self) -> list[dict]:
+        """The CSV's financial years (ADR 0044), latest (the default) first, each with its link
+        keeping the page's filters."""
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        years = []
+        for year in claim_years(self.scope):
+            query["year"] = str(year)
+            years.append(
+                {
+                    "label": financial_year_label(year),
+                    "url": f"{reverse('review:queue_csv')}?{query.urlencode()}",
+                }
+            )
+        return years
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["status_counts"] = self.status_counts()
         context["views"] = self.views()
         context["can_review"] = self.can_review
+        context["csv_years"] = self.csv_years()
         context["filtered"] = any(
             self.request.GET.get(k) for k in ("quarter", "status", "pcn", "band", "late")
         )
@@ -120,9 +141,47 @@ class ClaimQueueView(ClaimQueueMixin, ScopedTableView):
 
 
 class ClaimQueueCsvView(ClaimQueueMixin, View):
-    """The queue as CSV: exactly the rows the same filters (and sort) give on screen, every page."""
+    """The queue as CSV: the rows the same filters (and sort) give on screen, every page, in one
+    period (ADR 0044): the quarter filtered on, else the financial year asked for (``year``),
+    else the latest financial year with claims. A whole history is not one download."""
 
     def get(self, request):
-        claims = self.claim_filter(request.GET).qs
+        claim_filter = self.claim_filter(request.GET)
+        claims = claim_filter.qs
+        quarter = claim_filter.form.cleaned_data.get("quarter") if claim_filter.is_valid() else None
+        if quarter is not None:
+            filename = f"claims-{quarter.slug}.csv"
+        else:
+            years = claim_years(self.scope)
+            asked = request.GET.get("year")
+            year = years[0] if years else None
+            if asked is not None:
+                year = int(asked) if asked.isdigit() else None
+                if year not in years:
+                    messages.error(
+                        request,
+                        f"There are no claims for the financial year “{asked}”: choose one of "
+                        + ", ".join(financial_year_label(y) for y in years)
+                        + "."
+                        if years
+                        else "There are no claims to download yet.",
+                    )
+                    query = request.GET.copy()
+                    query.pop("year", None)
+                    return HttpResponseRedirect(f"{reverse('review:queue')}?{query.urlencode()}")
+            claims = claims.filter(quarter__year=year) if year else claims.none()
+            label = financial_year_label(year).replace("/", "-") if year else "none"
+            filename = f"claims-{label}.csv"
         table = ClaimTable(claims, order_by=request.GET.get("sort") or None)
-        return csv_download("claims.csv", CLAIM_CSV_COLUMNS, claim_csv_rows(table.data))
+        return csv_download(filename, CLAIM_CSV_COLUMNS, claim_csv_rows(table.data))
+
+
+def claim_years(scope) -> list[int]:
+    """The financial years with a claim in ``scope``, latest first: the CSV's periods."""
+    years = Worksheet.objects.visible_to(scope).values_list("quarter__year", flat=True)
+    return sorted(set(years.order_by().distinct()), reverse=True)
+
+
+def financial_year_label(year: int) -> str:
+    """``2019`` → ``2019/20``."""
+    return Period(year, 1).financial_year

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
-from django_tables2 import SingleTableView
+from django_tables2 import RequestConfig, SingleTableView
 
 from accounts.access import Permission
 from accounts.base_views import ServiceFormView
@@ -28,6 +28,14 @@ from claims import wording
 from claims.models import Adjustment, PaymentRun, Remittance, Worksheet
 from claims.payments.forms import MarkPaidForm
 from claims.payments.remittances import remittances_progress, remittances_queue
+from claims.payments.run_page import (
+    RunTotals,
+    practice_lines,
+    run_adjustments,
+    run_claims,
+    run_remittances,
+    run_totals,
+)
 from claims.payments.runs import (
     FINANCE_COLUMNS,
     RunPlan,
@@ -39,13 +47,13 @@ from claims.payments.runs import (
     payment_run_create,
     payment_run_mark_paid,
     payment_run_reschedule,
-    run_paid,
     run_plan,
 )
 from claims.review.forms import ActionForm, PaymentRunCancelForm, PaymentRunForm
 from claims.rules import Release
 from claims.tables import ClaimTable, PaymentRunTable
 from core.downloads import csv_download
+from core.pagination import PER_PAGE, page_of
 from core.periods import london_date
 from documents.downloads import document_response
 from notices.models import Notice
@@ -56,6 +64,9 @@ S = Worksheet.Status
 A = Adjustment.Status
 # Adjustments a practice sees: approved ones (raised ones may yet be refused).
 PRACTICE_SEES = (A.APPROVED, A.SCHEDULED, A.PAID)
+# The run page's lists, each a page at a time (ADR 0044); the claims table's is "claims-page".
+PRACTICES_PAGE = "practices-page"
+ADJUSTMENTS_PAGE = "adjustments-page"
 
 
 # -- when a claim is paid ----------------------------------------------------------------------
@@ -204,6 +215,10 @@ class RunMixin(AccessMixin):
         )
 
     def run_page(self, run: PaymentRun, *, failed: ActionForm | None = None, paid_form=None):
+        """The run's page, bounded (ADR 0044): its practices, claims and adjustments a page at a
+        time. A closed run's totals are one aggregate over its remittances and only the page's
+        practices are read; an open run is netted in full (what it would pay is the sum of every
+        practice's netting), then paged."""
         can_run = self.scope.can(Permission.RUN_PAYMENTS)
         context = {"run": run, "can_run": can_run, "failed_form": failed}
         if run.status == PaymentRun.Status.OPEN:
@@ -219,33 +234,56 @@ class RunMixin(AccessMixin):
                 authorised_total=wording.money(run.authorised_total_pence or 0),
                 can_authorise=can_run and run.created_by_id != self.request.user.pk,
             )
+            practices = page_of(self.request, totals, param=PRACTICES_PAGE)
+            claims, adjustments = plan.claims, plan.adjustments
+            counts = RunTotals(
+                claims=len(plan.claims),
+                adjustments=len(plan.adjustments),
+                practices=len(totals),
+                total_pence=sum(t.amount_pence for t in totals),
+                carried_pence=sum(t.carried_pence for t in totals),
+                any_brought_forward=any(t.brought_forward_pence for t in totals),
+            )
         else:
-            plan = run_paid(run)
+            counts = run_totals(run)
+            practices = page_of(
+                self.request, run_remittances(run), param=PRACTICES_PAGE, count=counts.practices
+            )
+            lines = practice_lines(run, practices.object_list)
             emails = {
                 n.remittance_id: n
-                for n in Notice.objects.visible_to(self.scope).filter(remittance__payment_run=run)
+                for n in Notice.objects.visible_to(self.scope).filter(
+                    remittance__in=[line.remittance for line in lines]
+                )
             }
-            totals = _totals(plan, emails)
+            practices.object_list = _totals(RunPlan(lines), emails)
+            claims, adjustments = run_claims(run), run_adjustments(run)
             context.update(
                 progress=remittances_progress(run),
                 payable_yet=london_date(timezone.now()) >= run.run_date,
             )
         context.update(
-            claims=plan.claims,
-            adjustments=plan.adjustments,
-            totals=totals,
-            carried_total=wording.money(sum(t.carried_pence for t in totals)),
-            any_carried=any(t.carried_pence for t in totals),
-            any_brought_forward=any(t.brought_forward_pence for t in totals),
+            counts=counts,
+            totals=practices,
+            adjustments=page_of(
+                self.request, adjustments, param=ADJUSTMENTS_PAGE, count=counts.adjustments
+            ),
+            practices_page=PRACTICES_PAGE,
+            adjustments_page=ADJUSTMENTS_PAGE,
+            total=wording.money(counts.total_pence),
+            carried_total=wording.money(counts.carried_pence),
+            any_carried=counts.any_carried,
+            any_brought_forward=counts.any_brought_forward,
             paid_form=paid_form or MarkPaidForm(),
         )
-        context["total"] = wording.money(sum(t.amount_pence for t in totals))
-        table = ClaimTable(context["claims"], orderable=False, exclude=("select",))
+        table = ClaimTable(claims, orderable=False, exclude=("select",), prefix="claims-")
         table.caption = (
             "Claims due into the run"
             if run.status == PaymentRun.Status.OPEN
             else "Claims in the run"
         )
+        table.data._length = counts.claims  # counted already: no second COUNT(*)
+        RequestConfig(self.request, paginate={"per_page": PER_PAGE}).configure(table)
         context["claims_table"] = table
         return render(self.request, "payment_runs/run.html", context)
 

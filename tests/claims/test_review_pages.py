@@ -196,7 +196,7 @@ def test_queue_csv_exports_exactly_the_filtered_rows(client, officers, practice_
     queue = client.get(reverse("review:queue"), {"late": "on", "page": "1"}).content.decode()
     assert f'href="{reverse("review:queue_csv")}?late=on"' in queue  # the same filters, all pages
     response = client.get(reverse("review:queue_csv"), {"late": "on"})
-    assert response["Content-Disposition"] == 'attachment; filename="claims.csv"'
+    assert response["Content-Disposition"] == 'attachment; filename="claims-2019-20.csv"'
     rows = csv_rows(response)
     assert [r["reference"] for r in rows] == [late.reference]
     row = rows[0]
