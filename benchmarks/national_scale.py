@@ -251,15 +251,28 @@ def writes(batch_class):
         importers.SubmissionBatch = saved
 
 
-def import_seconds(path: str, *, batch_class=SubmissionBatch, keep=False) -> float:
-    """One ``import_worksheets`` of the file; rolled back unless ``keep``."""
+def cpu_seconds() -> float:
+    """CPU used so far by this process and by its PostgreSQL backend (same machine): on a machine
+    busy with other work, steadier than the time on the clock."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    backend = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return time.process_time() + backend
+
+
+def import_seconds(path: str, *, batch_class=SubmissionBatch, keep=False) -> tuple[float, float]:
+    """One ``import_worksheets`` of the file, rolled back unless ``keep``: (clock, CPU) seconds."""
     with writes(batch_class), transaction.atomic():
+        cpu = cpu_seconds()
         start = time.perf_counter()
         call_command("import_worksheets", path, verbosity=0, stdout=io.StringIO())
         seconds = time.perf_counter() - start
+        cpu = cpu_seconds() - cpu
         if not keep:
             transaction.set_rollback(True)
-    return seconds
+    return seconds, cpu
 
 
 def timed(fn, repeat=5):
@@ -288,7 +301,7 @@ def main():
     by_practice, closing = load_quarters(rng, pairs, periods)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # as autovacuum would have by the time a quarter is imported
-    print(f"generated registry and 3 quarters in {time.perf_counter() - t0:.1f} s")
+    print(f"generated registry and 3 quarters in {time.perf_counter() - t0:.1f} s", flush=True)
 
     q4 = Period(YEAR, 4)
     content = quarter_file(rng, by_practice, closing, q4)
@@ -302,15 +315,22 @@ def main():
         if not args.batched_only:
             one_by_one.append(import_seconds(handle.name, batch_class=OneByOne))
         print(
-            f"  round {round_ + 1}: batched {batched[-1]:.1f} s"
-            + (f", one by one {one_by_one[-1]:.1f} s" if one_by_one else "")
+            f"  round {round_ + 1}: batched {batched[-1][0]:.1f} s ({batched[-1][1]:.1f} s CPU)"
+            + (
+                f", one by one {one_by_one[-1][0]:.1f} s ({one_by_one[-1][1]:.1f} s CPU)"
+                if one_by_one
+                else ""
+            ),
+            flush=True,
         )
-    if batched:
-        print(f"{what}, batched: median {statistics.median(batched):.1f} s")
-    if one_by_one:
-        print(f"{what}, one by one: median {statistics.median(one_by_one):.1f} s")
-    kept = import_seconds(handle.name, keep=True)
-    print(f"{what}, batched, kept: {kept:.1f} s")
+    for name, runs in (("batched", batched), ("one by one", one_by_one)):
+        if runs:
+            print(
+                f"{what}, {name}: median {statistics.median(r[0] for r in runs):.1f} s, "
+                f"{statistics.median(r[1] for r in runs):.1f} s CPU (Python + PostgreSQL)"
+            )
+    kept, kept_cpu = import_seconds(handle.name, keep=True)
+    print(f"{what}, batched, kept: {kept:.1f} s ({kept_cpu:.1f} s CPU)")
 
     def export():
         call_command("export_claims", quarter=q4.label, stdout=io.StringIO())
