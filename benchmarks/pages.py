@@ -211,7 +211,7 @@ def render(rows, floor: float, rounds: int) -> str:
     ]
     for user, route, path, status, seconds, ratio, queries, size in rows:
         name = f"`{route}`" if route != "(floor)" else "**floor**, signed in"
-        if route != "(floor)" and path.rstrip("/") != "/" + route.rstrip("/"):
+        if route != "(floor)" and path.strip("/") != route.strip("/"):
             name += f" <br>`{path}`"
         if route == "(floor)":
             lines.append(f"| {user} | {name} | | | {queries} | |")

@@ -352,10 +352,11 @@ class WorksheetsImporter(Importer):
                         write=(lambda w=worksheet: w) if keep else _submitter(sheet, entries, by),
                     )
                 )
+            # The file's last quarter, even when rolled back: a preview or dry run meets the
+            # database's constraints as the import will.
+            batch.flush()
             if problems or not keep:
                 transaction.set_rollback(True)
-            else:
-                batch.flush()  # the worksheets of the file's last quarter
         for period in sorted(periods - known_quarters):
             plan.changes.append(
                 Change(
