@@ -3,20 +3,26 @@
 Generates, into the database named by DATABASE_URL (PostgreSQL), England-sized data: 6,300 practices,
 15,000 care homes and 20,000 alignments, with three quarters of worksheets loaded directly, then times
 
-1. ``import_worksheets`` of the fourth quarter (one worksheet per practice, ~20,000 lines);
+1. ``import_worksheets`` of the fourth quarter (one worksheet per practice, ~20,000 lines): ``--rounds``
+   interleaved rounds (default 3) of the batched import as it is (writes batched per quarter of the
+   file, ADR 0046) and of the same import writing each worksheet as it is checked (three inserts a
+   worksheet, as before), each rolled back; then the batched import once more, kept;
 2. ``export_claims`` of that quarter;
 3. the same quarter's figures from one hand-written SQL aggregate (the floor).
 
 Usage (from the project root; the database is dropped and re-created by pytest-style naming, so point
 it at a scratch database):
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/les_bench .venv/bin/python benchmarks/national_scale.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/les_bench .venv/bin/python benchmarks/national_scale.py \
+        [--rounds 3] [--batched-only]
 
 Results are written up in docs/performance.md.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import csv
 import datetime
 import importlib
@@ -44,8 +50,10 @@ from django.db import connection, transaction  # noqa: E402
 from carehomes.models import Alignment, CareHome  # noqa: E402
 from claims.models import Worksheet, WorksheetLine  # noqa: E402
 from claims.rules import DEFAULT_RATES, Line, calculate_payment  # noqa: E402
-from claims.worksheets.services import payment_fields, quarter_for  # noqa: E402
+from claims.worksheets import importers  # noqa: E402
+from claims.worksheets.services import SubmissionBatch, payment_fields, quarter_for  # noqa: E402
 from core.periods import LONDON, Period  # noqa: E402
+from history.services import audit_record  # noqa: E402
 from practices.models import PCN, Agreement, Commissioner, Practice  # noqa: E402
 
 PRACTICES, HOMES, ALIGNMENTS = 6_300, 15_000, 20_000
@@ -223,6 +231,50 @@ ORDER BY e.ods_code
 """
 
 
+class OneByOne(SubmissionBatch):
+    """The import as it was before ADR 0046, for comparison in the same run: each worksheet, its
+    lines and its history row written as soon as it is checked (three inserts a worksheet)."""
+
+    def add(self, worksheet, lines, history):
+        worksheet.save(force_insert=True)
+        WorksheetLine.objects.bulk_create(lines)
+        audit_record(obj=worksheet, **history)
+
+
+@contextlib.contextmanager
+def writes(batch_class):
+    saved = importers.SubmissionBatch
+    importers.SubmissionBatch = batch_class
+    try:
+        yield
+    finally:
+        importers.SubmissionBatch = saved
+
+
+def cpu_seconds() -> float:
+    """CPU used so far by this process and by its PostgreSQL backend (same machine): on a machine
+    busy with other work, steadier than the time on the clock."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    backend = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return time.process_time() + backend
+
+
+def import_seconds(path: str, *, batch_class=SubmissionBatch, keep=False) -> tuple[float, float]:
+    """One ``import_worksheets`` of the file, rolled back unless ``keep``: (clock, CPU) seconds."""
+    with writes(batch_class), transaction.atomic():
+        cpu = cpu_seconds()
+        start = time.perf_counter()
+        call_command("import_worksheets", path, verbosity=0, stdout=io.StringIO())
+        seconds = time.perf_counter() - start
+        cpu = cpu_seconds() - cpu
+        if not keep:
+            transaction.set_rollback(True)
+    return seconds, cpu
+
+
 def timed(fn, repeat=5):
     times = []
     for _ in range(repeat):
@@ -233,6 +285,12 @@ def timed(fn, repeat=5):
 
 
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved import rounds")
+    parser.add_argument(
+        "--batched-only", action="store_true", help="skip the one-by-one comparison"
+    )
+    args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Point DATABASE_URL at a scratch PostgreSQL database.")
     rng = random.Random(SEED)
@@ -241,19 +299,38 @@ def main():
     _practices, pairs = generate(rng)
     periods = [Period(YEAR, q) for q in (1, 2, 3)]
     by_practice, closing = load_quarters(rng, pairs, periods)
-    print(f"generated registry and 3 quarters in {time.perf_counter() - t0:.1f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # as autovacuum would have by the time a quarter is imported
+    print(f"generated registry and 3 quarters in {time.perf_counter() - t0:.1f} s", flush=True)
 
     q4 = Period(YEAR, 4)
     content = quarter_file(rng, by_practice, closing, q4)
     lines = content.count("\n") - 1
     with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as handle:
         handle.write(content)
-    start = time.perf_counter()
-    call_command("import_worksheets", handle.name, verbosity=0, stdout=io.StringIO())
-    import_seconds = time.perf_counter() - start
-    print(
-        f"import_worksheets {q4.label}: {lines} lines, {len(by_practice)} worksheets in {import_seconds:.1f} s"
-    )
+    what = f"import_worksheets {q4.label} ({lines} lines, {len(by_practice)} worksheets)"
+    batched, one_by_one = [], []
+    for round_ in range(args.rounds):  # interleaved, each rolled back
+        batched.append(import_seconds(handle.name))
+        if not args.batched_only:
+            one_by_one.append(import_seconds(handle.name, batch_class=OneByOne))
+        print(
+            f"  round {round_ + 1}: batched {batched[-1][0]:.1f} s ({batched[-1][1]:.1f} s CPU)"
+            + (
+                f", one by one {one_by_one[-1][0]:.1f} s ({one_by_one[-1][1]:.1f} s CPU)"
+                if one_by_one
+                else ""
+            ),
+            flush=True,
+        )
+    for name, runs in (("batched", batched), ("one by one", one_by_one)):
+        if runs:
+            print(
+                f"{what}, {name}: median {statistics.median(r[0] for r in runs):.1f} s, "
+                f"{statistics.median(r[1] for r in runs):.1f} s CPU (Python + PostgreSQL)"
+            )
+    kept, kept_cpu = import_seconds(handle.name, keep=True)
+    print(f"{what}, batched, kept: {kept:.1f} s ({kept_cpu:.1f} s CPU)")
 
     def export():
         call_command("export_claims", quarter=q4.label, stdout=io.StringIO())

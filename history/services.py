@@ -34,7 +34,26 @@ def audit_record(
     after: dict | None = None,
     reason: str = "",
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    event = audit_event(
+        by=by, action=action, obj=obj, summary=summary, before=before, after=after, reason=reason
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def audit_event(
+    *,
+    by,
+    action: str,
+    obj: models.Model,
+    summary: str,
+    before: dict | None = None,
+    after: dict | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    """The event :func:`audit_record` writes, not yet saved: a bulk load builds its events with this
+    and inserts them together (``AuditEvent.objects.bulk_create``), so they are the same rows."""
+    return AuditEvent(
         actor=by if getattr(by, "pk", None) else None,
         action=action,
         object_type=obj._meta.label_lower,

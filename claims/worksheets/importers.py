@@ -9,7 +9,9 @@ savepoint and maps the service's problems back to rows and columns. The savepoin
 (a preview, a dry run, a file with problems) and each change's ``write`` submits the worksheet
 again when the plan is applied, except from the command line, where ``import_file`` applies the plan
 in the transaction that made it (:class:`SubmitOnceContext`): the submissions are then kept, so a
-national quarter is submitted once, not twice.
+national quarter is submitted once, not twice. While checking, each worksheet goes through every
+rule of ``worksheet_submit`` in turn, but the writes wait in a :class:`SubmissionBatch` and go to
+the database one insert per table and quarter of the file (ADR 0046).
 
 Decided here (SPEC §10 is silent):
 
@@ -43,6 +45,7 @@ from claims.models import Quarter, Worksheet
 from claims.worksheets.services import (
     LineEntry,
     Problem,
+    SubmissionBatch,
     WorksheetRefused,
     quarter_for,
     worksheet_submit,
@@ -280,6 +283,9 @@ class WorksheetsImporter(Importer):
         failed: dict[tuple[int, Period], set[int]] = {}  # worksheets refused: their homes
         untariffed: set[int] = set()  # financial years no tariff covers
         worksheets: list[Change] = []
+        # Checked one by one, written together: each quarter's worksheets, lines and history rows
+        # go in one insert each, before the next quarter's facts are read (they carry forward).
+        batch = SubmissionBatch()
         with transaction.atomic():
             for sheet in sheets:
                 stored = existing.get((sheet.practice.pk, sheet.period))
@@ -300,6 +306,7 @@ class WorksheetsImporter(Importer):
                     failed[(sheet.practice.pk, sheet.period)] = set(sheet.lines)
                     continue
                 if sheet.period not in quarters:
+                    batch.flush()
                     quarters[sheet.period] = quarter_for(sheet.period)
                     # Read the quarter once for all its practices, after every earlier quarter of
                     # the file is in: carry-forward and the gap rule see them.
@@ -317,6 +324,7 @@ class WorksheetsImporter(Importer):
                         by=by,
                         submitted_at=sheet.submitted_at,
                         facts=facts[sheet.period],
+                        batch=batch,
                     )
                 except WorksheetRefused as refused:
                     previous = failed.get((sheet.practice.pk, sheet.period.previous()))
@@ -344,6 +352,9 @@ class WorksheetsImporter(Importer):
                         write=(lambda w=worksheet: w) if keep else _submitter(sheet, entries, by),
                     )
                 )
+            # The file's last quarter, even when rolled back: a preview or dry run meets the
+            # database's constraints as the import will.
+            batch.flush()
             if problems or not keep:
                 transaction.set_rollback(True)
         for period in sorted(periods - known_quarters):
