@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 
 from carehomes_les.forms import NHSForm, NHSModelForm
+from carehomes_les.free_text import FreeTextForm
 from claims.models import Adjustment
 from practices.models import Commissioner
 
@@ -37,7 +38,8 @@ def pence_from_pounds(text: str) -> int:
     return pence
 
 
-class AdjustmentForm(NHSForm):
+class AdjustmentForm(FreeTextForm, NHSForm):
+    free_text = ("explanation",)
     claim = forms.ModelChoiceField(
         label="Paid claim",
         queryset=None,
@@ -91,7 +93,8 @@ class AdjustmentForm(NHSForm):
         return pence_from_pounds(self.cleaned_data["amount"])
 
 
-class EndAdjustmentForm(NHSForm):
+class EndAdjustmentForm(FreeTextForm, NHSForm):
+    free_text = ("reason",)
     reason = forms.CharField(
         label="Reason",
         max_length=2000,

@@ -14,6 +14,7 @@ from accounts.access import Permission
 from accounts.views import AccessMixin
 from carehomes_les.formatting import money
 from carehomes_les.forms import DateField, NHSForm
+from carehomes_les.free_text import FreeTextForm
 from carehomes_les.views import ServiceFormView
 from claims import services
 from claims.models import LatenessBand, Quarter, Tariff
@@ -58,7 +59,8 @@ class PeriodsView(AccessMixin, TemplateView):
         )
 
 
-class DueDateForm(NHSForm):
+class DueDateForm(FreeTextForm, NHSForm):
+    free_text = ("reason",)
     due_date = DateField(label="New due date")
     reason = forms.CharField(
         label="Reason for the change",
