@@ -2,6 +2,7 @@ from django import forms
 
 from audits.models import AuditCase
 from core.forms import NHSForm
+from core.free_text import FreeTextForm
 
 
 class DrawForm(NHSForm):
@@ -35,7 +36,8 @@ class DrawForm(NHSForm):
         return data
 
 
-class FlagForm(NHSForm):
+class FlagForm(FreeTextForm, NHSForm):
+    free_text = ("reason",)
     practice = forms.ModelChoiceField(queryset=None, label="Practice")
     financial_year = forms.TypedChoiceField(label="Financial year", coerce=int, choices=())
     reason = forms.CharField(
@@ -49,7 +51,8 @@ class FlagForm(NHSForm):
         self.fields["financial_year"].choices = [(y, f"{y}/{(y + 1) % 100:02d}") for y in years]
 
 
-class EvidenceRequestForm(NHSForm):
+class EvidenceRequestForm(FreeTextForm, NHSForm):
+    free_text = ("message",)
     message = forms.CharField(
         label="Evidence to send",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -58,11 +61,13 @@ class EvidenceRequestForm(NHSForm):
     )
 
 
-class FindingsForm(NHSForm):
+class FindingsForm(FreeTextForm, NHSForm):
+    free_text = ("findings",)
     findings = forms.CharField(label="Findings", widget=forms.Textarea(attrs={"rows": 6}))
 
 
-class CloseForm(NHSForm):
+class CloseForm(FreeTextForm, NHSForm):
+    free_text = ("findings",)
     outcome = forms.ChoiceField(
         label="Outcome", choices=AuditCase.Outcome.choices, widget=forms.RadioSelect
     )

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from audits import selection
 from audits.models import AuditCase, AuditDraw
+from audits.separation import separation_refusal
 from claims.selectors import practices_expected
 from core.periods import Period
 from history.services import audit_record
@@ -239,6 +240,8 @@ def audit_case_record_findings(*, case: AuditCase, findings: str, by) -> AuditCa
     case = AuditCase.objects.select_for_update().get(pk=case.pk)
     if case.status == S.CLOSED:
         raise ValidationError("The case is closed: its findings are final.")
+    if refusal := separation_refusal(by, case):
+        raise ValidationError(refusal)
     before = case.findings
     case.findings = findings.strip()
     case.save(update_fields=["findings"])
@@ -259,6 +262,8 @@ def audit_case_close(*, case: AuditCase, outcome: str, findings: str, by) -> Aud
         raise ValidationError({"outcome": "Choose the outcome of the audit."})
     if not findings.strip():
         raise ValidationError({"findings": "Write the findings the outcome rests on."})
+    if refusal := separation_refusal(by, case):
+        raise ValidationError(refusal)
     return _move(
         case,
         {S.UNDER_REVIEW},

@@ -20,6 +20,7 @@ from audits import services
 from audits.forms import CloseForm, DrawForm, EvidenceRequestForm, FindingsForm, FlagForm
 from audits.models import AuditCase, AuditDraw
 from audits.packs import audit_pack_request
+from audits.separation import separation_refusal
 from core.pagination import page_of
 from documents.downloads import document_response
 from history.models import AuditEvent
@@ -181,6 +182,8 @@ class CaseMixin(AccessMixin):
                 "history": history,
                 "failed": bool(failed),
                 "can_adjust": self.scope.can(Permission.ADJUST_PAYMENTS),
+                # Findings and closing are not offered to whoever reviewed the claims audited.
+                "separation": separation_refusal(self.request.user, case),
             },
         )
 

@@ -258,6 +258,9 @@ STORAGES = {
         )
     },
 }
+# Static files are for this service's own pages: no CORS header (WhiteNoise would otherwise send
+# Access-Control-Allow-Origin: * on every one). docs/security.md, ADR 0042.
+WHITENOISE_ALLOW_ALL_ORIGINS = False
 # Uploaded evidence and generated PDFs live outside any public path; views serve them.
 PRIVATE_STORAGE_ROOT = Path(env("PRIVATE_STORAGE_ROOT", str(VAR_DIR / "private")))
 

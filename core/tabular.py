@@ -7,8 +7,10 @@ wrong header) is a :class:`TableError` holding :class:`RowProblem` s, never a tr
 import csv
 import datetime
 import io
+import re
+import time
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -21,12 +23,24 @@ ZIP_SIGNATURE = b"PK\x03\x04"
 # stops a zip bomb. Registry sheets compress about 10:1; 20× the upload limit leaves room.
 UNCOMPRESSED_RATIO = 20
 MAX_ZIP_MEMBERS = 1000
-# Rows and cells a file may spread into. A sheet's XML can claim rows and columns it does not hold
-# (a declared dimension of A1:XFD1048576, a row numbered 1,048,576 after row 1), which openpyxl fills
-# with blanks: a few kilobytes would become billions of cells. A national file has a few thousand
-# rows; these bounds are far above that and far below what would exhaust a worker's memory.
+# Rows and cells (trailing blanks not counted) a file may spread into. A sheet's XML can claim rows
+# and columns it does not hold (a declared dimension of A1:XFD1048576, a row numbered 1,048,576
+# after row 1), which openpyxl fills with blanks: a few kilobytes would become billions of cells.
+# A national file has a few thousand rows; these bounds are far above that and far below what would exhaust a worker's memory.
 MAX_ROWS = 200_000
-MAX_CELLS = 5_000_000
+MAX_CELLS = 1_000_000
+# Columns (issue 19). A row is bounded by its header: values are read up to the header's width
+# plus COLUMN_MARGIN (so a stray value just past the header is reported on its row), never beyond;
+# a value further right refuses the file. A reader that finds its own header (the worksheet
+# template) is bounded by MAX_COLUMNS. Blank cells (a formatted range) are skipped, but a row of
+# more than MAX_ROW_CELLS cell elements of any kind is refused before it is parsed: one row of
+# 1,500,000 inline cells (171 KB zipped) took 24 s of CPU to read before this bound.
+COLUMN_MARGIN = 10
+MAX_COLUMNS = 64
+MAX_ROW_CELLS = 1_000
+# Reading a file stops after this many seconds on the clock given (time.monotonic by default).
+READ_SECONDS = 20
+CLOCK_EVERY = 1_000  # sheet XML elements between two looks at the clock
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -72,23 +86,85 @@ class Table:
     problems: list[RowProblem]  # rows with values beyond the header's columns
 
 
+Clock = Callable[[], float]
+
+
 def read_table(
-    content: bytes, filename: str, columns: Sequence[str], optional: Sequence[str] = ()
+    content: bytes,
+    filename: str,
+    columns: Sequence[str],
+    optional: Sequence[str] = (),
+    *,
+    clock: Clock = time.monotonic,
 ) -> Table:
     """The data rows of ``content``, whose header must name exactly ``columns`` (in any order),
     and may also name any of the ``optional`` columns (a row's cells then hold them; an optional
     column the file lacks is not in its cells at all, so "absent" and "blank" differ).
 
     Entirely blank rows are skipped (spreadsheets often end with some); row numbers still count
-    them, so a reported row is the row the officer sees."""
-    return table_from_records(read_records(content, filename), columns, optional)
+    them, so a reported row is the row the officer sees. No cell further right than the header's
+    width plus ``COLUMN_MARGIN`` is read."""
+    width = len(columns) + len(optional)
+    records = _records(content, filename, _Limits(width + COLUMN_MARGIN, width, clock))
+    return table_from_records(records, columns, optional)
 
 
-def read_records(content: bytes, filename: str) -> list[list]:
+def read_records(content: bytes, filename: str, *, clock: Clock = time.monotonic) -> list[list]:
     """The raw records of a CSV or of an ``.xlsx``'s first sheet (typed cells, trailing blanks
     dropped), with every guard of :func:`read_table`: for a reader that finds its own header
-    (the practice's worksheet template, say). Raises :class:`TableError`."""
-    return _records(content, filename)
+    (the practice's worksheet template, say), so bounded by ``MAX_COLUMNS``. Raises
+    :class:`TableError`."""
+    return _records(content, filename, _Limits(MAX_COLUMNS, None, clock))
+
+
+class _Limits:
+    """How far a read may go: ``columns`` wide (``header`` is the expected header's width, for
+    the message; ``None`` when the reader finds its own header), for at most ``READ_SECONDS``
+    on ``clock`` from when it is made."""
+
+    def __init__(self, columns: int, header: int | None, clock: Clock):
+        self.columns, self.header, self.clock = columns, header, clock
+        self.deadline = clock() + READ_SECONDS
+
+    def check_time(self) -> None:
+        if self.clock() > self.deadline:
+            raise _file_error(
+                f"Reading the file took longer than {READ_SECONDS} seconds, far longer than a "
+                "registry file needs, so it was stopped: save the data alone as a new workbook, "
+                "or as CSV UTF-8."
+            )
+
+    def too_wide(self, row: int, column: int) -> TableError:
+        """The file refused for a value in ``column`` (0-based) of ``row``."""
+        width = (
+            f"the {self.header} columns of the header"
+            if self.header is not None
+            else f"the {self.columns} columns a worksheet can have"
+        )
+        return TableError(
+            [
+                RowProblem(
+                    row,
+                    "",
+                    f"has a value in column {_letter(column)}, far beyond {width}; cells that "
+                    "far to the right are not read. Delete the columns to the right of the data, "
+                    "or save the data alone as a new workbook, or as CSV UTF-8.",
+                )
+            ]
+        )
+
+    def too_many_cells(self, row: int) -> TableError:
+        return TableError(
+            [
+                RowProblem(
+                    row,
+                    "",
+                    f"has more than {MAX_ROW_CELLS:,} cells, far more than a registry file "
+                    "needs: delete the columns to the right of the data, or save the data alone "
+                    "as a new workbook, or as CSV UTF-8.",
+                )
+            ]
+        )
 
 
 def table_from_records(
@@ -199,7 +275,7 @@ def _letter(index: int) -> str:
 # -- the formats --------------------------------------------------------------------------------
 
 
-def _records(content: bytes, filename: str) -> list[list]:
+def _records(content: bytes, filename: str, limits: _Limits) -> list[list]:
     limit = settings.IMPORT_MAX_BYTES
     if len(content) > limit:
         raise _file_error(
@@ -207,13 +283,13 @@ def _records(content: bytes, filename: str) -> list[list]:
         )
     suffix = PurePath(filename).suffix.lower()
     if suffix == ".xlsx":
-        return _xlsx_records(content)
+        return _xlsx_records(content, limits)
     if suffix == ".csv":
         if content.startswith(ZIP_SIGNATURE):
             raise _file_error(
                 "The file is named .csv but is a spreadsheet: save it as CSV, or name it .xlsx."
             )
-        return _csv_records(content)
+        return _csv_records(content, limits)
     if suffix == ".xls":
         raise _file_error(
             "Old Excel files (.xls) cannot be read: save it as .xlsx or as CSV UTF-8."
@@ -221,7 +297,7 @@ def _records(content: bytes, filename: str) -> list[list]:
     raise _file_error(f"{filename!r} is not a .csv or .xlsx file.")
 
 
-def _csv_records(content: bytes) -> list[list]:
+def _csv_records(content: bytes, limits: _Limits) -> list[list]:
     save_as = "In Excel, save it as 'CSV UTF-8 (comma delimited)'."
     if content.startswith(UTF16_MARKS):
         raise _file_error(f"The file is UTF-16 text ('Unicode Text'), not UTF-8. {save_as}")
@@ -244,14 +320,12 @@ def _csv_records(content: bytes) -> list[list]:
         )
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        return _bounded(reader)
+        return _bounded(reader, limits)
     except csv.Error as error:
         raise _file_error(f"The CSV cannot be read at line {reader.line_num}: {error}.") from None
 
 
-def _xlsx_records(content: bytes) -> list[list]:
-    import openpyxl  # imported here: only .xlsx imports need it
-
+def _xlsx_records(content: bytes, limits: _Limits) -> list[list]:
     not_a_workbook = "The file is not a valid .xlsx workbook (it may be damaged): save it again from Excel, or as CSV UTF-8."
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
@@ -266,14 +340,14 @@ def _xlsx_records(content: bytes) -> list[list]:
         )
     workbook = None
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        workbook = _load_bounded(io.BytesIO(content), limits)
         if not workbook.worksheets:
             raise _file_error("The workbook has no worksheet.")
         sheet = workbook.worksheets[0]
         # The declared dimension is the file's claim, not its content: without it openpyxl sizes
         # each row by its own last cell (see MAX_ROWS).
         sheet.reset_dimensions()
-        return _bounded(sheet.iter_rows(values_only=True))
+        return _bounded(sheet.iter_rows(max_col=limits.columns, values_only=True), limits)
     except TableError:
         raise
     except Exception:  # noqa: BLE001 — any parse failure of an uploaded workbook is the file's fault
@@ -283,22 +357,100 @@ def _xlsx_records(content: bytes) -> list[list]:
             workbook.close()
 
 
-def _bounded(records: Iterable[Sequence]) -> list[list]:
+SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+CELL_TAG, ROW_TAG = f"{SHEET_NS}c", f"{SHEET_NS}row"
+CELL_REFERENCE = re.compile(r"([A-Z]{1,3})([0-9]+)$")
+
+
+def _load_bounded(source, limits: _Limits):
+    """``openpyxl.load_workbook(source, read_only=True, data_only=True)``, after scanning its first
+    worksheet with :func:`_scan_sheet`: openpyxl reads a sheet once (for its dimensions) while it
+    loads the workbook, in time that grows faster than the longest row, so a row too long must
+    be refused before then."""
+    from openpyxl.reader.excel import ExcelReader
+
+    class BoundedReader(ExcelReader):
+        def read_worksheets(self):
+            for _, rel in self.parser.find_sheets():
+                if rel.target in self.valid_files and "chartsheet" not in rel.Type:
+                    with self.archive.open(rel.target) as sheet:
+                        _scan_sheet(sheet, limits)
+                    break
+            super().read_worksheets()
+
+    reader = BoundedReader(source, read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
+
+
+def _scan_sheet(source, limits: _Limits) -> None:
+    """Refuse a sheet (its XML streamed from ``source``) with a row of more than ``MAX_ROW_CELLS``
+    cells, a value beyond ``limits.columns``, more than ``MAX_CELLS`` cells in all, or that takes
+    too long, looking at each cell as it is parsed: never the whole of a long row at once."""
+    from openpyxl.xml.functions import iterparse  # defusedxml's, as openpyxl itself uses
+
+    row, in_row, cells, events = 1, 0, 0, 0
+    for _, element in iterparse(source):
+        events += 1
+        if events % CLOCK_EVERY == 0:
+            limits.check_time()
+        tag = element.tag
+        if tag == CELL_TAG:
+            in_row += 1
+            cells += 1
+            reference = CELL_REFERENCE.match(element.get("r") or "")
+            if reference:
+                row = int(reference[2])
+            if in_row > MAX_ROW_CELLS:
+                raise limits.too_many_cells(row)
+            if cells > MAX_CELLS:
+                raise _too_big(f"{MAX_CELLS:,} cells")
+            if len(element):  # a value (<v>, <is> or <f>), not just a formatted blank
+                column = _index(reference[1]) if reference else in_row - 1
+                if column >= limits.columns:
+                    raise limits.too_wide(row, column)
+            element.clear()
+        elif tag == ROW_TAG:
+            row = int(element.get("r") or row) + 1
+            in_row = 0
+            element.clear()
+
+
+def _index(letters: str) -> int:
+    """The 0-based column index of spreadsheet letters: A → 0, AA → 26."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - ord("A") + 1
+    return index - 1
+
+
+def _too_big(size: str) -> TableError:
+    return _file_error(
+        f"The file has more than {size}, far more than a registry file needs (a sheet may "
+        "reach far beyond its data): save the data alone as a new workbook, or as CSV UTF-8."
+    )
+
+
+def _bounded(records: Iterable[Sequence], limits: _Limits) -> list[list]:
     """The records as lists without their trailing blank cells, refusing a file that spreads into
-    more than ``MAX_ROWS`` rows or ``MAX_CELLS`` cells before it has taken the memory to hold them."""
+    more than ``MAX_ROWS`` rows or ``MAX_CELLS`` cells before it has taken the memory to hold them,
+    a row with a value beyond ``limits.columns``, or a read that takes too long."""
     rows: list[list] = []
     cells = 0
     for record in records:
-        cells += len(record)
+        limits.check_time()
+        if len(record) > MAX_ROW_CELLS:
+            raise limits.too_many_cells(len(rows) + 1)
         if len(rows) >= MAX_ROWS or cells > MAX_CELLS:
-            size = f"{MAX_ROWS:,} rows" if len(rows) >= MAX_ROWS else f"{MAX_CELLS:,} cells"
-            raise _file_error(
-                f"The file has more than {size}, far more than a registry file needs (a sheet may "
-                "reach far beyond its data): save the data alone as a new workbook, or as CSV UTF-8."
+            raise _too_big(
+                f"{MAX_ROWS:,} rows" if len(rows) >= MAX_ROWS else f"{MAX_CELLS:,} cells"
             )
         row = list(record)
         while row and (row[-1] is None or row[-1] == ""):
             row.pop()
+        if len(row) > limits.columns:
+            raise limits.too_wide(len(rows) + 1, len(row) - 1)
+        cells += len(row)
         rows.append(row)
     return rows
 

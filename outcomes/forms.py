@@ -4,11 +4,14 @@ from django.template.defaultfilters import filesizeformat
 
 from carehomes.models import CareHome
 from core.forms import DateField, NHSForm, NHSModelForm
+from core.free_text import FreeTextForm
 from outcomes.evidence import check_attendance_sheet
 from outcomes.models import OutcomesReport
 
 
-class OutcomesReportForm(NHSModelForm):
+class OutcomesReportForm(FreeTextForm, NHSModelForm):
+    free_text = ("actions_taken", "changes_in_practice")
+
     class Meta:
         model = OutcomesReport
         fields = [
@@ -33,7 +36,8 @@ class OutcomesReportForm(NHSModelForm):
         }
 
 
-class MeetingForm(NHSForm):
+class MeetingForm(FreeTextForm, NHSForm):
+    free_text = ("attendees", "notes")
     care_home = forms.ModelChoiceField(queryset=CareHome.objects.none(), label="Care home")
     met_on = DateField(label="Meeting date", noun="date of the meeting")
     attendees = forms.CharField(

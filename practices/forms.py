@@ -2,6 +2,7 @@ from django import forms
 from django.core.validators import validate_email
 
 from core.forms import NHSForm, NHSModelForm
+from core.free_text import FreeTextForm
 from practices.models import PCN, Agreement, AgreementVariation, Practice
 
 
@@ -64,7 +65,9 @@ class AgreementNoticeForm(NHSModelForm):
         self.fields["notice_given_by"].required = True
 
 
-class AgreementVariationForm(NHSModelForm):
+class AgreementVariationForm(FreeTextForm, NHSModelForm):
+    free_text = ("title", "notes")
+
     class Meta:
         model = AgreementVariation
         fields = ["title", "offered_on", "signed_on", "notes"]

@@ -598,3 +598,77 @@ def test_outstanding_pages_never_show_another_commissioners_practices(client, wo
         assert world.own["practice"].ods_code in text
         assert world.neighbour["practice"].ods_code in text
         assert world.foreign["practice"].ods_code not in text
+
+
+# -- every action POST against another practice's and another commissioner's objects (issue 19) --
+
+# What each action would need to succeed on one's own object, so that a 404 on a foreign one is
+# the access rule answering, not a form left blank.
+ACTION_DATA = {
+    "review:query": {"query-message": "Please explain the openings."},
+    "review:reject": {"reject-reason": "Not eligible.", "reject-counter_fraud_referral": ""},
+    "review:waive": {"waive-reason": "Flooded surgery."},
+    "payment_runs:mark_paid": {"payment_reference": "BACS-1"},
+    "adjustments:refuse": {"refuse-reason": "No evidence."},
+    "adjustments:cancel": {"cancel-reason": "Raised in error."},
+    "audits:case_request_evidence": {"request_evidence-message": "Attendance sheets."},
+    "audits:case_findings": {"findings-findings": "Sheets for 5 of 6 meetings."},
+    "audits:case_close": {"close-outcome": "compliant", "close-findings": "All in order."},
+}
+OBJECT_POSTS = sorted(
+    name
+    for name, (build, _expected, *method) in MATRIX.items()
+    if method == ["post"] and build not in SCHEME_WIDE
+)
+
+
+def _posts_open_to(role):
+    """Object actions the role may take at all (on its own objects: not a 403)."""
+    return [name for name in OBJECT_POSTS if MATRIX[name][1][role] != 403]
+
+
+def _writes():
+    """Every write leaves a history row or an email in the outbox."""
+    from history.models import AuditEvent
+
+    return AuditEvent.objects.count(), Notice.objects.count()
+
+
+@pytest.mark.parametrize(
+    ("role", "owner", "name"),
+    [("manager", "neighbour", name) for name in _posts_open_to("manager")]
+    + [
+        (role, "foreign", name)
+        for role in ("officer", "auditor", "manager")
+        for name in _posts_open_to(role)
+    ],
+)
+def test_every_action_post_on_another_organisations_object_is_404_and_writes_nothing(
+    client, world, role, owner, name
+):
+    build, _expected, _method = MATRIX[name]
+    client.force_login(world.users[role])
+    before = _writes()
+    response = client.post(
+        reverse(name, kwargs=build(getattr(world, owner))), ACTION_DATA.get(name, {})
+    )
+    assert response.status_code == 404, f"{role} posting {name} on a {owner} object"
+    assert _writes() == before
+
+
+def test_the_action_posts_cover_the_actions_named_in_issue_19():
+    names = set(_posts_open_to("officer")) | set(_posts_open_to("auditor"))
+    assert {
+        "review:check",
+        "payment_runs:mark_paid",
+        "payment_runs:remittances_retry",
+        "notices:retry",
+        "imports:confirm",
+        "imports:discard",
+        "imports:sync_confirm",
+        "imports:sync_discard",
+        "audits:case_start_review",
+        "audits:case_findings",
+        "audits:case_close",
+        "audits:pack_request",
+    } <= names

@@ -10,6 +10,7 @@ from django import forms
 
 from claims.models import Adjustment
 from core.forms import NHSForm, NHSModelForm
+from core.free_text import FreeTextForm
 from practices.models import Commissioner
 
 AMOUNT = re.compile(r"^[-+−]?£?\s*(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
@@ -37,7 +38,8 @@ def pence_from_pounds(text: str) -> int:
     return pence
 
 
-class AdjustmentForm(NHSForm):
+class AdjustmentForm(FreeTextForm, NHSForm):
+    free_text = ("explanation",)
     claim = forms.ModelChoiceField(
         label="Paid claim",
         queryset=None,
@@ -91,7 +93,8 @@ class AdjustmentForm(NHSForm):
         return pence_from_pounds(self.cleaned_data["amount"])
 
 
-class EndAdjustmentForm(NHSForm):
+class EndAdjustmentForm(FreeTextForm, NHSForm):
+    free_text = ("reason",)
     reason = forms.CharField(
         label="Reason",
         max_length=2000,

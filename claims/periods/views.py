@@ -17,6 +17,7 @@ from claims.models import LatenessBand, Quarter, Tariff
 from claims.periods import services
 from core.formatting import money
 from core.forms import DateField, NHSForm
+from core.free_text import FreeTextForm
 from core.periods import Period
 
 
@@ -58,7 +59,8 @@ class PeriodsView(AccessMixin, TemplateView):
         )
 
 
-class DueDateForm(NHSForm):
+class DueDateForm(FreeTextForm, NHSForm):
+    free_text = ("reason",)
     due_date = DateField(label="New due date")
     reason = forms.CharField(
         label="Reason for the change",

@@ -9,6 +9,7 @@ from django import forms
 
 from claims.rules import MAX_COUNT
 from core.forms import DateField, NHSForm
+from core.free_text import FreeTextForm
 
 
 def _reason(label: str, help_text: str = "", *, required_message: str) -> forms.CharField:
@@ -26,7 +27,8 @@ class ActionForm(NHSForm):
     can be shown in the page's error summary like any other form's."""
 
 
-class QueryForm(NHSForm):
+class QueryForm(FreeTextForm, NHSForm):
+    free_text = ("message",)
     message = _reason(
         "Question for the practice",
         "The practice sees this with its worksheet, amends the figures and resubmits. Lateness "
@@ -35,7 +37,8 @@ class QueryForm(NHSForm):
     )
 
 
-class RejectForm(NHSForm):
+class RejectForm(FreeTextForm, NHSForm):
+    free_text = ("reason",)
     reason = _reason(
         "Reason for rejecting the claim",
         "The practice sees the reason. A rejected claim is never paid.",
@@ -46,7 +49,8 @@ class RejectForm(NHSForm):
     )
 
 
-class WaiveForm(NHSForm):
+class WaiveForm(FreeTextForm, NHSForm):
+    free_text = ("reason",)
     reason = _reason(
         "Exceptional circumstances",
         "Removes the lateness deduction and the deferral. The reason, who granted the waiver and "
@@ -56,7 +60,8 @@ class WaiveForm(NHSForm):
     )
 
 
-class OpeningCorrectionForm(NHSForm):
+class OpeningCorrectionForm(FreeTextForm, NHSForm):
+    free_text = ("reason",)
     opening = forms.IntegerField(
         label="Corrected opening",
         min_value=0,
@@ -106,7 +111,8 @@ class PaymentRunForm(NHSForm):
     )
 
 
-class PaymentRunCancelForm(NHSForm):
+class PaymentRunCancelForm(FreeTextForm, NHSForm):
+    free_text = ("reason",)
     reason = _reason(
         "Why is the run cancelled?",
         "Kept in the run's history. The run holds no claims until it is closed, so cancelling it "

@@ -9,7 +9,7 @@ from django.conf import settings as django_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.tabular import MAX_CELLS, MAX_ROWS, TableError, read_table
+from core.tabular import MAX_ROWS, TableError, read_table
 from tests.fuzz.profiles import fuzz
 from tests.fuzz.strategies import (
     broken_files,
@@ -80,7 +80,7 @@ def test_files_that_are_not_tables_are_refused_or_empty(upload):
         (lambda: zip_bomb(LIMIT), "unpacks to more than"),
         (lying_zip_bomb, "not a valid .xlsx workbook"),
         (lambda: sparse_sheet_bomb("far row"), f"more than {MAX_ROWS:,} rows"),
-        (lambda: sparse_sheet_bomb("wide rows"), f"more than {MAX_CELLS:,} cells"),
+        (lambda: sparse_sheet_bomb("wide rows"), "has a value in column XFD, far beyond"),
     ],
     ids=["zip bomb", "lying zip bomb", "a row a million rows down", "rows reaching column XFD"],
 )
