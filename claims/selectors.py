@@ -80,6 +80,14 @@ def eligible_homes(practice: Practice, quarter: Quarter):
     )
 
 
+def _ids(practices):
+    """A queryset of practices as a subquery of their ids (a list of ids or an ``values("pk")``
+    queryset as it is)."""
+    if isinstance(practices, QuerySet) and practices.model is Practice and not practices._fields:
+        return practices.values("pk")
+    return practices
+
+
 def practices_expected(quarter: Quarter, practices=None):
     """Practices that owe a worksheet for the quarter: an agreement in force and an eligible aligned
     home on some day of it, and not closed before it began (ODS's close date, ADR 0024). Any span with ``first_day`` and ``last_day`` serves: a half-year owes an
@@ -94,8 +102,7 @@ def practices_expected(quarter: Quarter, practices=None):
     agreed = agreements_in_force(quarter)
     expected = Practice.objects.all()
     if practices is not None:
-        if isinstance(practices, QuerySet) and practices.model is Practice:
-            practices = practices.values("pk")
+        practices = _ids(practices)
         expected = expected.filter(pk__in=practices)
         aligned = aligned.filter(practice_id__in=practices)
         agreed = agreed.filter(practice_id__in=practices)
@@ -116,6 +123,8 @@ def practices_not_submitted(span, submitted: QuerySet, practices=None) -> QueryS
     """Practices that owe ``span`` (:func:`practices_expected`, narrowed first to ``practices``
     when given) and are not among ``submitted`` (a queryset of practice ids): whether or not it
     has fallen due. The export's ``missing`` rows."""
+    if practices is not None:
+        submitted = submitted.filter(practice_id__in=_ids(practices))
     return practices_expected(span, practices).exclude(pk__in=submitted)
 
 

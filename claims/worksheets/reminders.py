@@ -100,7 +100,10 @@ def _quarters_to_consider(today: datetime.date) -> list[Quarter]:
 
 
 def _owing(quarter: Quarter, practices=None):
-    submitted = Worksheet.objects.filter(quarter=quarter).values("practice_id")
+    submitted = Worksheet.objects.filter(quarter=quarter)
+    if practices is not None:
+        submitted = submitted.filter(practice_id__in=practices)
+    submitted = submitted.values("practice_id")
     return (
         selectors.practices_expected(quarter, practices)
         .exclude(pk__in=submitted)
