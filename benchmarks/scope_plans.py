@@ -6,7 +6,7 @@ practices added by hand, see docs/performance.md), read-only apart from the remi
 a transaction that is rolled back:
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/les_bench_h18b \\
-        .venv/bin/python benchmarks/scope_plans.py [--plans | --reminders [--one-commissioner]]
+        .venv/bin/python benchmarks/scope_plans.py [--plans] [--only=WORDS] | --reminders [--one-commissioner]
 
 For each read it captures the SQL the code sends (as a commissioner's officer, or a practice
 manager of one practice), runs ``EXPLAIN (ANALYZE, BUFFERS)`` on each statement five times, and
@@ -41,8 +41,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from accounts.access import Scope  # noqa: E402
 from accounts.models import Role, User  # noqa: E402
 from carehomes.models import Alignment, CareHome  # noqa: E402
-from claims import selectors  # noqa: E402
 from claims.models import Quarter  # noqa: E402
+from claims.worksheets.exports import claim_rows  # noqa: E402
 from notices.models import Notice  # noqa: E402
 from practices.models import Practice  # noqa: E402
 from reports import accruals, comparison, dashboard, outstanding  # noqa: E402
@@ -91,6 +91,10 @@ def explain(sql: str) -> tuple[float, int, list[str], list[str]]:
 
 
 def measure(label: str, fn, show_plans: bool) -> None:
+    if not any(a.startswith("--only=") and a[7:] in label for a in sys.argv) and any(
+        a.startswith("--only=") for a in sys.argv
+    ):
+        return
     with CaptureQueriesContext(connection) as ctx:
         fn()
     statements = [
@@ -155,12 +159,8 @@ def reads(show_plans: bool) -> None:
         show_plans,
     )
     measure(
-        "export: a quarter's expected practices",
-        lambda: list(
-            selectors.practices_expected(quarter).filter(
-                pk__in=Practice.objects.visible_to(officer).values("pk")
-            )
-        ),
+        "claims export of a quarter, the officer's practices",
+        lambda: list(claim_rows(quarter, Practice.objects.visible_to(officer))),
         show_plans,
     )
     measure(

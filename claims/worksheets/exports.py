@@ -76,7 +76,7 @@ def claim_rows(quarter: Quarter, practices: QuerySet[Practice] | None = None) ->
     # The one rule of "not submitted" (claims.selectors), which the outstanding pages also use.
     missing = set(
         selectors.practices_not_submitted(
-            quarter, selectors.worksheet_submitters(quarter), expected.values("pk")
+            quarter, selectors.worksheet_submitters(quarter), practices
         ).values_list("pk", flat=True)
     )
     for practice_id, ods_code in expected.order_by("ods_code").values_list("pk", "ods_code"):
