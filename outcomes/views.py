@@ -147,9 +147,11 @@ class OutcomesIndexView(AccessMixin, TemplateView):
             r.practice_id: r
             for r in OutcomesReport.objects.visible_to(self.scope).filter(period=period)
         }
-        practices = practices_owing(
-            period, Practice.objects.visible_to(self.scope).values("pk")
-        ).order_by("ods_code")
+        practices = (
+            practices_owing(period, Practice.objects.visible_to(self.scope).values("pk"))
+            .with_registry()
+            .order_by("ods_code")
+        )
         rows = [
             (p, reports.get(p.pk), standing(period, reports.get(p.pk), today)) for p in practices
         ]

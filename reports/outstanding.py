@@ -189,7 +189,7 @@ class OutstandingRow:
 def overdue_in_scope(scope: Scope, owed: Owed, today: datetime.date) -> QuerySet[Practice]:
     """The practices on the page, in name order: owed and overdue, and in the viewer's scope."""
     in_scope = Practice.objects.visible_to(scope).values("pk")
-    return owed.overdue(today, practices=in_scope).order_by("name", "ods_code")
+    return owed.overdue(today, practices=in_scope).with_registry().order_by("name", "ods_code")
 
 
 def outstanding_rows(
