@@ -21,6 +21,7 @@ from core.periods import Period
 from history.services import audit_record
 from notices.models import Notice
 from notices.services import notice_create
+from practices.models import Practice
 
 S = AuditCase.Status
 
@@ -49,7 +50,9 @@ class FinancialYear:
 def eligible_practices(commissioner, financial_year: int):
     """The commissioner's practices in the LES that year: an agreement in force and an eligible
     care home aligned on some day of it."""
-    return practices_expected(FinancialYear(financial_year)).filter(pcn__commissioner=commissioner)
+    return practices_expected(
+        FinancialYear(financial_year), Practice.objects.filter(pcn__commissioner=commissioner)
+    )
 
 
 def _open_case(practice, financial_year, *, source, by, draw=None, reason="") -> AuditCase:

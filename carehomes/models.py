@@ -21,15 +21,22 @@ class CareHomeQuerySet(models.QuerySet):
     def visible_to(self, scope):
         """Officers and auditors: homes registered in their commissioner's area, and homes aligned
         with one of its practices across a boundary. Practice managers: homes ever aligned with their
-        practices."""
+        practices.
+
+        The commissioner's homes are one set of ids, a ``UNION`` of the homes registered to it and
+        those aligned with its practices, each read by an index: the database looks up those few
+        hundred homes instead of testing every home in the country against an ``OR`` (issue 18,
+        ADR 0045)."""
         qs = self.select_related("commissioner")
         if scope.sees_everything:
             return qs
         if scope.is_commissioner_staff:
+            registered = CareHome.objects.filter(commissioner_id=scope.commissioner_id)
             aligned = Alignment.objects.filter(practice__pcn__commissioner_id=scope.commissioner_id)
-            return qs.filter(
-                Q(commissioner_id=scope.commissioner_id) | Q(pk__in=aligned.values("care_home_id"))
+            ids = (
+                registered.order_by().values("pk").union(aligned.order_by().values("care_home_id"))
             )
+            return qs.filter(pk__in=ids)
         if scope.practice_ids:
             aligned = Alignment.objects.filter(practice_id__in=scope.practice_ids)
             return qs.filter(pk__in=aligned.values("care_home_id"))

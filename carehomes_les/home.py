@@ -252,7 +252,7 @@ def practice_queues(scope: Scope, *, today: datetime.date) -> list[PracticeQueue
         for period in reversed(periods):
             if period.pk in reports or today < period.opens_on:
                 continue
-            if not practices_owing(period).filter(pk=practice.pk).exists():
+            if not practices_owing(period, [practice.pk]).exists():
                 continue
             state = standing(period, None, today)
             late = (state.days_late or 0) > 0

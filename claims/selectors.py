@@ -83,16 +83,35 @@ def claims_covered_by_agreement(claims: QuerySet[Worksheet]) -> QuerySet[Workshe
     return claims.filter(covered)
 
 
-def practices_expected(quarter: Quarter):
+def _ids(practices):
+    """A queryset of practices as a subquery of their ids (a list of ids or an ``values("pk")``
+    queryset as it is)."""
+    if isinstance(practices, QuerySet) and practices.model is Practice and not practices._fields:
+        return practices.values("pk")
+    return practices
+
+
+def practices_expected(quarter: Quarter, practices=None):
     """Practices that owe a worksheet for the quarter: an agreement in force and an eligible aligned
     home on some day of it, and not closed before it began (ODS's close date, ADR 0024). Any span with ``first_day`` and ``last_day`` serves: a half-year owes an
-    outcomes report, a financial year can be audited, by the same rule."""
+    outcomes report, a financial year can be audited, by the same rule.
+
+    ``practices`` (a queryset of practices or of their ids, or a list of ids) narrows it before
+    anything is joined: the alignments and agreements read are only theirs, so the cost is the
+    viewer's practices', not the nation's (issue 18, ADR 0045). Omitted, it is every practice."""
     aligned = Alignment.objects.covering(quarter.first_day, quarter.last_day).filter(
         care_home__in=CareHome.objects.eligible()
     )
+    agreed = agreements_in_force(quarter)
+    expected = Practice.objects.all()
+    if practices is not None:
+        practices = _ids(practices)
+        expected = expected.filter(pk__in=practices)
+        aligned = aligned.filter(practice_id__in=practices)
+        agreed = agreed.filter(practice_id__in=practices)
     return (
-        Practice.objects.filter(pk__in=aligned.values("practice_id"))
-        .filter(pk__in=agreements_in_force(quarter).values("practice_id"))
+        expected.filter(pk__in=aligned.values("practice_id"))
+        .filter(pk__in=agreed.values("practice_id"))
         .exclude(closed_on__lt=quarter.first_day)
     )
 
@@ -103,20 +122,25 @@ def has_fallen_due(due_date: datetime.date, today: datetime.date) -> bool:
     return due_date < today
 
 
-def practices_not_submitted(span, submitted: QuerySet) -> QuerySet[Practice]:
-    """Practices that owe ``span`` (:func:`practices_expected`) and are not among ``submitted`` (a
-    queryset of practice ids): whether or not it has fallen due. The export's ``missing`` rows."""
-    return practices_expected(span).exclude(pk__in=submitted)
+def practices_not_submitted(span, submitted: QuerySet, practices=None) -> QuerySet[Practice]:
+    """Practices that owe ``span`` (:func:`practices_expected`, narrowed first to ``practices``
+    when given) and are not among ``submitted`` (a queryset of practice ids): whether or not it
+    has fallen due. The export's ``missing`` rows."""
+    if practices is not None:
+        submitted = submitted.filter(practice_id__in=_ids(practices))
+    return practices_expected(span, practices).exclude(pk__in=submitted)
 
 
-def practices_overdue(span, submitted: QuerySet, *, today: datetime.date) -> QuerySet[Practice]:
+def practices_overdue(
+    span, submitted: QuerySet, *, today: datetime.date, practices=None
+) -> QuerySet[Practice]:
     """THE rule for "owed and not submitted": practices that owe ``span`` (a quarter's worksheet or
     a half-year's outcomes report: anything with ``first_day``, ``last_day`` and ``due_date``), have
     not sent it, and whose due date has passed. The home pages, the outstanding pages and the
     dashboard all count with it, so a period not yet due is never counted as missing."""
     if not has_fallen_due(span.due_date, today):
         return Practice.objects.none()
-    return practices_not_submitted(span, submitted)
+    return practices_not_submitted(span, submitted, practices)
 
 
 def worksheet_submitters(quarter: Quarter) -> QuerySet:
@@ -126,9 +150,13 @@ def worksheet_submitters(quarter: Quarter) -> QuerySet:
     ).values("practice_id")
 
 
-def worksheets_overdue(quarter: Quarter, *, today: datetime.date) -> QuerySet[Practice]:
-    """:func:`practices_overdue` for a quarter's worksheets."""
-    return practices_overdue(quarter, worksheet_submitters(quarter), today=today)
+def worksheets_overdue(
+    quarter: Quarter, *, today: datetime.date, practices=None
+) -> QuerySet[Practice]:
+    """:func:`practices_overdue` for a quarter's worksheets (of ``practices`` when given)."""
+    return practices_overdue(
+        quarter, worksheet_submitters(quarter), today=today, practices=practices
+    )
 
 
 def quarter_or_default(period: Period) -> Quarter:

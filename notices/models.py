@@ -6,6 +6,7 @@ once. Officers read this table to see what was sent, to whom, when, and what fai
 
 import re
 
+from django.conf import settings
 from django.db import models
 
 from practices.models import OfPracticeQuerySet
@@ -71,7 +72,11 @@ class Notice(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            # The Emails page's order, newest first (issue 18, ADR 0045).
+            models.Index(fields=["-created_at", "-id"], name="notice_newest_first"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
@@ -90,3 +95,46 @@ class Notice(models.Model):
     def message_id(self) -> str:
         """The same Message-ID on every attempt, so a mail client shows a re-sent copy once."""
         return f"<notice-{self.pk}.{re.sub(r'[^A-Za-z0-9.-]+', '-', self.key)}@care-home-les>"
+
+
+class ReminderCheck(models.Model):
+    """An officer's "check now" for reminders and late notices due today: one commissioner's, run by
+    a worker (``outcomes.tasks.reminder_check_task``), never inside the request (ADR 0045). The row
+    is the job's record and its progress, shown on the Emails page; the daily schedule still runs
+    every commissioner and writes no row."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Checking"
+        DONE = "done", "Finished"
+        FAILED = "failed", "Failed"
+
+    commissioner = models.ForeignKey(
+        "practices.Commissioner", on_delete=models.PROTECT, related_name="reminder_checks"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    created = models.JSONField(
+        default=dict, blank=True, help_text="How many of each kind of email the check wrote."
+    )
+    error = models.TextField(blank=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [models.Index(fields=["commissioner", "-requested_at"])]
+
+    def __str__(self):
+        return f"Reminder check {self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

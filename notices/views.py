@@ -15,9 +15,10 @@ from django.views.generic import TemplateView
 from accounts.access import Permission
 from accounts.base_views import ScopedTableView
 from accounts.views import AccessMixin
+from core.formatting import london
 from notices import services
 from notices.filters import NoticeFilter
-from notices.models import Notice
+from notices.models import Notice, ReminderCheck
 from notices.tables import NoticeTable, status_tag
 
 # The outbox sits beneath claims (docs/adr/0029); an email names its quarter by a foreign key declared
@@ -31,6 +32,33 @@ KIND_NAMES = {
     "outcomes_reminder": ("outcomes report reminder", "outcomes report reminders"),
     "outcomes_late": ("late outcomes report notice", "late outcomes report notices"),
 }
+
+
+def written_text(created: dict) -> str:
+    """What a check wrote, in words: ``Written: 2 reminders, 1 late notice.``"""
+    parts = [
+        f"{count} {KIND_NAMES.get(kind, (kind, kind))[count != 1]}"
+        for kind, count in sorted(created.items())
+        if count
+    ]
+    if not parts:
+        return "No reminders or late notices were due that had not already been written."
+    return "Written: " + ", ".join(parts) + "."
+
+
+def check_summary(check: ReminderCheck) -> str:
+    """Where the latest "check now" of the commissioner stands, in one sentence or two."""
+    asked = f"The check for reminders due today asked for on {london(check.requested_at)}"
+    if check.status == ReminderCheck.Status.QUEUED:
+        return f"{asked} is waiting for a worker to start it."
+    if check.status == ReminderCheck.Status.RUNNING:
+        return f"{asked} is running (started {london(check.started_at)})."
+    if check.status == ReminderCheck.Status.FAILED:
+        return (
+            f"{asked} failed. Nothing is lost: the daily check at 07:00 will write whatever is "
+            "due, or you can check again now."
+        )
+    return f"{asked} finished on {london(check.finished_at)}. {written_text(check.created)}"
 
 
 class NoticeListView(ScopedTableView):
@@ -56,6 +84,11 @@ class NoticeListView(ScopedTableView):
             Notice.objects.visible_to(self.scope).filter(status=Notice.Status.FAILED).count()
         )
         context["can_send"] = self.scope.can(Permission.SEND_NOTICES)
+        check = None
+        if self.scope.commissioner_id is not None:
+            check = ReminderCheck.objects.filter(commissioner_id=self.scope.commissioner_id).first()
+        context["reminder_check"] = check
+        context["reminder_check_summary"] = check_summary(check) if check else ""
         context["lead_days"] = settings.REMINDER_LEAD_DAYS
         return context
 

@@ -8,15 +8,18 @@ import datetime
 from collections import Counter
 
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from claims.worksheets.reminders import worksheet_reminders
 from core.reminders import DAY, MIN_LEAD_DAYS, what_is_due
-from notices.models import Notice
+from core.tasks import enqueue_on_commit
+from notices.models import Notice, ReminderCheck
 from notices.services import notice_create
 from outcomes.models import OutcomesPeriod
 from outcomes.services import outcomes_period_for, practices_owing
+from practices.models import Commissioner, Practice
 
 # -- outcomes reports (specification 4.1) -------------------------------------------------------
 
@@ -63,7 +66,7 @@ def _outcomes_email(period, practice, due: str) -> tuple[str, str]:
     return subject, body
 
 
-def _outcomes_reminders(today: datetime.date, created: Counter) -> None:
+def _outcomes_reminders(today: datetime.date, created: Counter, practices=None) -> None:
     year, half = OutcomesPeriod.containing(today)
     outcomes_period_for(year, half)
     outcomes_period_for(*OutcomesPeriod.before(year, half))
@@ -76,7 +79,7 @@ def _outcomes_reminders(today: datetime.date, created: Counter) -> None:
         if due is None:
             continue
         owing = (
-            practices_owing(period)
+            practices_owing(period, practices)
             .exclude(pk__in=period.reports.values("practice_id"))
             .order_by("ods_code")
         )
@@ -105,11 +108,77 @@ def _outcomes_reminders(today: datetime.date, created: Counter) -> None:
                 ] += 1
 
 
-def reminders_run(today: datetime.date | None = None) -> Counter:
+def reminders_run(
+    today: datetime.date | None = None, *, commissioner_id: int | None = None
+) -> Counter:
     """Create (and queue) every reminder and late notice due today, for worksheets and outcomes
-    reports, that does not exist yet. Returns how many of each kind this run created."""
+    reports, that does not exist yet. Returns how many of each kind this run created.
+
+    Every commissioner's practices (the daily schedule), or ``commissioner_id``'s only (an
+    officer's "check now", :func:`reminder_check_run`): nothing else is read or written."""
     today = today or timezone.localdate()
     created: Counter = Counter()
-    _outcomes_reminders(today, created)
-    worksheet_reminders(today, created)
+    practices = None
+    if commissioner_id is not None:
+        practices = Practice.objects.filter(pcn__commissioner_id=commissioner_id).values("pk")
+    _outcomes_reminders(today, created, practices)
+    worksheet_reminders(today, created, practices)
     return created
+
+
+# -- an officer's "check now": one commissioner, in the background (ADR 0045) ----------------------
+
+# A check still waiting or running after this long is taken to be lost (its message never reached a
+# worker, or the worker died): the officer may ask again.
+CHECK_STALE_AFTER = datetime.timedelta(minutes=15)
+
+
+@transaction.atomic
+def reminder_check_request(*, commissioner_id: int, by) -> tuple[ReminderCheck, bool]:
+    """Ask for a check of ``commissioner_id``'s reminders due today, run by a worker once this
+    commits. Returns the check and whether it is new: while one is waiting or running (and not
+    stale) a second press joins it instead of queueing another."""
+    # Serialise requests for one commissioner: two officers pressing at once make one check.
+    Commissioner.objects.select_for_update().get(pk=commissioner_id)
+    pending = (
+        ReminderCheck.objects.filter(
+            commissioner_id=commissioner_id,
+            status__in=[ReminderCheck.Status.QUEUED, ReminderCheck.Status.RUNNING],
+            requested_at__gte=timezone.now() - CHECK_STALE_AFTER,
+        )
+        .order_by("-requested_at")
+        .first()
+    )
+    if pending is not None:
+        return pending, False
+    check = ReminderCheck.objects.create(
+        commissioner_id=commissioner_id, requested_by=by if getattr(by, "pk", None) else None
+    )
+    from outcomes.tasks import reminder_check_task  # the task module imports this one
+
+    enqueue_on_commit(reminder_check_task, check.pk)
+    return check, True
+
+
+def reminder_check_run(check_id: int, today: datetime.date | None = None) -> ReminderCheck | None:
+    """The worker's side: run the check's commissioner's reminders, recording its progress on the
+    row. A check already finished is left alone (a message delivered twice writes nothing; the
+    reminders themselves are keyed once whatever happens)."""
+    with transaction.atomic():
+        check = ReminderCheck.objects.select_for_update().filter(pk=check_id).first()
+        if check is None or check.finished:
+            return check
+        check.status, check.started_at = ReminderCheck.Status.RUNNING, timezone.now()
+        check.save(update_fields=["status", "started_at"])
+    try:
+        with transaction.atomic():
+            created = reminders_run(today, commissioner_id=check.commissioner_id)
+            check.status, check.created = ReminderCheck.Status.DONE, dict(created)
+            check.finished_at = timezone.now()
+            check.save(update_fields=["status", "created", "finished_at"])
+    except Exception as error:
+        check.status, check.finished_at = ReminderCheck.Status.FAILED, timezone.now()
+        check.error = f"{type(error).__name__}: {error}"[:500]
+        check.save(update_fields=["status", "error", "finished_at"])
+        raise
+    return check

@@ -18,11 +18,10 @@ from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
 from carehomes.models import Alignment, CareHome
 from documents.downloads import document_response
-from notices.views import KIND_NAMES
 from outcomes.evidence import meeting_counts, meeting_record
 from outcomes.forms import MeetingForm, OutcomesReportForm
 from outcomes.models import Meeting, OutcomesPeriod, OutcomesReport
-from outcomes.reminders import reminders_run
+from outcomes.reminders import reminder_check_request
 from outcomes.services import (
     outcomes_period_for,
     outcomes_report_submit,
@@ -86,7 +85,7 @@ class OutcomesReportView(AccessMixin, View):
 
     def page(self, form=None):
         today = timezone.localdate()
-        owes = practices_owing(self.period).filter(pk=self.practice.pk).exists()
+        owes = practices_owing(self.period, [self.practice.pk]).exists()
         return render(
             self.request,
             "outcomes/report.html",
@@ -149,8 +148,8 @@ class OutcomesIndexView(AccessMixin, TemplateView):
             for r in OutcomesReport.objects.visible_to(self.scope).filter(period=period)
         }
         practices = (
-            Practice.objects.visible_to(self.scope)
-            .filter(pk__in=practices_owing(period).values("pk"))
+            practices_owing(period, Practice.objects.visible_to(self.scope).values("pk"))
+            .with_registry()
             .order_by("ods_code")
         )
         rows = [
@@ -252,23 +251,22 @@ class AttendanceSheetView(AccessMixin, View):
 
 
 class RemindersRunView(AccessMixin, View):
-    """POST: write now whatever reminders and late notices are due today (as the daily schedule
-    does; running it again sends nobody a second email)."""
+    """POST: check now for the reminders and late notices due today to the officer's commissioner's
+    practices (as the daily schedule does for every commissioner; running it again sends nobody a
+    second email). A worker does it (ADR 0045); the Emails page shows how it is going."""
 
     permission = Permission.SEND_NOTICES
     http_method_names = ["post"]
 
     def post(self, request):
-        created = reminders_run()
-        parts = [
-            f"{count} {KIND_NAMES[kind][count != 1]}"
-            for kind, count in sorted(created.items())
-            if count
-        ]
+        _check, new = reminder_check_request(
+            commissioner_id=self.scope.commissioner_id, by=request.user
+        )
         messages.success(
             request,
-            "Written: " + ", ".join(parts) + "."
-            if parts
-            else "No reminders or late notices are due today that have not already been written.",
+            "Checking for reminders and late notices due today. This page shows what was written "
+            "when the check has finished."
+            if new
+            else "A check for reminders due today is already under way.",
         )
         return HttpResponseRedirect(reverse("notices:list"))

@@ -379,9 +379,7 @@ def _estimate_lines(scope: Scope, day: datetime.date) -> list[tuple]:
         return []
     in_scope = Practice.objects.visible_to(scope).values("pk")
     expected = {
-        q.period: set(
-            selectors.practices_expected(q).filter(pk__in=in_scope).values_list("pk", flat=True)
-        )
+        q.period: set(selectors.practices_expected(q, in_scope).values_list("pk", flat=True))
         for q in quarters
     }  # one query a quarter: at most the few quarters whose late bands still pay
     practice_ids = set().union(*expected.values())

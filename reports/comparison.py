@@ -250,33 +250,39 @@ def compare(scope: Scope, practices: QuerySet[Practice], year: int) -> Compariso
     Raises ``LookupError`` when no tariff covers the year (projected quarters cannot be priced)."""
     chosen = Practice.objects.visible_to(scope).filter(pk__in=practices.values("pk"))
     window = (year - 1, year)
-    own_worksheets = Worksheet.objects.visible_to(scope).filter(
-        practice__in=chosen, quarter__year__in=window
-    )
-    homes_in_question = WorksheetLine.objects.filter(worksheet__in=own_worksheets).values(
-        "care_home_id"
-    )
-    lines_there = WorksheetLine.objects.filter(
-        worksheet__quarter__year__in=window, care_home_id__in=homes_in_question
-    )
 
+    # Scope first (issue 18, ADR 0045): each read is narrowed by the ids the one before returned
+    # (the chosen practices, their worksheets of the window, the homes on them), so the database
+    # never joins the nation's worksheet lines to find the few at these homes.
     practice_list = list(chosen.order_by("name", "ods_code"))
+    chosen_ids = [p.pk for p in practice_list]
     own_rows = list(
-        own_worksheets.values(
+        Worksheet.objects.visible_to(scope).filter(
+            practice_id__in=chosen_ids, quarter__year__in=window
+        ).values(
             "pk", "practice_id", "quarter__year", "quarter__number", "status",
             "gross_pence", "net_pence",
         )
     )  # fmt: skip
-    line_rows = list(lines_there.values("worksheet_id", "care_home_id", *_LINE_FIELDS))
-    other_rows = list(
-        Worksheet.objects.filter(
-            quarter__year__in=window,
-            practice_id__in=lines_there.values("worksheet__practice_id"),
+    care_homes = {
+        h.pk: h
+        for h in CareHome.objects.filter(
+            pk__in=WorksheetLine.objects.filter(
+                worksheet_id__in=[row["pk"] for row in own_rows]
+            ).values("care_home_id")
         )
-        .exclude(practice__in=chosen)
-        .values("pk", "practice_id", "quarter__year", "quarter__number", "status")
+    }
+    line_rows = list(
+        WorksheetLine.objects.filter(
+            care_home_id__in=list(care_homes), worksheet__quarter__year__in=window
+        ).values("worksheet_id", "worksheet__practice_id", "care_home_id", *_LINE_FIELDS)
     )
-    care_homes = {h.pk: h for h in CareHome.objects.filter(pk__in=homes_in_question)}
+    others = {row["worksheet__practice_id"] for row in line_rows} - set(chosen_ids)
+    other_rows = list(
+        Worksheet.objects.filter(quarter__year__in=window, practice_id__in=others).values(
+            "pk", "practice_id", "quarter__year", "quarter__number", "status"
+        )
+    )
     tariff = rates_for(Quarter(year=year, number=1))
     scheme_rates = SchemeRates.for_year(year)
 

@@ -82,7 +82,7 @@ def submissions(scope: Scope, year: int, *, today: datetime.date | None = None) 
             continue
         # Owed, not submitted and past its due date (the one rule, claims.selectors): the open
         # quarter, which cannot be late yet, counts nobody as missing.
-        missing = selectors.worksheets_overdue(quarter, today=today).filter(pk__in=in_scope).count()
+        missing = selectors.worksheets_overdue(quarter, today=today, practices=in_scope).count()
         rows.append(
             (quarter.label,) + tuple(counted[number][band.label] for band in bands) + (missing,)
         )

@@ -76,9 +76,12 @@ class Owed:
             period__year=self.period.year, period__half=self.period.half
         ).values("practice_id")
 
-    def overdue(self, today: datetime.date) -> QuerySet[Practice]:
-        """Owed, not sent, and past its due date: the one rule (``claims.selectors``)."""
-        return selectors.practices_overdue(self.period, self.submitted(), today=today)
+    def overdue(self, today: datetime.date, practices=None) -> QuerySet[Practice]:
+        """Owed, not sent, and past its due date: the one rule (``claims.selectors``); of
+        ``practices`` only when given (narrowed before anything is joined, ADR 0045)."""
+        return selectors.practices_overdue(
+            self.period, self.submitted(), today=today, practices=practices
+        )
 
     def notices(self) -> QuerySet[Notice]:
         """Emails already written about it: reminders, late notices and chases."""
@@ -185,11 +188,8 @@ class OutstandingRow:
 
 def overdue_in_scope(scope: Scope, owed: Owed, today: datetime.date) -> QuerySet[Practice]:
     """The practices on the page, in name order: owed and overdue, and in the viewer's scope."""
-    return (
-        Practice.objects.visible_to(scope)
-        .filter(pk__in=owed.overdue(today).values("pk"))
-        .order_by("name", "ods_code")
-    )
+    in_scope = Practice.objects.visible_to(scope).values("pk")
+    return owed.overdue(today, practices=in_scope).with_registry().order_by("name", "ods_code")
 
 
 def outstanding_rows(
@@ -322,7 +322,7 @@ def practice_chase(*, practice, owed, by, today: datetime.date | None = None) ->
     today = today or timezone.localdate()
     # Serialise chases of one practice: two officers pressing at once write one email.
     practice = Practice.objects.select_for_update().get(pk=practice.pk)
-    if not owed.overdue(today).filter(pk=practice.pk).exists():
+    if not owed.overdue(today, practices=[practice.pk]).exists():
         raise ValidationError(
             f"{practice.name} has nothing overdue for the {owed.label}: it has sent it, owes "
             "none, or the due date has not passed."

@@ -37,9 +37,7 @@ def percent_text(value: Decimal) -> str:
 
 def claim_rows(quarter: Quarter, practices: QuerySet[Practice] | None = None) -> Iterator[tuple]:
     """The export's rows, in ``COLUMNS`` order, sorted by practice ODS code."""
-    expected = selectors.practices_expected(quarter)
-    if practices is not None:
-        expected = expected.filter(pk__in=practices.values("pk"))
+    expected = selectors.practices_expected(quarter, practices)
     # Plain tuples rather than model instances: a national quarter is 6,300 rows.
     quarter_worksheets = Worksheet.objects.filter(
         quarter__year=quarter.year, quarter__number=quarter.number
@@ -78,9 +76,9 @@ def claim_rows(quarter: Quarter, practices: QuerySet[Practice] | None = None) ->
     label = quarter.label
     # The one rule of "not submitted" (claims.selectors), which the outstanding pages also use.
     missing = set(
-        selectors.practices_not_submitted(quarter, selectors.worksheet_submitters(quarter))
-        .filter(pk__in=expected.values("pk"))
-        .values_list("pk", flat=True)
+        selectors.practices_not_submitted(
+            quarter, selectors.worksheet_submitters(quarter), practices
+        ).values_list("pk", flat=True)
     )
     for practice_id, ods_code in expected.order_by("ods_code").values_list("pk", "ods_code"):
         row = worksheets.get(practice_id)

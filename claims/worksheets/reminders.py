@@ -75,9 +75,16 @@ def _quarters_to_consider(today: datetime.date) -> list[Quarter]:
     )
 
 
-def _owing(quarter: Quarter):
-    submitted = Worksheet.objects.filter(quarter=quarter).values("practice_id")
-    return selectors.practices_expected(quarter).exclude(pk__in=submitted).order_by("ods_code")
+def _owing(quarter: Quarter, practices=None):
+    submitted = Worksheet.objects.filter(quarter=quarter)
+    if practices is not None:
+        submitted = submitted.filter(practice_id__in=practices)
+    submitted = submitted.values("practice_id")
+    return (
+        selectors.practices_expected(quarter, practices)
+        .exclude(pk__in=submitted)
+        .order_by("ods_code")
+    )
 
 
 def _link(quarter: Quarter, practice) -> str:
@@ -133,15 +140,16 @@ def _late_notice(quarter: Quarter, practice, bands, today: datetime.date) -> tup
     return subject, body
 
 
-def worksheet_reminders(today: datetime.date, created: Counter) -> None:
+def worksheet_reminders(today: datetime.date, created: Counter, practices=None) -> None:
     """Create (and queue) every worksheet reminder and late notice due ``today`` that does not exist
-    yet, counting what it created in ``created``."""
+    yet, counting what it created in ``created``: to every practice, or to ``practices`` (a
+    queryset of practice ids: one commissioner's, for an officer's "check now") only."""
     bands = selectors.bands()
     for quarter in _quarters_to_consider(today):
         due = what_is_due(today, quarter.due_date, settings.REMINDER_LEAD_DAYS, bands)
         if due is None:
             continue
-        for practice in _owing(quarter):
+        for practice in _owing(quarter, practices):
             if due == "late":
                 subject, body = _late_notice(quarter, practice, bands, today)
                 key, kind, status = f"late:{quarter.slug}:{practice.ods_code}", Notice.Kind.LATE, ""
