@@ -24,6 +24,7 @@ from audits.services import audit_case_flag
 from carehomes_les.demo import DEMO_PASSWORD, load_demo_data
 from carehomes_les.help import GUIDE_DIR
 from claims.models import Worksheet
+from practices.models import Practice
 from tests.browser.helpers import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +69,9 @@ def test_user_guide_pages_of_each_role(page, live_server, check_page):
     # Practice manager: home, the worksheets, a worksheet, payments, the register, a meeting.
     sign_in(page, live_server, "manager", DEMO_PASSWORD)
     practice = (
-        scope_for(User.objects.get(username="manager")).practices().order_by("ods_code").first()
+        Practice.objects.visible_to(scope_for(User.objects.get(username="manager")))
+        .order_by("ods_code")
+        .first()
     )
     ods = practice.ods_code
     claim = Worksheet.objects.filter(practice=practice).order_by(
