@@ -6,17 +6,11 @@ from django.db import models
 from django.db.models import Q
 
 from core.periods import Period
-from practices.models import Practice
+from practices.models import OfCommissionerQuerySet, Practice
 
 
-class AuditDrawQuerySet(models.QuerySet):
-    def visible_to(self, scope):
-        qs = self.select_related("commissioner", "drawn_by")
-        if scope.sees_everything:
-            return qs
-        if scope.is_commissioner_staff:
-            return qs.filter(commissioner_id=scope.commissioner_id)
-        return qs.none()
+class AuditDrawQuerySet(OfCommissionerQuerySet):
+    related = ("commissioner", "drawn_by")
 
 
 class AuditCaseQuerySet(models.QuerySet):

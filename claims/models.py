@@ -12,7 +12,7 @@ from carehomes.models import CareHome
 from claims import rules
 from core.formatting import money
 from core.periods import Period
-from practices.models import OfPracticeQuerySet, Practice
+from practices.models import OfCommissionerQuerySet, OfPracticeQuerySet, Practice
 
 
 class Quarter(models.Model):
@@ -383,15 +383,8 @@ class ApprovalPolicy(models.Model):
         return cls.objects.order_by("pk").first() or cls()
 
 
-class PaymentRunQuerySet(models.QuerySet):
-    def visible_to(self, scope):
-        """The payment runs of the commissioner (all of them for administrators)."""
-        qs = self.select_related("commissioner")
-        if scope.sees_everything:
-            return qs
-        if scope.is_commissioner_staff:
-            return qs.filter(commissioner_id=scope.commissioner_id)
-        return qs.none()
+class PaymentRunQuerySet(OfCommissionerQuerySet):
+    """The payment runs of the commissioner (all of them for administrators)."""
 
 
 class PaymentRun(models.Model):

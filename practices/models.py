@@ -51,14 +51,23 @@ class Commissioner(models.Model):
         return f"{self.name} ({self.code})"
 
 
-class PCNQuerySet(models.QuerySet):
+class OfCommissionerQuerySet(models.QuerySet):
+    """Rows that belong to a commissioner (PCNs, payment runs, audit draws) are seen by its officers
+    and auditors, and by administrators; never by a practice manager."""
+
+    related: tuple[str, ...] = ("commissioner",)
+
     def visible_to(self, scope):
-        qs = self.select_related("commissioner")
+        qs = self.select_related(*self.related)
         if scope.sees_everything:
             return qs
         if scope.is_commissioner_staff:
             return qs.filter(commissioner_id=scope.commissioner_id)
         return qs.none()
+
+
+class PCNQuerySet(OfCommissionerQuerySet):
+    pass
 
 
 class PCN(models.Model):
