@@ -173,10 +173,18 @@ def practices_overdue(
     """THE rule for "owed and not submitted": practices that owe ``span`` (a quarter's worksheet or
     a half-year's outcomes report: anything with ``first_day``, ``last_day`` and ``due_date``), have
     not sent it, and whose due date has passed. The home pages, the outstanding pages and the
-    dashboard all count with it, so a period not yet due is never counted as missing."""
+    dashboard all count with it, so a period not yet due is never counted as missing. A practice
+    whose commissioner extended a quarter's due date (ADR 0043) is not overdue until that passes."""
     if not has_fallen_due(span.due_date, today):
         return Practice.objects.none()
-    return practices_not_submitted(span, submitted, practices)
+    overdue = practices_not_submitted(span, submitted, practices)
+    if isinstance(span, Quarter) and span.pk is not None:
+        overdue = overdue.exclude(
+            pcn__commissioner_id__in=DueDateExtension.objects.filter(
+                quarter=span, due_date__gte=today
+            ).values("commissioner_id")
+        )
+    return overdue
 
 
 def worksheet_submitters(quarter: Quarter) -> QuerySet:

@@ -154,3 +154,13 @@ def test_extension_needs_a_reason(db):
             reason="  ",
         )
     assert not DueDateExtension.objects.exists()
+
+
+def test_overdue_waits_for_the_extended_date(extended):
+    ours, theirs, _ = extended
+    mine, _ = practice_and_home(ours)
+    other, _ = practice_and_home(theirs)
+    quarter = quarter_for(Q1)
+    on_extended = set(selectors.worksheets_overdue(quarter, today=EXTENDED))
+    assert on_extended == {other}
+    assert set(selectors.worksheets_overdue(quarter, today=EXTENDED + DAY)) == {mine, other}
