@@ -42,8 +42,10 @@ class Permission(enum.StrEnum):
     SUBMIT_WORKSHEET = "submit_worksheet"
     # See claims (submitted worksheets) and their calculations across the commissioner.
     VIEW_CLAIMS = "view_claims"
-    # Quarters' due dates, tariffs and lateness bands; bulk-load worksheets.
+    # The scheme-wide defaults: quarters' due dates, tariffs and lateness bands (administrators).
     MANAGE_PERIODS = "manage_periods"
+    # Extend a quarter's due date for the officer's own commissioner's practices (ADR 0043).
+    EXTEND_DUE_DATES = "extend_due_dates"
     # Check, query, reject and approve claims; waive deductions; correct openings.
     REVIEW_CLAIMS = "review_claims"
     # Create, authorise, close and mark paid payment runs; download the finance export; keep the
@@ -101,7 +103,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.IMPORT_REGISTRY,
             Permission.EDIT_PRACTICE_CONTACTS,
             Permission.VIEW_CLAIMS,
-            Permission.MANAGE_PERIODS,
+            Permission.EXTEND_DUE_DATES,
             Permission.REVIEW_CLAIMS,
             Permission.RUN_PAYMENTS,
             Permission.ADJUST_PAYMENTS,
@@ -133,6 +135,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.VIEW_COMPLIANCE,
             Permission.VIEW_INSIGHT,
             Permission.COMPARE_SCHEMES,
+            Permission.MANAGE_PERIODS,
             Permission.MANAGE_USERS,
         }
     ),

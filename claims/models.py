@@ -637,3 +637,33 @@ class Adjustment(models.Model):
     @property
     def kind(self) -> str:
         return "recovery" if self.amount_pence < 0 else "underpayment"
+
+
+class DueDateExtension(models.Model):
+    """A commissioner's own, later due date for its practices' worksheets of one quarter (ADR 0043).
+
+    The quarter's ``due_date`` is the scheme-wide default, set by administrators; a commissioner's
+    officers may extend it for their practices, never to a day before the default. Lateness of those
+    practices' worksheets is counted from the extended date (``selectors.effective_due_dates``)."""
+
+    commissioner = models.ForeignKey(
+        "practices.Commissioner", on_delete=models.PROTECT, related_name="due_date_extensions"
+    )
+    quarter = models.ForeignKey(Quarter, on_delete=models.PROTECT, related_name="extensions")
+    due_date = models.DateField("extended due date")
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["quarter", "commissioner"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commissioner", "quarter"], name="due_date_extension_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quarter.label} due {self.due_date:%-d %B %Y} for {self.commissioner}"

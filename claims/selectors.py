@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
 from carehomes.models import Alignment, CareHome
-from claims.models import LatenessBand, Quarter, Tariff, Worksheet, WorksheetLine
+from claims.models import (
+    DueDateExtension,
+    LatenessBand,
+    Quarter,
+    Tariff,
+    Worksheet,
+    WorksheetLine,
+)
 from claims.rules import DEFAULT_BANDS, Band, InvalidBands, Rates, check_bands
 from core.periods import Period
 from practices.models import Agreement, Practice
@@ -23,6 +30,35 @@ def rates_for(quarter: Quarter) -> Rates:
             f"No tariff covers {quarter.period.financial_year}: an officer must set one."
         )
     return tariff.rates
+
+
+def effective_due_date(quarter: Quarter, commissioner_id: int | None) -> datetime.date:
+    """The day a commissioner's practices' worksheets for ``quarter`` are due: the commissioner's
+    extension if it set one (ADR 0043), else the quarter's default. One query."""
+    if quarter.pk is None or commissioner_id is None:
+        return quarter.due_date
+    extended = (
+        DueDateExtension.objects.filter(quarter=quarter, commissioner_id=commissioner_id)
+        .values_list("due_date", flat=True)
+        .first()
+    )
+    return extended or quarter.due_date
+
+
+def effective_due_dates(
+    quarter: Quarter, practice_ids: Collection[int]
+) -> dict[int, datetime.date]:
+    """The effective due date of each of these practices (by its commissioner), for every practice
+    whose commissioner extended the quarter's due date; the others are due on ``quarter.due_date``.
+    One query."""
+    if quarter.pk is None:
+        return {}
+    return dict(
+        Practice.objects.filter(
+            pk__in=practice_ids,
+            pcn__commissioner__due_date_extensions__quarter=quarter,
+        ).values_list("pk", "pcn__commissioner__due_date_extensions__due_date")
+    )
 
 
 def bands() -> tuple[Band, ...]:
@@ -137,10 +173,18 @@ def practices_overdue(
     """THE rule for "owed and not submitted": practices that owe ``span`` (a quarter's worksheet or
     a half-year's outcomes report: anything with ``first_day``, ``last_day`` and ``due_date``), have
     not sent it, and whose due date has passed. The home pages, the outstanding pages and the
-    dashboard all count with it, so a period not yet due is never counted as missing."""
+    dashboard all count with it, so a period not yet due is never counted as missing. A practice
+    whose commissioner extended a quarter's due date (ADR 0043) is not overdue until that passes."""
     if not has_fallen_due(span.due_date, today):
         return Practice.objects.none()
-    return practices_not_submitted(span, submitted, practices)
+    overdue = practices_not_submitted(span, submitted, practices)
+    if isinstance(span, Quarter) and span.pk is not None:
+        overdue = overdue.exclude(
+            pcn__commissioner_id__in=DueDateExtension.objects.filter(
+                quarter=span, due_date__gte=today
+            ).values("commissioner_id")
+        )
+    return overdue
 
 
 def worksheet_submitters(quarter: Quarter) -> QuerySet:
@@ -285,6 +329,11 @@ class QuarterFacts:
     _rates: Rates | None
     _no_rates: str = ""
     locked: bool = False  # the practices' rows are locked for this transaction
+    due_dates: dict[int, datetime.date] = field(default_factory=dict)  # extended ones only
+
+    def due_date(self, practice_id: int) -> datetime.date:
+        """The practice's effective due date: its commissioner's extension, else the default."""
+        return self.due_dates.get(practice_id, self.quarter.due_date)
 
     @property
     def rates(self) -> Rates:
@@ -324,6 +373,7 @@ def quarter_facts(
         _rates=rates,
         _no_rates=no_rates,
         locked=lock,
+        due_dates=effective_due_dates(quarter, practice_ids),
     )
 
 

@@ -300,6 +300,7 @@ def codes(manager, officer, auditor, administrator, anonymous=302):
 
 
 OFFICER_ONLY = codes(403, 200, 403, 403)
+ADMINISTRATOR_ONLY = codes(403, 403, 403, 200)
 MANAGER_ONLY = codes(200, 403, 403, 403)
 REGISTRY_READERS = codes(403, 200, 200, 200)
 EVERYONE = codes(200, 200, 200, 200)
@@ -462,9 +463,12 @@ MATRIX = {
     "carehomes:coverage": (_none, REGISTRY_READERS),
     "carehomes:coverage_sitrep": (_none, REGISTRY_READERS),
     "carehomes:coverage_edit": (_home, OFFICER_ONLY),
-    "periods:due_date": (_quarter, OFFICER_ONLY),
-    "periods:tariff_create": (_none, OFFICER_ONLY),
-    "periods:tariff_edit": (_tariff, OFFICER_ONLY),
+    # The scheme-wide defaults are the administrators'; an officer extends a quarter's due date
+    # for their own commissioner's practices only (ADR 0043).
+    "periods:due_date": (_quarter, ADMINISTRATOR_ONLY),
+    "periods:tariff_create": (_none, ADMINISTRATOR_ONLY),
+    "periods:tariff_edit": (_tariff, ADMINISTRATOR_ONLY),
+    "periods:extend": (_quarter, OFFICER_ONLY),
     # Django's admin is for administrators only (users and roles); everyone else is sent to its sign-in.
     "admin:*": (_none, codes(302, 302, 302, 200)),
 }

@@ -7,10 +7,12 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from claims.models import Quarter, Tariff
+from claims.models import DueDateExtension, Quarter, Tariff
+from claims.selectors import effective_due_date
 from claims.worksheets.services import quarter_for
 from core.periods import Period
-from history.services import save_audited
+from history.services import audit_record, save_audited
+from practices.models import Commissioner
 
 
 @transaction.atomic
@@ -34,6 +36,61 @@ def quarter_set_due_date(
         )
     quarter.due_date = due_date
     return save_audited(instance=quarter, by=by, action="quarter_set_due_date", reason=reason)
+
+
+@transaction.atomic
+def due_date_extend(
+    *,
+    quarter: Quarter,
+    commissioner: Commissioner,
+    due_date: datetime.date,
+    today: datetime.date,
+    by,
+    reason: str,
+) -> DueDateExtension:
+    """Give a commissioner's practices a later due date for a quarter (ADR 0043), with a reason and
+    history. Never before the scheme-wide default, never to a day already gone, and only while the
+    commissioner's current due date has not passed: lateness must not change after the event."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the reason for the extension."})
+    quarter = Quarter.objects.select_for_update().get(pk=quarter.pk)
+    current = effective_due_date(quarter, commissioner.pk)
+    if current < today:
+        raise ValidationError(
+            f"The {quarter.label} due date for {commissioner.name} ({current:%-d %B %Y}) has passed "
+            "and cannot be changed."
+        )
+    if due_date < quarter.due_date:
+        raise ValidationError(
+            {
+                "due_date": f"The extended due date cannot be before the default due date "
+                f"({quarter.due_date:%-d %B %Y})."
+            }
+        )
+    if due_date < today:
+        raise ValidationError({"due_date": "The extended due date cannot be in the past."})
+    extension = (
+        DueDateExtension.objects.select_for_update()
+        .filter(quarter=quarter, commissioner=commissioner)
+        .first()
+    )
+    before = {"due_date": current}
+    if extension is None:
+        extension = DueDateExtension(quarter=quarter, commissioner=commissioner)
+    extension.due_date, extension.set_by, extension.reason = due_date, by, reason
+    extension.save()
+    audit_record(
+        by=by,
+        action="due_date_extend",
+        obj=extension,
+        summary=f"{quarter.label} due date for {commissioner.name} extended to "
+        f"{due_date:%-d %B %Y}",
+        before=before,
+        after={"due_date": due_date},
+        reason=reason,
+    )
+    return extension
 
 
 @transaction.atomic

@@ -13,12 +13,15 @@ from django.views.generic import TemplateView
 from accounts.access import Permission
 from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
-from claims.models import LatenessBand, Quarter, Tariff
+from claims.models import DueDateExtension, LatenessBand, Quarter, Tariff
 from claims.periods import services
+from claims.selectors import effective_due_date
+from claims.worksheets.services import quarter_for
 from core.formatting import money
 from core.forms import DateField, NHSForm
 from core.free_text import FreeTextForm
 from core.periods import Period
+from practices.models import Commissioner
 
 
 class PeriodsView(AccessMixin, TemplateView):
@@ -36,10 +39,18 @@ class PeriodsView(AccessMixin, TemplateView):
                 Quarter(year=period.year, number=period.quarter, due_date=period.default_due_date),
             )
         quarters = [stored[key] for key in sorted(stored, reverse=True)]
+        own = {}
+        if self.scope.commissioner_id is not None:
+            own = {
+                (e.quarter.year, e.quarter.number): e.due_date
+                for e in DueDateExtension.objects.filter(
+                    commissioner_id=self.scope.commissioner_id
+                ).select_related("quarter")
+            }
         tariffs = list(Tariff.objects.order_by("-year"))
         return super().get_context_data(
             today=today,
-            quarters=[(q, q.due_date >= today) for q in quarters],
+            quarters=[(q, q.due_date >= today, own.get((q.year, q.number))) for q in quarters],
             tariffs=[
                 {
                     "tariff": t,
@@ -55,6 +66,8 @@ class PeriodsView(AccessMixin, TemplateView):
             ],
             bands=LatenessBand.objects.all(),
             can_manage=self.scope.can(Permission.MANAGE_PERIODS),
+            can_extend=self.scope.can(Permission.EXTEND_DUE_DATES)
+            and self.scope.commissioner_id is not None,
             **kwargs,
         )
 
@@ -103,6 +116,56 @@ class DueDateView(ServiceFormView):
         return reverse("periods:index")
 
     cancel_url = get_success_url
+
+
+class ExtendDueDateForm(FreeTextForm, NHSForm):
+    free_text = ("reason",)
+    due_date = DateField(label="Due date for your practices")
+    reason = forms.CharField(
+        label="Reason for the extension",
+        help_text="Your practices will see the new date; the reason is kept in the audit trail.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ExtendDueDateView(DueDateView):
+    """An officer gives their own commissioner's practices a later due date for a quarter: never
+    before the scheme-wide default (ADR 0043)."""
+
+    permission = Permission.EXTEND_DUE_DATES
+    form_class = ExtendDueDateForm
+    submit_label = "Extend due date"
+    success_message = "Due date extended for your practices."
+
+    def commissioner(self) -> Commissioner:
+        if self.scope.commissioner_id is None:
+            raise Http404
+        return get_object_or_404(Commissioner, pk=self.scope.commissioner_id)
+
+    def get_initial(self):
+        return {"due_date": effective_due_date(self.quarter(), self.scope.commissioner_id)}
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        default = self.quarter().due_date
+        form.fields["due_date"].help_text = (
+            f"The default due date is {default:%-d %B %Y}. The new date cannot be before it. "
+            "For example, 28 7 2027"
+        )
+        return form
+
+    def get_heading(self):
+        return f"Extend the {self.quarter().label} due date for {self.commissioner().name}"
+
+    def perform(self, form):
+        return services.due_date_extend(
+            quarter=quarter_for(self.quarter().period),
+            commissioner=self.commissioner(),
+            due_date=form.cleaned_data["due_date"],
+            today=timezone.localdate(),
+            by=self.request.user,
+            reason=form.cleaned_data["reason"],
+        )
 
 
 def _pounds_field(label):

@@ -254,7 +254,7 @@ def _reprice(claim: Worksheet) -> rules.Payment:
     return rules.calculate_payment(
         [line.figures for line in claim.lines.all()],
         rates=facts.rates,
-        due_date=claim.quarter.due_date,
+        due_date=facts.due_date(claim.practice_id),
         first_submitted_at=claim.first_submitted_at,
         bands=facts.bands,
         waived=claim.waived,

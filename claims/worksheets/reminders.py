@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.db.models import Q
 
 from claims import selectors, wording
 from claims.models import Quarter, Worksheet
@@ -68,11 +69,11 @@ def _quarters_to_consider(today: datetime.date) -> list[Quarter]:
     for period in (current.previous(), current.previous().previous()):
         quarter_for(period)
     horizon = today + max(settings.REMINDER_LEAD_DAYS, MIN_LEAD_DAYS) * DAY
-    return list(
-        Quarter.objects.filter(due_date__gte=today - 31 * DAY, due_date__lte=horizon).order_by(
-            "year", "number"
-        )
+    # A commissioner's extended due date (ADR 0043) brings its quarter in too.
+    near = Q(due_date__gte=today - 31 * DAY, due_date__lte=horizon) | Q(
+        extensions__due_date__gte=today - 31 * DAY, extensions__due_date__lte=horizon
     )
+    return list(Quarter.objects.filter(near).distinct().order_by("year", "number"))
 
 
 def _owing(quarter: Quarter, practices=None):
@@ -91,22 +92,20 @@ def _link(quarter: Quarter, practice) -> str:
     return worksheet_link(practice, quarter)
 
 
-def _reminder(quarter: Quarter, practice, bands) -> tuple[str, str]:
-    subject = (
-        f"Reminder: care home LES worksheet for {quarter.label} due {quarter.due_date:%-d %B %Y}"
-    )
+def _reminder(quarter: Quarter, practice, bands, due_date: datetime.date) -> tuple[str, str]:
+    subject = f"Reminder: care home LES worksheet for {quarter.label} due {due_date:%-d %B %Y}"
     body = "\n".join(
         [
             f"Dear {practice.name} ({practice.ods_code}),",
             "",
             f"Your care home LES data worksheet for {quarter.label} "
             f"({quarter.first_day:%-d %B} to {quarter.last_day:%-d %B %Y}) is due by "
-            f"{quarter.due_date:%-d %B %Y}. We have not received it yet.",
+            f"{due_date:%-d %B %Y}. We have not received it yet.",
             "",
             f"Submit it here: {_link(quarter, practice)}",
             "",
             "A worksheet submitted after the due date has a deduction:",
-            *band_timetable(quarter.due_date, bands, 1),
+            *band_timetable(due_date, bands, 1),
             "",
             "If you have already sent it since this email was written, thank you: please ignore this.",
         ]
@@ -114,23 +113,23 @@ def _reminder(quarter: Quarter, practice, bands) -> tuple[str, str]:
     return subject, body
 
 
-def _late_notice(quarter: Quarter, practice, bands, today: datetime.date) -> tuple[str, str]:
-    days = (today - quarter.due_date).days
+def _late_notice(
+    quarter: Quarter, practice, bands, today: datetime.date, due_date: datetime.date
+) -> tuple[str, str]:
+    days = (today - due_date).days
     band = band_for(days, bands)
-    subject = (
-        f"Late: care home LES worksheet for {quarter.label} was due {quarter.due_date:%-d %B %Y}"
-    )
+    subject = f"Late: care home LES worksheet for {quarter.label} was due {due_date:%-d %B %Y}"
     body = "\n".join(
         [
             f"Dear {practice.name} ({practice.ods_code}),",
             "",
             f"Your care home LES data worksheet for {quarter.label} was due on "
-            f"{quarter.due_date:%-d %B %Y} and we have not received it.",
+            f"{due_date:%-d %B %Y} and we have not received it.",
             "",
             f"Submitted today it is {days} day{'s' if days != 1 else ''} late, in the "
             f"{band.label} band: {band.deduction_percent.normalize():f}% will be deducted.",
             "The deduction grows the longer it waits:",
-            *band_timetable(quarter.due_date, bands, days),
+            *band_timetable(due_date, bands, days),
             "",
             f"Submit it here: {_link(quarter, practice)}",
             "",
@@ -146,15 +145,19 @@ def worksheet_reminders(today: datetime.date, created: Counter, practices=None) 
     queryset of practice ids: one commissioner's, for an officer's "check now") only."""
     bands = selectors.bands()
     for quarter in _quarters_to_consider(today):
-        due = what_is_due(today, quarter.due_date, settings.REMINDER_LEAD_DAYS, bands)
-        if due is None:
-            continue
-        for practice in _owing(quarter, practices):
+        owing = list(_owing(quarter, practices))
+        # Each practice by its commissioner's due date: the default, or an extension (ADR 0043).
+        due_dates = selectors.effective_due_dates(quarter, [p.pk for p in owing])
+        for practice in owing:
+            due_date = due_dates.get(practice.pk, quarter.due_date)
+            due = what_is_due(today, due_date, settings.REMINDER_LEAD_DAYS, bands)
+            if due is None:
+                continue
             if due == "late":
-                subject, body = _late_notice(quarter, practice, bands, today)
+                subject, body = _late_notice(quarter, practice, bands, today, due_date)
                 key, kind, status = f"late:{quarter.slug}:{practice.ods_code}", Notice.Kind.LATE, ""
             else:
-                subject, body = _reminder(quarter, practice, bands)
+                subject, body = _reminder(quarter, practice, bands, due_date)
                 key, kind = f"reminder:{quarter.slug}:{practice.ods_code}", Notice.Kind.REMINDER
                 status = "missed" if due == "missed" else ""
             _, new = notice_create(
@@ -166,7 +169,7 @@ def worksheet_reminders(today: datetime.date, created: Counter, practices=None) 
                 body=body,
                 status=Notice.Status.MISSED if status else Notice.Status.PENDING,
                 reason=(
-                    f"The reminder window ({reminder_window(quarter.due_date, settings.REMINDER_LEAD_DAYS)[1]:%-d %B %Y} "
+                    f"The reminder window ({reminder_window(due_date, settings.REMINDER_LEAD_DAYS)[1]:%-d %B %Y} "
                     "at the latest) passed before the reminder could be sent."
                     if status
                     else ""

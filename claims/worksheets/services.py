@@ -197,7 +197,7 @@ def worksheet_assemble(
         result.payment = rules.calculate_payment(
             [line for _, line, _ in result.lines],
             rates=facts.rates,
-            due_date=quarter.due_date,
+            due_date=facts.due_date(practice.pk),
             first_submitted_at=first_submitted_at or submitted_at,
             bands=facts.bands,
         )
