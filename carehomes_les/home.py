@@ -207,10 +207,9 @@ class PracticeQueue:
 
 
 def practice_queues(scope: Scope, *, today: datetime.date) -> list[PracticeQueue]:
-    from claims.views.quarters import Status, practice_quarters
+    from claims.worksheets.quarters import Status, practice_quarters
     from outcomes.evidence import meeting_counts
-    from outcomes.services import practices_owing, standing
-    from outcomes.views import recent_periods
+    from outcomes.services import practices_owing, recent_periods, standing
 
     bands = selectors.bands()
     periods = recent_periods(today)

@@ -98,3 +98,14 @@ def standing(
         return Standing(f"Due by {due:%-d %B %Y}", "nhsuk-tag--blue")
     late = (today - due).days
     return Standing(f"Late: due {due:%-d %B %Y}", "nhsuk-tag--red", late)
+
+
+def recent_periods(today, count: int = 4) -> list[OutcomesPeriod]:
+    """The half-year containing ``today`` and the ``count - 1`` before it, newest first (created
+    with their default due dates if nobody has opened them)."""
+    year, half = OutcomesPeriod.containing(today)
+    periods = []
+    for _ in range(count):
+        periods.append(outcomes_period_for(year, half))
+        year, half = OutcomesPeriod.before(year, half)
+    return periods

@@ -23,23 +23,12 @@ from outcomes.forms import MeetingForm, OutcomesReportForm
 from outcomes.models import Meeting, OutcomesPeriod, OutcomesReport
 from outcomes.reminders import reminder_check_request
 from outcomes.services import (
-    outcomes_period_for,
     outcomes_report_submit,
     practices_owing,
+    recent_periods,
     standing,
 )
 from practices.models import Practice
-
-
-def recent_periods(today, count: int = 4) -> list[OutcomesPeriod]:
-    """The half-year containing ``today`` and the ``count - 1`` before it, newest first (created
-    with their default due dates if nobody has opened them)."""
-    year, half = OutcomesPeriod.containing(today)
-    periods = []
-    for _ in range(count):
-        periods.append(outcomes_period_for(year, half))
-        year, half = OutcomesPeriod.before(year, half)
-    return periods
 
 
 class PracticeOutcomesView(AccessMixin, TemplateView):

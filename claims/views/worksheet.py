@@ -26,7 +26,7 @@ from claims import rules, selectors, wording
 from claims.models import Quarter, Worksheet, WorksheetLine
 from claims.review.services import TransitionRefused, worksheet_resubmit
 from claims.views.page import stored_payment_summary, worksheet_page
-from claims.views.quarters import VIEW_WORKSHEETS, quarter_status
+from claims.views.quarters import VIEW_WORKSHEETS
 from claims.worksheets import xlsx
 from claims.worksheets.forms import (
     COLUMN_HEADINGS,
@@ -37,6 +37,7 @@ from claims.worksheets.forms import (
     field_name,
 )
 from claims.worksheets.prefill import Prefill, worksheet_prefill
+from claims.worksheets.quarters import quarter_status
 from claims.worksheets.services import (
     WorksheetRefused,
     quarter_for,

@@ -12,7 +12,7 @@ from django.urls import reverse
 from carehomes.models import CareHome
 from claims.models import Quarter, Worksheet
 from claims.rules import DEFAULT_BANDS
-from claims.views.quarters import Status, quarter_status
+from claims.worksheets.quarters import Status, quarter_status
 from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from tests import factories as f
