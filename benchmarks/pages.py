@@ -22,7 +22,15 @@
    more fetch, counted) and the size; a ratio above 8 is flagged (the target of issue 18).
 
 ``--write`` puts the table into docs/performance.md between the ``pages:start`` and
-``pages:end`` markers (the write-up around it is by hand).
+``pages:end`` markers (the write-up around it is by hand). ``--save FILE`` keeps the figures as
+JSON; ``--against FILE`` (the national run's saved figures, when this run is on the 10x copy)
+adds each page's growth: its ratio to the floor here ÷ its ratio in that run, flagged above 1.3
+(issue 18's second target; ratios rather than milliseconds, so that the two runs need not see the
+same machine load), and ``--write`` then fills the ``pages10:start`` … ``pages10:end`` markers.
+
+    ... benchmarks/pages.py --save var/pages-national.json --write
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/les_load10 \
+        .venv/bin/python benchmarks/pages.py --no-seed --against var/pages-national.json --write
 """
 
 from __future__ import annotations
@@ -51,8 +59,10 @@ os.environ.setdefault("SECRET_KEY", "pages-benchmark-" + "x" * 40)
 
 FLOOR = "/bench/bare/"
 LIMIT = 8  # a page above this many times the signed-in floor is flagged
+GROWTH = 1.3  # at 10x, a page whose ratio grew by more than this from the national run is flagged
 SKIP = re.compile(r"^/(accounts/logout/|admin/|static/|media/|bench/)")
 START, END = "<!-- pages:start -->", "<!-- pages:end -->"
+START10, END10 = "<!-- pages10:start -->", "<!-- pages10:end -->"
 
 
 class Links(HTMLParser):
@@ -115,6 +125,10 @@ def main():
     parser.add_argument("--write", action="store_true", help="write the table into the docs")
     parser.add_argument("--only", help="one user: officer, auditor or manager")
     parser.add_argument("--no-seed", action="store_true", help="use the database as it is")
+    parser.add_argument("--save", type=Path, help="keep the figures as JSON in this file")
+    parser.add_argument(
+        "--against", type=Path, help="the national run's saved figures: report each page's growth"
+    )
     args = parser.parse_args()
 
     if not args.no_seed:
@@ -185,17 +199,59 @@ def main():
         rows.append((user, "(floor)", FLOOR, 200, None, None, floor_queries, None))
 
     floor = statistics.median(floors) if floors else float("nan")
-    table = render(rows, floor, args.rounds)
+    if args.save:
+        args.save.parent.mkdir(parents=True, exist_ok=True)
+        args.save.write_text(json.dumps({"floor": floor, "rows": rows}, indent=1))
+    if args.against:
+        national = json.loads(args.against.read_text())
+        table = render_growth(rows, floor, national, args.rounds)
+        start, end = START10, END10
+    else:
+        table = render(rows, floor, args.rounds)
+        start, end = START, END
     print(table)
     if args.write:
         docs = ROOT / "docs/performance.md"
         text = docs.read_text()
-        if START not in text or END not in text:
-            sys.exit(f"docs/performance.md has no {START} … {END} markers.")
-        before, rest = text.split(START, 1)
-        _old, after = rest.split(END, 1)
-        docs.write_text(f"{before}{START}\n{table}\n{END}{after}")
+        if start not in text or end not in text:
+            sys.exit(f"docs/performance.md has no {start} … {end} markers.")
+        before, rest = text.split(start, 1)
+        _old, after = rest.split(end, 1)
+        docs.write_text(f"{before}{start}\n{table}\n{end}{after}")
         print("written into docs/performance.md", file=sys.stderr)
+
+
+def render_growth(rows, floor: float, national: dict, rounds: int) -> str:
+    """The 10x run beside the national one: each route's ratio to the floor in both runs and its
+    growth (this ratio ÷ the national one)."""
+    before = {(r[0], r[1]): r for r in national["rows"] if r[5] is not None}
+    timed_rows = [r for r in rows if r[4] is not None]
+    grown = [
+        r for r in timed_rows if (r[0], r[1]) in before and r[5] / before[(r[0], r[1])][5] > GROWTH
+    ]
+    lines = [
+        f"Signed-in floor: median **{floor * 1000:.1f} ms** in this run, "
+        f"{national['floor'] * 1000:.1f} ms in the national run; {len(timed_rows)} pages timed, "
+        f"median of {rounds}; **{len(grown)}** grew by more than {GROWTH}× (⚠); "
+        f"**{sum(1 for r in timed_rows if r[5] > LIMIT)}** above {LIMIT}× the floor.",
+        "",
+        "| user | page (route) | ms | × floor | × floor, national | growth | queries (national) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for user, route, _path, _status, seconds, ratio, queries, _size in timed_rows:
+        old = before.get((user, route))
+        if old is None:
+            lines.append(
+                f"| {user} | `{route}` | {seconds * 1000:.0f} | {ratio:.1f} | – | – | {queries} |"
+            )
+            continue
+        growth = ratio / old[5]
+        flag = " ⚠" if growth > GROWTH else ""
+        lines.append(
+            f"| {user} | `{route}` | {seconds * 1000:.0f} | {ratio:.1f} | {old[5]:.1f} | "
+            f"{growth:.2f}{flag} | {queries} ({old[6]}) |"
+        )
+    return "\n".join(lines)
 
 
 def render(rows, floor: float, rounds: int) -> str:

@@ -134,9 +134,10 @@ def seeded() -> bool:
     )
 
 
-def passed_periods(today: datetime.date) -> tuple[datetime.date, list[Period]]:
-    """From the start of last financial year (as the demo), every quarter whose due date has passed."""
-    start = Period(Period.containing(today).year - 1, 1)
+def passed_periods(today: datetime.date, years: int = 1) -> tuple[datetime.date, list[Period]]:
+    """From the start of the financial year ``years`` before this one (1: last financial year, as
+    the demo), every quarter whose due date has passed."""
+    start = Period(Period.containing(today).year - years, 1)
     periods, period = [], start
     while period.default_due_date < today:
         periods.append(period)
@@ -256,14 +257,47 @@ def pay_in_bulk(commissioners, quarters) -> None:
             )
 
 
-def seed(force: bool) -> None:
+def emails_in_bulk(quarters, per_practice: int) -> int:
+    """``per_practice`` sent emails (a reminder, then receipts) for every practice and quarter,
+    written directly: the Emails page and its filters read this table."""
+    Notice = apps.get_model("notices", "Notice")
+    practices = list(Practice.objects.values_list("pk", "ods_code"))
+    kinds = [Notice.Kind.REMINDER, Notice.Kind.RECEIPT, Notice.Kind.CLAIM, Notice.Kind.LATE]
+    made = 0
+    for quarter in quarters:
+        sent = datetime.datetime.combine(quarter.due_date, datetime.time(9), LONDON)
+        rows = [
+            Notice(
+                key=f"bulk-{quarter.pk}-{pk}-{n}",
+                kind=kinds[n % len(kinds)],
+                practice_id=pk,
+                quarter=quarter,
+                recipients=f"{ods.lower()}@nhs.example",
+                subject=f"Care home LES {quarter.label}: worksheet for {ods}",
+                body="Sent by the load benchmark's seed.",
+                status=Notice.Status.SENT,
+                sent_at=sent,
+            )
+            for pk, ods in practices
+            for n in range(per_practice)
+        ]
+        made += len(Notice.objects.bulk_create(rows, batch_size=5000))
+        # created_at is auto_now_add: date them as sent, as they would be in service.
+        Notice.objects.filter(quarter=quarter, key__startswith="bulk-").update(created_at=sent)
+    return made
+
+
+def seed(force: bool, years: int = 1, emails: int = 0) -> None:
     ensure_database()
     connection.close()
     if not force and seeded():
-        print("les_load already holds the national-scale data (--force to generate it again).")
+        print(
+            f"{settings.DATABASES['default']['NAME']} already holds the national-scale data "
+            "(--force to generate it again)."
+        )
         return
     today = timezone.localdate()
-    first_day, periods = passed_periods(today)
+    first_day, periods = passed_periods(today, years)
     rng = random.Random(SEED)
     t0 = time.perf_counter()
     national_scale.reset()
@@ -309,6 +343,10 @@ def seed(force: bool) -> None:
         review_and_pay_through_services(commissioner, people, paid)
     pay_in_bulk(list(Commissioner.objects.exclude(pk=commissioner.pk).order_by("code")), paid)
     print(f"review and payment runs in {time.perf_counter() - t2:.0f} s")
+    if emails:
+        t3 = time.perf_counter()
+        made = emails_in_bulk(paid, emails)
+        print(f"{made} emails in {time.perf_counter() - t3:.0f} s")
     with connection.cursor() as cursor:  # as autovacuum would have, on a database in service
         cursor.execute("VACUUM ANALYZE")
     print(summary())
@@ -323,7 +361,8 @@ def summary() -> str:
         f"{Alignment.objects.count()} alignments, {Worksheet.objects.count()} worksheets "
         f"({apps.get_model('claims', 'WorksheetLine').objects.count()} lines), "
         f"{PaymentRun.objects.count()} payment runs, "
-        f"{apps.get_model('audit', 'AuditEvent').objects.count()} history rows; "
+        f"{apps.get_model('audit', 'AuditEvent').objects.count()} history rows, "
+        f"{apps.get_model('notices', 'Notice').objects.count()} emails; "
         f"{COMMISSIONER}: {Practice.objects.filter(pcn__commissioner=commissioner).count()} "
         f"practices, {mine.count()} claims ({mine.filter(status=S.SUBMITTED).count()} in review)"
     )
@@ -411,11 +450,21 @@ def main():
     steps = parser.add_subparsers(dest="step", required=True)
     seed_step = steps.add_parser("seed")
     seed_step.add_argument("--force", action="store_true", help="generate the data again")
+    seed_step.add_argument(
+        "--years",
+        type=int,
+        default=1,
+        help="history from the start of the financial year this many years back (1: as the demo; "
+        "5: the 10x copy of issue 18, 5.5 years)",
+    )
+    seed_step.add_argument(
+        "--emails", type=int, default=0, help="sent emails per practice and paid quarter (bulk)"
+    )
     sessions_step = steps.add_parser("sessions")
     sessions_step.add_argument("out", type=Path)
     args = parser.parse_args()
     if args.step == "seed":
-        seed(args.force)
+        seed(args.force, args.years, args.emails)
     else:
         sessions(args.out)
 
