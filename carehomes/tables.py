@@ -1,12 +1,14 @@
 import django_tables2 as tables
+from django.utils.html import format_html
 
 from carehomes.models import CareHome
+from core.tables import CheapCellsMixin
 
 
-class CareHomeTable(tables.Table):
+class CareHomeTable(CheapCellsMixin, tables.Table):
     caption = "Care homes"
 
-    name = tables.Column(linkify=True)
+    name = tables.Column()
     cqc_location_id = tables.Column("CQC location ID")
     category = tables.Column()
     kind = tables.Column("Type", accessor="nursing", order_by=("nursing",))
@@ -29,3 +31,6 @@ class CareHomeTable(tables.Table):
 
     def render_kind(self, record):
         return record.kind
+
+    def render_name(self, record, value):
+        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), value)

@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from carehomes.models import Alignment, CareHome
 from claims.models import (
@@ -106,12 +106,26 @@ def agreement_refusal(claim: Worksheet) -> str | None:
     )
 
 
+def quarters_with(worksheets: QuerySet[Worksheet]) -> QuerySet[Quarter]:
+    """The quarters with at least one of these worksheets, newest first: one EXISTS per quarter of
+    the scheme (a few dozen), each answered from the worksheets' quarter index, rather than
+    reading every worksheet of the scope's history (issue 18)."""
+    return Quarter.objects.filter(
+        Exists(worksheets.filter(quarter_id=OuterRef("pk")).order_by())
+    ).order_by("-year", "-number")
+
+
+def years_with(worksheets: QuerySet[Worksheet]) -> list[int]:
+    """The financial years (newest first) with at least one of these worksheets."""
+    return list(dict.fromkeys(quarters_with(worksheets).values_list("year", flat=True)))
+
+
 def claims_covered_by_agreement(claims: QuerySet[Worksheet]) -> QuerySet[Worksheet]:
     """The claims whose practice has an agreement in force on some day of the claim's quarter: the
     queryset form of :func:`agreement_refusal` (``None``), for a payment run to filter what it
     takes. One condition per quarter the claims span, each from :func:`agreements_in_force`."""
     covered = Q(pk__in=[])
-    for quarter in Quarter.objects.filter(pk__in=claims.values("quarter_id")):
+    for quarter in quarters_with(claims):
         covered |= Q(
             quarter=quarter,
             practice_id__in=agreements_in_force(quarter).values("practice_id"),

@@ -121,7 +121,7 @@ def claim_csv_rows(claims: Iterable[Worksheet]) -> Iterable[list]:
         ]
 
 
-class PaymentRunTable(tables.Table):
+class PaymentRunTable(CheapCellsMixin, tables.Table):
     caption = "Payment runs"
 
     reference = tables.Column("Reference")

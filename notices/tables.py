@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from core.formatting import london
-from core.tables import NUMERIC
+from core.tables import NUMERIC, CheapCellsMixin
 from notices.models import Notice
 
 STATUS_TAGS = {
@@ -24,7 +24,7 @@ def status_tag(notice: Notice) -> str:
     )
 
 
-class NoticeTable(tables.Table):
+class NoticeTable(CheapCellsMixin, tables.Table):
     caption = "Emails to practices, newest first"
 
     created_at = tables.Column("Written")

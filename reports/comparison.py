@@ -25,7 +25,7 @@ from accounts.access import Scope
 from carehomes.models import CareHome
 from claims.models import Quarter, Worksheet, WorksheetLine
 from claims.rules import Line, Rates
-from claims.selectors import rates_for
+from claims.selectors import rates_for, years_with
 from core.money import round_half_up
 from core.periods import Period
 from practices.models import PCN, Practice
@@ -40,9 +40,7 @@ _LINE_FIELDS = ("opening", "new_permanent", "temporary", "moved_out", "died")
 
 def years_with_worksheets(worksheets: QuerySet[Worksheet]) -> list[int]:
     """The financial years (newest first) with at least one of these worksheets."""
-    return list(
-        worksheets.order_by("-quarter__year").values_list("quarter__year", flat=True).distinct()
-    )
+    return years_with(worksheets)
 
 
 # -- what the page shows --------------------------------------------------------------------------
@@ -272,12 +270,13 @@ def compare(scope: Scope, practices: QuerySet[Practice], year: int) -> Compariso
             ).values("care_home_id")
         )
     }
+    # Tuples, not dictionaries: a commissioner's comparison reads thousands of lines (issue 18).
     line_rows = list(
         WorksheetLine.objects.filter(
             care_home_id__in=list(care_homes), worksheet__quarter__year__in=window
-        ).values("worksheet_id", "worksheet__practice_id", "care_home_id", *_LINE_FIELDS)
+        ).values_list("worksheet_id", "worksheet__practice_id", "care_home_id", *_LINE_FIELDS)
     )
-    others = {row["worksheet__practice_id"] for row in line_rows} - set(chosen_ids)
+    others = {row[1] for row in line_rows} - set(chosen_ids)
     other_rows = list(
         Worksheet.objects.filter(quarter__year__in=window, practice_id__in=others).values(
             "pk", "practice_id", "quarter__year", "quarter__number", "status"
@@ -287,10 +286,8 @@ def compare(scope: Scope, practices: QuerySet[Practice], year: int) -> Compariso
     scheme_rates = SchemeRates.for_year(year)
 
     lines: dict[int, dict[int, Line]] = defaultdict(dict)
-    for row in line_rows:
-        lines[row["worksheet_id"]][row["care_home_id"]] = Line(
-            **{name: row[name] for name in _LINE_FIELDS}
-        )
+    for worksheet_id, _practice_id, care_home_id, *counts in line_rows:
+        lines[worksheet_id][care_home_id] = Line(*counts)
     worksheets: dict[int, list[schemes.WorksheetFigures]] = defaultdict(list)
     for row in own_rows + other_rows:
         worksheets[row["practice_id"]].append(

@@ -49,10 +49,7 @@ def financial_year_label(year: int) -> str:
 
 def years_with_claims(scope: Scope) -> list[int]:
     """Financial years that have a quarter with a worksheet in scope, latest first."""
-    return sorted(
-        set(Worksheet.objects.visible_to(scope).values_list("quarter__year", flat=True).distinct()),
-        reverse=True,
-    )
+    return selectors.years_with(Worksheet.objects.visible_to(scope))
 
 
 def _quarters(year: int) -> dict[int, Quarter]:

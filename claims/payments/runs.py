@@ -215,19 +215,28 @@ def adjustments_due(run: PaymentRun) -> QuerySet[Adjustment]:
 
 def balances_owed(commissioner_id, *, besides: PaymentRun | None = None) -> dict[int, Remittance]:
     """Each practice's last remittance in the commissioner's closed runs, where it carried money
-    owed (a negative balance) forward: that balance is netted in the practice's next run."""
-    latest: dict[int, Remittance] = {}
-    remittances = (
-        Remittance.objects.filter(payment_run__commissioner_id=commissioner_id)
-        .exclude(payment_run__status=PaymentRun.Status.OPEN)
-        .select_related("payment_run", "practice")
-        .order_by("payment_run__closed_at", "payment_run__pk")
+    owed (a negative balance) forward: that balance is netted in the practice's next run.
+
+    Only the remittances that carried a balance and have no later one for the same practice are
+    read (issue 18: the cost is the balances, not the commissioner's history of runs)."""
+    closed = Remittance.objects.filter(payment_run__commissioner_id=commissioner_id).exclude(
+        payment_run__status=PaymentRun.Status.OPEN
     )
     if besides is not None:
-        remittances = remittances.exclude(payment_run=besides)
-    for remittance in remittances:
-        latest[remittance.practice_id] = remittance
-    return {p: r for p, r in latest.items() if r.carried_pence}
+        closed = closed.exclude(payment_run=besides)
+    later = closed.filter(practice_id=OuterRef("practice_id")).filter(
+        Q(payment_run__closed_at__gt=OuterRef("payment_run__closed_at"))
+        | Q(
+            payment_run__closed_at=OuterRef("payment_run__closed_at"),
+            payment_run__pk__gt=OuterRef("payment_run__pk"),
+        )
+    )
+    carried = (
+        closed.exclude(carried_pence=0)
+        .filter(~Exists(later))
+        .select_related("payment_run", "practice")
+    )
+    return {remittance.practice_id: remittance for remittance in carried}
 
 
 @dataclass

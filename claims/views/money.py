@@ -9,6 +9,7 @@ from functools import cached_property
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -81,24 +82,63 @@ class AdjustmentRaiseView(ServiceFormView):
             return None
         return get_object_or_404(AuditCase.objects.visible_to(self.scope), pk=int(wanted))
 
+    def _paid_claim(self, wanted: str):
+        if not wanted.isdigit():
+            return None
+        return (
+            Worksheet.objects.visible_to(self.scope)
+            .filter(status=Worksheet.Status.PAID, pk=int(wanted))
+            .select_related("practice")
+            .first()
+        )
+
+    @cached_property
+    def practice(self):
+        """Whose paid claims the form offers (issue 18: one practice's, never the commissioner's
+        whole history): the audit case's, ``?practice=<ODS code>`` (another commissioner's is a
+        404), or the practice of the claim in ``?claim=`` or of the claim posted."""
+        if self.audit_case is not None:
+            return self.audit_case.practice
+        ods_code = self.request.GET.get("practice", "").strip().upper()
+        if ods_code:
+            return get_object_or_404(Practice.objects.visible_to(self.scope), ods_code=ods_code)
+        claim = self._paid_claim(self.request.GET.get("claim", "")) or (
+            self._paid_claim(self.request.POST.get("claim", ""))
+            if self.request.method == "POST"
+            else None
+        )
+        return claim.practice if claim is not None else None
+
     def get(self, request, *args, **kwargs):
         self.audit_case  # noqa: B018 - a foreign case is a 404 before anything is drawn
+        self.practice  # noqa: B018 - and so is a foreign practice
         return super().get(request, *args, **kwargs)
 
     def paid_claims(self):
         claims = Worksheet.objects.visible_to(self.scope).filter(status=Worksheet.Status.PAID)
-        if self.audit_case is not None:
-            claims = claims.filter(practice=self.audit_case.practice)
-        return claims.order_by("practice__ods_code", "-quarter__year", "-quarter__number")
+        if self.practice is None:
+            return claims.none()
+        return claims.filter(practice=self.practice).order_by("-quarter__year", "-quarter__number")
+
+    def practices_with_paid_claims(self):
+        """The first step when no practice is given: the practices in scope with a paid claim."""
+        return (
+            Practice.objects.visible_to(self.scope)
+            .filter(
+                Exists(
+                    Worksheet.objects.filter(
+                        practice_id=OuterRef("pk"), status=Worksheet.Status.PAID
+                    )
+                )
+            )
+            .order_by("name", "ods_code")
+        )
 
     def get_form_kwargs(self):
-        return {
-            **super().get_form_kwargs(),
-            "claims": self.paid_claims(),
-            "audit_cases": AuditCase.objects.visible_to(self.scope).filter(
-                status=AuditCase.Status.CLOSED
-            ),
-        }
+        cases = AuditCase.objects.visible_to(self.scope).filter(status=AuditCase.Status.CLOSED)
+        if self.practice is not None:
+            cases = cases.filter(practice=self.practice)
+        return {**super().get_form_kwargs(), "claims": self.paid_claims(), "audit_cases": cases}
 
     def get_initial(self):
         initial = {}
@@ -117,7 +157,12 @@ class AdjustmentRaiseView(ServiceFormView):
         return "Raise an adjustment"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(audit_case=self.audit_case, **kwargs)
+        return super().get_context_data(
+            audit_case=self.audit_case,
+            practice=self.practice,
+            practices=self.practices_with_paid_claims() if self.practice is None else None,
+            **kwargs,
+        )
 
     def perform(self, form):
         return adjustment_raise(
@@ -226,12 +271,17 @@ class AdjustmentActionView(AdjustmentMixin, View):
 
 def _owed(scope) -> list:
     """Practices in scope whose last run carried money owed, with that balance."""
-    rows = []
-    for commissioner in Commissioner.objects.visible_to(scope):
-        for remittance in balances_owed(commissioner.pk).values():
-            if Practice.objects.visible_to(scope).filter(pk=remittance.practice_id).exists():
-                rows.append(remittance)
-    return sorted(rows, key=lambda r: r.practice.ods_code)
+    owed = [
+        remittance
+        for commissioner in Commissioner.objects.visible_to(scope)
+        for remittance in balances_owed(commissioner.pk).values()
+    ]
+    visible = set(
+        Practice.objects.visible_to(scope)
+        .filter(pk__in={r.practice_id for r in owed})
+        .values_list("pk", flat=True)
+    )
+    return sorted((r for r in owed if r.practice_id in visible), key=lambda r: r.practice.ods_code)
 
 
 INVOICE_COLUMNS = [

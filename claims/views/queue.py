@@ -14,7 +14,7 @@ from accounts.base_views import ScopedTableView
 from accounts.views import AccessMixin
 from claims import selectors
 from claims.filters import ACTIONABLE, ALL, ClaimFilter
-from claims.models import Quarter, Worksheet
+from claims.models import Worksheet
 from claims.tables import CLAIM_CSV_COLUMNS, ClaimTable, claim_csv_rows
 from core.downloads import csv_download
 from core.periods import Period
@@ -49,9 +49,7 @@ class ClaimQueueMixin(AccessMixin):
             request=self.request,
             can_review=self.can_review,
             pcns=PCN.objects.visible_to(self.scope).order_by("name"),
-            quarters=Quarter.objects.filter(
-                pk__in=Worksheet.objects.visible_to(self.scope).values("quarter_id")
-            ).order_by("-year", "-number"),
+            quarters=selectors.quarters_with(Worksheet.objects.visible_to(self.scope)),
         )
 
 
@@ -178,8 +176,7 @@ class ClaimQueueCsvView(ClaimQueueMixin, View):
 
 def claim_years(scope) -> list[int]:
     """The financial years with a claim in ``scope``, latest first: the CSV's periods."""
-    years = Worksheet.objects.visible_to(scope).values_list("quarter__year", flat=True)
-    return sorted(set(years.order_by().distinct()), reverse=True)
+    return selectors.years_with(Worksheet.objects.visible_to(scope))
 
 
 def financial_year_label(year: int) -> str:

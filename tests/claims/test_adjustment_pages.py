@@ -286,3 +286,23 @@ def test_audit_pack_and_dashboard_show_adjustments_as_their_own_lines(people, pa
     figure = adjustments(scope_for(people["one"]), 2019)
     assert figure.rows[0] == ("2019/20 Q1", 1, 4_550, 0, 0)
     assert "£45.50 is being recovered" in figure.summary
+
+
+def test_raise_asks_for_the_practice_first_then_offers_only_its_paid_claims(client, people, paid):
+    """Issue 18: the form never lists the commissioner's whole history of paid claims; it asks
+    whose claim it is, then offers that practice's. Another commissioner's practice is a 404."""
+    client.force_login(people["one"])
+    first = client.get(reverse("adjustments:raise")).content.decode()
+    assert 'name="practice"' in first and f'value="{paid.practice.ods_code}"' in first
+    assert 'name="claim"' not in first  # no claims before the practice is chosen
+
+    page = client.get(reverse("adjustments:raise"), {"practice": paid.practice.ods_code})
+    html = page.content.decode()
+    assert f'<option value="{paid.pk}"' in html and paid.reference in html
+    other = f.PracticeFactory(pcn__commissioner=people["commissioner"])
+    html = client.get(reverse("adjustments:raise"), {"practice": other.ods_code}).content.decode()
+    assert f'<option value="{paid.pk}"' not in html  # only the chosen practice's claims
+
+    foreign = f.PracticeFactory()  # another commissioner's
+    response = client.get(reverse("adjustments:raise"), {"practice": foreign.ods_code})
+    assert response.status_code == 404

@@ -572,3 +572,25 @@ def test_query_count_stays_the_same_as_claims_grow(client, commissioner, officer
     )
     assert len(accrued(officers[0], JULY_31).lines) > 20
     assert _page_queries(client, officers[0]) == small
+
+
+def test_page_shows_the_first_lines_and_the_downloads_hold_them_all(
+    two_commissioners, officers, client, monkeypatch
+):
+    """Issue 18: the page never draws a commissioner's every accrued line."""
+    from reports.views import accruals as accruals_views
+
+    client.force_login(officers[0])
+    url, day = reverse("reports:accruals"), {"date": "2019-07-31"}
+    everything = next(
+        i["figure"] for i in client.get(url, day).context["figures"] if i["figure"].slug == "lines"
+    )
+    assert len(everything.rows) >= 2
+    monkeypatch.setattr(accruals_views, "LINES_ON_THE_PAGE", 1)
+    page = client.get(url, day)
+    shown = next(i["figure"] for i in page.context["figures"] if i["figure"].slug == "lines")
+    assert shown.rows == everything.rows[:1]
+    assert shown.totals == everything.totals  # the total is of every line
+    assert f"The first 1 of {len(everything.rows)} lines are shown here" in page.content.decode()
+    rows = _csv_rows(client.get(reverse("reports:accruals_csv", args=["lines"]), day))
+    assert len(rows) == len(everything.rows) + 2
