@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 
 from claims.models import Worksheet, WorksheetLine
+from claims.selectors import quarters_with
 from core.periods import Period
 from reports import checks
 from reports.models import CheckThresholds
@@ -25,14 +26,9 @@ def counted_worksheets(scope):
 
 
 def quarters_with_worksheets(scope) -> list[Period]:
-    """The quarters that have a counted worksheet in scope, latest first (one query)."""
-    rows = (
-        counted_worksheets(scope)
-        .order_by("-quarter__year", "-quarter__number")
-        .values_list("quarter__year", "quarter__number")
-        .distinct()
-    )
-    return [Period(year, number) for year, number in rows]
+    """The quarters that have a counted worksheet in scope, latest first (one query: an EXISTS per
+    quarter of the scheme, not a read of the scope's history)."""
+    return [q.period for q in quarters_with(counted_worksheets(scope))]
 
 
 def thresholds_in_force() -> checks.Thresholds:
@@ -41,50 +37,51 @@ def thresholds_in_force() -> checks.Thresholds:
 
 
 def quarter_figures(scope, periods: list[Period]) -> dict[Period, checks.QuarterFigures]:
-    """Each period's counted worksheets in scope with their lines (two queries for any number)."""
+    """Each period's counted worksheets in scope with their lines (two queries for any number),
+    read as tuples: a commissioner's quarter is thousands of lines (issue 18)."""
     which = Q(pk__in=[])
     for period in periods:
         which |= Q(quarter__year=period.year, quarter__number=period.quarter)
-    worksheets = (
+    worksheets = list(
         counted_worksheets(scope)
         .filter(which)
-        .order_by("practice__ods_code")
-        .prefetch_related(
-            Prefetch(
-                "lines",
-                queryset=WorksheetLine.objects.select_related("care_home").order_by(
-                    "care_home__name", "care_home_id"
-                ),
+        .order_by("practice__ods_code", "pk")
+        .values_list(
+            "pk", "practice_id", "practice__ods_code", "practice__name",
+            "quarter__year", "quarter__number",
+        )
+    )  # fmt: skip
+    lines_of: dict[int, list[checks.LineFigures]] = {pk: [] for pk, *_ in worksheets}
+    homes: dict[int, checks.Home] = {}
+    rows = (
+        WorksheetLine.objects.filter(worksheet_id__in=list(lines_of))
+        .order_by("care_home__name", "care_home_id")
+        .values_list(
+            "worksheet_id", "care_home_id", "care_home__name", "care_home__beds",
+            "opening", "new_permanent", "temporary", "moved_out", "died",
+        )
+    )  # fmt: skip
+    for worksheet_id, home_id, name, beds, opening, new, temporary, moved, died in rows:
+        home = homes.get(home_id)
+        if home is None:
+            home = homes[home_id] = checks.Home(id=home_id, name=name, beds=beds)
+        lines_of[worksheet_id].append(
+            checks.LineFigures(
+                home=home,
+                opening=opening,
+                new_permanent=new,
+                temporary=temporary,
+                moved_out=moved,
+                died=died,
             )
         )
-    )
-    homes: dict[int, checks.Home] = {}
     found: dict[Period, list[checks.PracticeQuarter]] = {period: [] for period in periods}
-    for worksheet in worksheets:
-        practice = worksheet.practice
-        lines = []
-        for line in worksheet.lines.all():
-            home = homes.setdefault(
-                line.care_home_id,
-                checks.Home(
-                    id=line.care_home_id, name=line.care_home.name, beds=line.care_home.beds
-                ),
-            )
-            lines.append(
-                checks.LineFigures(
-                    home=home,
-                    opening=line.opening,
-                    new_permanent=line.new_permanent,
-                    temporary=line.temporary,
-                    moved_out=line.moved_out,
-                    died=line.died,
-                )
-            )
-        found[worksheet.quarter.period].append(
+    for pk, practice_id, ods_code, name, year, number in worksheets:
+        found[Period(year, number)].append(
             checks.PracticeQuarter(
-                practice=checks.PracticeRef(practice.pk, practice.ods_code, practice.name),
-                worksheet_id=worksheet.pk,
-                lines=tuple(lines),
+                practice=checks.PracticeRef(practice_id, ods_code, name),
+                worksheet_id=pk,
+                lines=tuple(lines_of[pk]),
             )
         )
     return {period: checks.QuarterFigures(period, tuple(found[period])) for period in periods}
