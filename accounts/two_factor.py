@@ -28,7 +28,7 @@ from django_otp import devices_for_user, match_token
 from accounts.access import needs_two_factor
 from accounts.devices import Authenticator
 from accounts.enrolment import authenticator_confirm, enrolment_code_redeem
-from accounts.step_up import record_verification
+from accounts.step_up import record_verification, step_up_redirect, steps_up_with_nhsmail
 from core.forms import NHSForm
 
 # The unconfirmed app drawn for this session once its set-up code was used.
@@ -111,6 +111,8 @@ class TwoFactorStepUpView(TwoFactorVerifyView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not needs_two_factor(request.user):
             return redirect(self.next_url())  # nothing to step up to
+        if request.user.is_authenticated and steps_up_with_nhsmail(request.user):
+            return step_up_redirect(request, self.next_url())  # no app here: NHSmail again
         return super().dispatch(request, *args, **kwargs)
 
 

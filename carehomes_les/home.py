@@ -224,11 +224,12 @@ def practice_queues(scope: Scope, *, today: datetime.date) -> list[PracticeQueue
             if row.status in (Status.NOT_DUE, Status.SUBMITTED) or row.period.last_day >= today:
                 continue  # nothing owed, or the quarter has not ended: it cannot be sent yet
             url = reverse("claims:worksheet", args=[practice.ods_code, row.slug])
+            # The practice's due date: its commissioner's extension (ADR 0043), or the default.
             late = (today - row.due_date).days
             when = (
-                f"due by {wording.day(row.due_date)}"
+                f"due by {row.due_text}"
                 if late <= 0
-                else f"was due {wording.day(row.due_date)}: {wording.days(late)} late"
+                else f"was due {row.due_text}: {wording.days(late)} late"
             )
             queue.due.append(
                 Due(
@@ -245,7 +246,7 @@ def practice_queues(scope: Scope, *, today: datetime.date) -> list[PracticeQueue
                 queue.next_opens = (
                     f"The {current.label} worksheet can be sent from "
                     f"{wording.day(current.next().first_day)} and is due by "
-                    f"{wording.day(rows[0].due_date)}."
+                    f"{rows[0].due_text}."
                 )
         reports = {
             r.period_id: r

@@ -23,6 +23,16 @@ money = formatting.money
 day = formatting.day
 
 
+def due_day(
+    due: datetime.date, default: datetime.date | None, whose: str = "your commissioner"
+) -> str:
+    """A worksheet's due date in words: ``14 January 2027``; or, when a commissioner extended it
+    (ADR 0043), ``21 January 2027 (extended by your commissioner from 14 January 2027)``."""
+    if default is None or due == default:
+        return day(due)
+    return f"{day(due)} (extended by {whose} from {day(default)})"
+
+
 def consequence(percent: Decimal, release: str) -> str:
     """``10% deducted, paid one run later``: what a band does to the payment."""
     if release == Release.NONE:

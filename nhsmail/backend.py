@@ -82,4 +82,9 @@ class NHSmailBackend(OIDCAuthenticationBackend):
         # For the callback view: mark the session verified only if NHSmail used several factors.
         self.request.nhsmail_identity = identity
         self.request.nhsmail_mfa = used_mfa(payload)
+        # For a step-up: when the person last signed in at NHSmail (OpenID Connect Core §2), if said.
+        auth_time = payload.get("auth_time")
+        self.request.nhsmail_auth_time = (
+            auth_time if isinstance(auth_time, int) and not isinstance(auth_time, bool) else None
+        )
         return user

@@ -7,4 +7,5 @@ app_name = "nhsmail"
 urlpatterns = [
     path("start/", views.NHSmailStartView.as_view(), name="start"),
     path("callback/", views.NHSmailCallbackView.as_view(), name="callback"),
+    path("again/", views.NHSmailStepUpView.as_view(), name="step_up"),
 ]

@@ -57,7 +57,22 @@ class Owed:
 
     @property
     def due_date(self) -> datetime.date:
+        """The default due date (a commissioner may have extended a quarter's: :meth:`due_dates`)."""
         return self.period.due_date
+
+    def due_dates(self, practice_ids) -> dict[int, datetime.date]:
+        """Each of these practices' due date where its commissioner extended the quarter's (ADR
+        0043); the others are due on :attr:`due_date`. One query (none for outcomes reports)."""
+        if not self.is_worksheets:
+            return {}
+        return selectors.effective_due_dates(self.period, practice_ids)
+
+    def due_date_for(self, commissioner_id: int | None) -> datetime.date:
+        """The due date of one commissioner's practices (the default for outcomes reports, or
+        for a viewer who sees every commissioner's)."""
+        if not self.is_worksheets:
+            return self.due_date
+        return selectors.effective_due_date(self.period, commissioner_id)
 
     @property
     def label(self) -> str:
@@ -163,12 +178,14 @@ def chase_key(practice: Practice, today: datetime.date) -> str:
 @dataclass
 class OutstandingRow:
     practice: Practice
+    due_date: datetime.date  # the practice's: its commissioner's extension, or the default
     days_late: int
     cost: str  # "if sent today: 5% deducted; from …" (worksheets), "" (outcomes reports)
     link: str
     contacts: list[str] = field(default_factory=list)
     emails: list[Notice] = field(default_factory=list)  # reminders, late notices, chases
     chased_today: bool = False
+    extended_from: datetime.date | None = None  # the default, when the due date was extended
 
     def emails_of(self, *kinds: str) -> list[Notice]:
         return [n for n in self.emails if n.kind in kinds]
@@ -199,7 +216,9 @@ def outstanding_rows(
     today: datetime.date,
     bands: Sequence[Band] | None = None,
 ) -> list[OutstandingRow]:
-    """A row for each practice given (one page of them, say), in three queries however many."""
+    """A row for each practice given (one page of them, say), in four queries however many.
+    Each practice's days late and lateness count from its own due date: its commissioner's
+    extension (ADR 0043) or the default."""
     practices = list(practices)
     ids = [p.pk for p in practices]
     bands = bands if bands is not None else selectors.bands()
@@ -223,20 +242,33 @@ def outstanding_rows(
             "practice_id", flat=True
         )
     )
-    days_late = max((today - owed.due_date).days, 0)
-    cost = wording.lateness_cost(owed.due_date, today, bands) if owed.is_worksheets else ""
-    return [
-        OutstandingRow(
-            practice=p,
-            days_late=days_late,
-            cost=cost,
-            link=owed.link_for(p),
-            contacts=sorted(contacts[p.pk]),
-            emails=emails[p.pk],
-            chased_today=p.pk in chased_today,
+    extended = owed.due_dates(ids)
+    costs: dict[datetime.date, str] = {}  # worded once for each due date, not for each row
+
+    def cost(due: datetime.date) -> str:
+        if not owed.is_worksheets:
+            return ""
+        if due not in costs:
+            costs[due] = wording.lateness_cost(due, today, bands)
+        return costs[due]
+
+    rows = []
+    for p in practices:
+        due = extended.get(p.pk, owed.due_date)
+        rows.append(
+            OutstandingRow(
+                practice=p,
+                due_date=due,
+                days_late=max((today - due).days, 0),
+                cost=cost(due),
+                link=owed.link_for(p),
+                contacts=sorted(contacts[p.pk]),
+                emails=emails[p.pk],
+                chased_today=p.pk in chased_today,
+                extended_from=owed.due_date if due != owed.due_date else None,
+            )
         )
-        for p in practices
-    ]
+    return rows
 
 
 def _sent(notices: list[Notice]) -> str:
@@ -269,7 +301,7 @@ def outstanding_figure(owed: Owed, rows: list[OutstandingRow]) -> Figure:
                 row.practice.ods_code,
                 row.practice.name,
                 "; ".join(row.contacts),
-                owed.due_date.isoformat(),
+                row.due_date.isoformat(),
                 row.days_late,
                 row.cost,
                 _sent(row.reminders),
@@ -285,21 +317,24 @@ def outstanding_figure(owed: Owed, rows: list[OutstandingRow]) -> Figure:
 
 
 def _chase_email(owed, practice, today: datetime.date) -> tuple[str, str]:
-    due = wording.day(owed.due_date)
-    days = (today - owed.due_date).days
+    # The practice's own due date: its commissioner's extension (ADR 0043), or the default.
+    due_date = owed.due_dates([practice.pk]).get(practice.pk, owed.due_date)
+    due = wording.day(due_date)
+    days = (today - due_date).days
     lines = [
         f"Dear {practice.name} ({practice.ods_code}),",
         "",
-        f"Your care home LES {owed.thing} for {owed.period.label} was due on {due} and we have "
-        f"still not received it: it is {wording.days(days)} late.",
+        f"Your care home LES {owed.thing} for {owed.period.label} was due on "
+        f"{wording.due_day(due_date, owed.due_date)} and we have still not received it: it is "
+        f"{wording.days(days)} late.",
         "",
     ]
     if owed.is_worksheets:
         bands = selectors.bands()
         lines += [
-            f"Lateness now: {wording.lateness_cost(owed.due_date, today, bands)}.",
+            f"Lateness now: {wording.lateness_cost(due_date, today, bands)}.",
             "The deduction grows the longer it waits:",
-            *band_timetable(owed.due_date, bands, days),
+            *band_timetable(due_date, bands, days),
             "Submit it all the same however late: its closing figures carry forward.",
             "",
         ]

@@ -321,6 +321,7 @@ MATRIX = {
     # Sign in with NHSmail: off (404) unless configured; tests/oidc signs in through a real provider.
     "nhsmail:start": (_none, codes(404, 404, 404, 404, anonymous=404)),
     "nhsmail:callback": (_none, codes(404, 404, 404, 404, anonymous=404)),
+    "nhsmail:step_up": (_none, codes(404, 404, 404, 404, anonymous=404)),
     "accessibility": (_none, codes(200, 200, 200, 200, anonymous=200)),
     # The user guide: public, like the accessibility statement (ADR 0028).
     "help": (_none, codes(200, 200, 200, 200, anonymous=200)),

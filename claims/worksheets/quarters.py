@@ -8,10 +8,12 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db.models import OuterRef, Subquery
+
 from accounts.access import Scope
 from carehomes.models import Alignment, CareHome
 from claims import selectors, wording
-from claims.models import Quarter, Worksheet
+from claims.models import DueDateExtension, Quarter, Worksheet
 from claims.rules import Band, band_for, still_paid
 from core.periods import LONDON, Period
 from practices.models import Agreement, Practice
@@ -37,6 +39,20 @@ class QuarterStatus:
     worksheet: Worksheet | None = None
     homes: int = 0
     blocked_by: Period | None = None  # the gap rule: submit this quarter first
+    default_due_date: datetime.date | None = None  # the quarter's own, when ours was extended
+
+    @property
+    def extended_from(self) -> datetime.date | None:
+        """The quarter's default due date when the practice's commissioner extended it (ADR
+        0043), else ``None``."""
+        if self.default_due_date is None or self.default_due_date == self.due_date:
+            return None
+        return self.default_due_date
+
+    @property
+    def due_text(self) -> str:
+        """``21 January 2027 (extended by your commissioner from 14 January 2027)``."""
+        return wording.due_day(self.due_date, self.default_due_date)
 
     @property
     def slug(self) -> str:
@@ -81,11 +97,17 @@ def quarter_status(
     in_force: bool,
     bands: Sequence[Band],
     blocked_by: Period | None = None,
+    default_due_date: datetime.date | None = None,
 ) -> QuarterStatus:
-    """Where one quarter's worksheet stands on ``today`` (a Europe/London date)."""
+    """Where one quarter's worksheet stands on ``today`` (a Europe/London date). ``due_date`` is
+    the practice's (its commissioner's extension, ADR 0043); ``default_due_date`` the quarter's own,
+    to say so when they differ."""
+    due_text = wording.due_day(due_date, default_due_date)
 
     def status(kind, title, detail):
-        return QuarterStatus(period, due_date, kind, title, detail, worksheet, homes, blocked_by)
+        return QuarterStatus(
+            period, due_date, kind, title, detail, worksheet, homes, blocked_by, default_due_date
+        )
 
     if worksheet is not None:
         late = worksheet.days_late
@@ -113,12 +135,10 @@ def quarter_status(
             Status.NOT_YET_OPEN,
             f"Opens {wording.day(opens)}",
             f"The quarter has not ended: fill it in as you go, submit it from "
-            f"{wording.day(opens)}. Due by {wording.day(due_date)}.",
+            f"{wording.day(opens)}. Due by {due_text}.",
         )
     if late < 0:
-        return status(
-            Status.OPEN, "Open", f"Due in {wording.days(-late)}, on {wording.day(due_date)}."
-        )
+        return status(Status.OPEN, "Open", f"Due in {wording.days(-late)}, on {due_text}.")
     if late == 0:
         return status(
             Status.DUE_TODAY,
@@ -162,11 +182,19 @@ def practice_quarters(scope: Scope, practice: Practice, *, today: datetime.date)
         default=current,
     )
     first = min(max(first, wording.SCHEME_START), current)
-    stored = dict(
-        (((year, number), due) for year, number, due in Quarter.objects.filter(
+    # Each stored quarter's default due date and, in the same query, the extension the practice's
+    # commissioner set for it (ADR 0043), if any.
+    extension = DueDateExtension.objects.filter(
+        quarter=OuterRef("pk"), commissioner__pcns__practices=practice
+    ).values("due_date")[:1]
+    stored = {
+        (year, number): (due, extended)
+        for year, number, due, extended in Quarter.objects.filter(
             year__gte=first.year, year__lte=current.year
-        ).values_list("year", "number", "due_date"))
-    )  # fmt: skip
+        )
+        .annotate(extended=Subquery(extension))
+        .values_list("year", "number", "due_date", "extended")
+    }
     bands = selectors.bands()
 
     def homes(p: Period) -> int:
@@ -199,10 +227,14 @@ def practice_quarters(scope: Scope, practice: Practice, *, today: datetime.date)
             and in_force(previous)
         ):
             blocked_by = previous  # the gap rule (SPEC §4), as claims.selectors.missing_predecessor
+        default_due, extended = stored.get(
+            (period.year, period.quarter), (period.default_due_date, None)
+        )
         rows.append(
             quarter_status(
                 period=period,
-                due_date=stored.get((period.year, period.quarter), period.default_due_date),
+                due_date=extended or default_due,
+                default_due_date=default_due,
                 today=today,
                 worksheet=worksheets.get(period),
                 homes=homes(period),

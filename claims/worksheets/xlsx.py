@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.utils.text import capfirst
 
-from claims import selectors
+from claims import selectors, wording
 from claims.models import Quarter, Worksheet
 from claims.rules import MAX_COUNT
 from claims.worksheets.forms import FIELD_LABELS, IN_OTHER_HOME_HINT
@@ -85,7 +85,9 @@ WIDTHS = (34, 16, 11, 16, 14, 12, 13, 11, 18, 18)
 INSTRUCTIONS_SHEET = "Instructions"
 
 
-def _instructions(practice: Practice, quarter: Quarter, worksheet: Worksheet | None) -> list[str]:
+def _instructions(
+    practice: Practice, quarter: Quarter, worksheet: Worksheet | None, due: str
+) -> list[str]:
     figures = [
         f"{HEADINGS['opening']}: the practice's patients in the home on "
         f"{quarter.first_day:%-d %B %Y}. Carried forward from the previous quarter's closing "
@@ -125,7 +127,7 @@ def _instructions(practice: Practice, quarter: Quarter, worksheet: Worksheet | N
         "4. Check the figures and the payment on screen, then submit. Nothing is submitted until "
         'you select "Submit worksheet".',
         "",
-        f"The {quarter.label} worksheet is due by {quarter.due_date:%-d %B %Y}. It can be "
+        f"The {quarter.label} worksheet is due by {due}. It can be "
         f"submitted from {_day_after(quarter)}, once the "
         "quarter has ended. A late worksheet has a deduction.",
         "",
@@ -160,6 +162,11 @@ def worksheet_workbook(
     from openpyxl.worksheet.datavalidation import DataValidation
 
     layout = TEMPLATE
+    # The practice's due date: its commissioner's extension (ADR 0043), or the quarter's default.
+    due_date = selectors.effective_due_dates(quarter, [practice.pk]).get(
+        practice.pk, quarter.due_date
+    )
+    due = wording.due_day(due_date, quarter.due_date)
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = layout.sheet
@@ -176,8 +183,13 @@ def worksheet_workbook(
         (LABELS["quarter"], xlsx_text(quarter.label)),
         (
             "Due by",
-            f"{quarter.due_date:%-d %B %Y} ({quarter.first_day:%-d %B %Y} to "
-            f"{quarter.last_day:%-d %B %Y})",
+            f"{due_date:%-d %B %Y} ({quarter.first_day:%-d %B %Y} to "
+            f"{quarter.last_day:%-d %B %Y})"
+            + (
+                f"; extended by your commissioner from {quarter.due_date:%-d %B %Y}"
+                if due_date != quarter.due_date
+                else ""
+            ),
         ),
     ]
     for offset, (label, value) in enumerate(meta):
@@ -263,7 +275,7 @@ def worksheet_workbook(
     sheet.protection.formatRows = False
 
     notes = book.create_sheet(INSTRUCTIONS_SHEET)
-    for text in _instructions(practice, quarter, worksheet):
+    for text in _instructions(practice, quarter, worksheet, due):
         notes.append([xlsx_text(text)])
     notes["A1"].font = Font(bold=True, size=14)
     notes.column_dimensions["A"].width = 120

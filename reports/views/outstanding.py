@@ -54,10 +54,14 @@ class OutstandingView(OwedMixin, TemplateView):
         practices = outstanding.overdue_in_scope(self.scope, owed, today)
         page = Paginator(practices, self.paginate_by).get_page(self.request.GET.get("page"))
         rows = outstanding.outstanding_rows(owed, page.object_list, today=today)
+        # An officer's practices are due on their commissioner's extended date, if it set one.
+        due_date = owed.due_date_for(self.scope.commissioner_id)
         return super().get_context_data(
             owed=owed,
             today=today,
-            due=selectors.has_fallen_due(owed.due_date, today),
+            due_date=due_date,
+            extended_from=owed.due_date if due_date != owed.due_date else None,
+            due=selectors.has_fallen_due(due_date, today),
             choices=outstanding.recent_owed(today),
             page_obj=page,
             rows=rows,

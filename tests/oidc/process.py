@@ -58,7 +58,8 @@ class Provider:
         self._write()
 
     def scenario(self, name: str | None) -> None:
-        """How the next ID tokens go wrong: wrong_key, expired, wrong_nonce, wrong_audience."""
+        """How the next ID tokens go wrong: wrong_key, expired, wrong_nonce, wrong_audience,
+        stale_sign_in (``auth_time`` an hour ago)."""
         self._scenario = name
         self._write()
 

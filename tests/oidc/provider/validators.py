@@ -24,6 +24,9 @@ class ScenarioValidator(OAuth2Validator):
         claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
         if control().get("scenario") == "expired":
             claims["exp"] = int(time.time()) - 600  # ten minutes ago
+        if control().get("scenario") == "stale_sign_in":
+            # A provider that answered from an earlier sign-in, ignoring max_age=0.
+            claims["auth_time"] = int(time.time()) - 3600
         return claims, expiration_time
 
     def finalize_id_token(self, id_token, token, token_handler, request):
