@@ -14,9 +14,12 @@ from practices.models import Commissioner, Practice
 
 
 class CareHomeQuerySet(models.QuerySet):
+    # Homes the LES pays for: elderly and EMI, residential or nursing (not learning disability).
+    ELIGIBLE = ~Q(category="learning_disability")  # CqcCategory.LEARNING_DISABILITY, below
+
     def eligible(self):
         """Homes the LES pays for: elderly and EMI, residential or nursing (not learning disability)."""
-        return self.exclude(category=CareHome.Category.LEARNING_DISABILITY)
+        return self.filter(self.ELIGIBLE)
 
     def visible_to(self, scope):
         """Officers and auditors: homes registered in their commissioner's area, and homes aligned

@@ -1,7 +1,8 @@
 """Care home pages: the registry list, a home with its aligned practices and lead GPs, and officers'
 forms for homes and alignments. Every lookup goes through ``self.scope`` (accounts/access.py)."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.generic import DetailView
@@ -28,12 +29,20 @@ class CareHomeListView(ScopedTableView):
     def scoped_queryset(self):
         today = timezone.localdate()
         # Count only the alignments the user may see: a manager never learns who else shares a home.
-        visible = Alignment.objects.visible_to(self.scope).current(today).values("pk")
+        # A count per home of the page, not a join grouped over every home in scope (issue 18):
+        # the paginator's count reads only the homes' ids.
+        current = (
+            Alignment.objects.visible_to(self.scope)
+            .current(today)
+            .filter(care_home_id=OuterRef("pk"))
+            .order_by()
+            .values("care_home_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
         return (
             CareHome.objects.visible_to(self.scope)
-            .annotate(
-                practice_count=Count("alignments", filter=Q(alignments__in=visible), distinct=True)
-            )
+            .annotate(practice_count=Coalesce(Subquery(current), 0))
             .order_by("name")
         )
 

@@ -100,8 +100,12 @@ def officer_queue(scope: Scope, user, *, today: datetime.date) -> OfficerQueue:
             )
         )
 
-    runs = PaymentRun.objects.visible_to(scope)
-    for run in runs.filter(status=PaymentRun.Status.OPEN).order_by("run_date"):
+    runs = list(
+        PaymentRun.objects.visible_to(scope)
+        .filter(status__in=[PaymentRun.Status.OPEN, PaymentRun.Status.CLOSED])
+        .order_by("run_date", "pk")
+    )  # one query: the runs to authorise or close, then those to mark paid
+    for run in (r for r in runs if r.status == PaymentRun.Status.OPEN):
         # Two people (ADR 0022): a run is authorised by an officer who did not prepare it, then
         # closed; the officer who prepared it waits for a colleague.
         if run.authorised_by_id is not None:
@@ -117,7 +121,7 @@ def officer_queue(scope: Scope, user, *, today: datetime.date) -> OfficerQueue:
                 reverse("payment_runs:run", args=[run.pk]),
             )
         )
-    for run in runs.filter(status=PaymentRun.Status.CLOSED).order_by("run_date"):
+    for run in (r for r in runs if r.status == PaymentRun.Status.CLOSED):
         queue.runs.append(
             Item(
                 1,
@@ -154,14 +158,17 @@ def audit_items(
     A = AuditCase.Status
     cases = AuditCase.objects.visible_to(scope)
     url = reverse("audits:index")
+    by_status = cases.order_by().aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in A.values}
+    )  # one query for the stages
     items = [
         Item(
-            cases.filter(status=A.OPEN).count(),
+            by_status[A.OPEN],
             "audit cases to ask for evidence",
             f"{url}?status={A.OPEN}",
         ),
         Item(
-            cases.filter(status=A.UNDER_REVIEW).count(),
+            by_status[A.UNDER_REVIEW],
             "audit cases under review, to take to an outcome",
             f"{url}?status={A.UNDER_REVIEW}",
         ),
@@ -169,7 +176,7 @@ def audit_items(
     if not waiting_on_officers:
         items.append(
             Item(
-                cases.filter(status=A.EVIDENCE_REQUESTED).count(),
+                by_status[A.EVIDENCE_REQUESTED],
                 "audit cases awaiting the practice's evidence",
                 f"{url}?status={A.EVIDENCE_REQUESTED}",
             )
