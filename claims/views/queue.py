@@ -3,6 +3,8 @@ the CSV download of what is shown."""
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
@@ -14,7 +16,7 @@ from accounts.base_views import ScopedTableView
 from accounts.views import AccessMixin
 from claims import selectors
 from claims.filters import ACTIONABLE, ALL, ClaimFilter
-from claims.models import Worksheet
+from claims.models import Quarter, Worksheet
 from claims.tables import CLAIM_CSV_COLUMNS, ClaimTable, claim_csv_rows
 from core.downloads import csv_download
 from core.periods import Period
@@ -33,6 +35,12 @@ class ClaimQueueMixin(AccessMixin):
             .order_by("-quarter__year", "-quarter__number", "practice__name")
         )
 
+    @cached_property
+    def quarters(self) -> list[Quarter]:
+        """The quarters with a claim in scope, newest first: read once a request (the filter is
+        built twice, for the page and for the status counts, and the CSV's years come from it)."""
+        return list(selectors.quarters_with(Worksheet.objects.visible_to(self.scope)))
+
     @property
     def can_review(self) -> bool:
         return self.scope.can(Permission.REVIEW_CLAIMS)
@@ -49,7 +57,9 @@ class ClaimQueueMixin(AccessMixin):
             request=self.request,
             can_review=self.can_review,
             pcns=PCN.objects.visible_to(self.scope).order_by("name"),
-            quarters=selectors.quarters_with(Worksheet.objects.visible_to(self.scope)),
+            quarters=Quarter.objects.filter(pk__in=[q.pk for q in self.quarters]).order_by(
+                "-year", "-number"
+            ),
         )
 
 
@@ -116,7 +126,7 @@ class ClaimQueueView(ClaimQueueMixin, ScopedTableView):
         query = self.request.GET.copy()
         query.pop("page", None)
         years = []
-        for year in claim_years(self.scope):
+        for year in dict.fromkeys(q.year for q in self.quarters):
             query["year"] = str(year)
             years.append(
                 {
@@ -150,7 +160,7 @@ class ClaimQueueCsvView(ClaimQueueMixin, View):
         if quarter is not None:
             filename = f"claims-{quarter.slug}.csv"
         else:
-            years = claim_years(self.scope)
+            years = list(dict.fromkeys(q.year for q in self.quarters))
             asked = request.GET.get("year")
             year = years[0] if years else None
             if asked is not None:
@@ -172,11 +182,6 @@ class ClaimQueueCsvView(ClaimQueueMixin, View):
             filename = f"claims-{label}.csv"
         table = ClaimTable(claims, order_by=request.GET.get("sort") or None)
         return csv_download(filename, CLAIM_CSV_COLUMNS, claim_csv_rows(table.data))
-
-
-def claim_years(scope) -> list[int]:
-    """The financial years with a claim in ``scope``, latest first: the CSV's periods."""
-    return selectors.years_with(Worksheet.objects.visible_to(scope))
 
 
 def financial_year_label(year: int) -> str:

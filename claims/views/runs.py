@@ -615,8 +615,16 @@ class PracticePaymentsView(AccessMixin, TemplateView):
         adjustments = Adjustment.objects.visible_to(self.scope).filter(practice=practice)
         if not self.scope.can(Permission.VIEW_CLAIMS):  # a practice sees decided ones only
             adjustments = adjustments.filter(status__in=PRACTICE_SEES)
+        # A page of each (issue 18, ADR 0044): twelve quarters (three years) of claims, twelve runs,
+        # twelve adjustments; a practice's history grows every quarter.
+        claims = page_of(self.request, claims, per_page=12, param="claims_page")
+        remittances = page_of(self.request, remittances, per_page=12, param="runs_page")
+        adjustments = page_of(self.request, adjustments, per_page=12, param="adjustments_page")
         return super().get_context_data(
             practice=practice,
+            claims_page=claims,
+            remittances_page=remittances,
+            adjustments_page=adjustments,
             adjustments=[(a, wording.money(a.amount_pence)) for a in adjustments],
             claims=[
                 (claim, wording.money(claim.net_pence), payment_expectation(claim))

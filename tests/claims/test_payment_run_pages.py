@@ -323,3 +323,23 @@ def test_practice_page_links_to_its_payments(client, officers, commissioner):
     practice = practice_of(commissioner)
     page = signed_in(client, officers[0]).get(practice.get_absolute_url()).content.decode()
     assert payments_url(practice) in page
+
+
+def test_practice_payments_show_three_years_of_claims_a_page(client, commissioner):
+    """Issue 18: a practice's history grows every quarter; the page shows twelve quarters at a
+    time, newest first, with the rest on later pages."""
+    practice = practice_of(commissioner)
+    period = Period(2019, 1)
+    for _ in range(14):
+        submit(practice, period=period)
+        period = period.next()
+    client = signed_in(client, f.practice_manager(practice))
+    first = client.get(payments_url(practice))
+    labels = [claim.quarter.label for claim, _net, _text in first.context["claims"]]
+    assert len(labels) == 12 and labels[0] == "2022/23 Q2" and "2019/20 Q1" not in labels
+    assert "Page 1 of 2" in first.content.decode()
+    second = client.get(payments_url(practice), {"claims_page": 2})
+    assert [c.quarter.label for c, _n, _t in second.context["claims"]] == [
+        "2019/20 Q2",
+        "2019/20 Q1",
+    ]
