@@ -117,6 +117,11 @@ def insert_rows(objs: Sequence[models.Model]) -> None:
             for obj in objs:
                 obj.save(force_insert=True)
         return
+    if opts.parents or not opts.pk.db_returning:
+        raise TypeError(
+            f"core.bulk inserts into one table whose key the database gives: use bulk_create for "
+            f"{opts.label}."
+        )
     if any(obj.pk is not None for obj in objs):
         raise ValueError("insert_rows inserts new rows: an instance already has a primary key.")
     fields = [f for f in opts.concrete_fields if f is not opts.pk]
