@@ -14,7 +14,7 @@ Usage (from the project root; the database is dropped and re-created by pytest-s
 it at a scratch database):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/les_bench .venv/bin/python benchmarks/national_scale.py \
-        [--rounds 3] [--batched-only]
+        [--rounds 3] [--batched-only] [--profile import.prof]
 
 Results are written up in docs/performance.md.
 """
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import cProfile
 import csv
 import datetime
 import importlib
@@ -290,6 +291,11 @@ def main():
     parser.add_argument(
         "--batched-only", action="store_true", help="skip the one-by-one comparison"
     )
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="also run one batched import (rolled back) under cProfile and write its stats to FILE",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Point DATABASE_URL at a scratch PostgreSQL database.")
@@ -329,6 +335,26 @@ def main():
                 f"{what}, {name}: median {statistics.median(r[0] for r in runs):.1f} s, "
                 f"{statistics.median(r[1] for r in runs):.1f} s CPU (Python + PostgreSQL)"
             )
+    if args.profile:
+        profiler, statements = cProfile.Profile(), []
+
+        def timing(execute, sql, params, many, context):
+            start = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                statements.append((time.perf_counter() - start, " ".join(sql.split())[:90]))
+
+        with writes(SubmissionBatch), transaction.atomic(), connection.execute_wrapper(timing):
+            profiler.runcall(
+                call_command, "import_worksheets", handle.name, verbosity=0, stdout=io.StringIO()
+            )
+            transaction.set_rollback(True)
+        profiler.dump_stats(args.profile)
+        print(f"profile of one batched import written to {args.profile}; its slowest statements:")
+        for seconds, sql in sorted(statements, reverse=True)[:8]:
+            print(f"  {seconds * 1000:7.0f} ms  {sql}")
+        print(f"  {sum(s for s, _ in statements) * 1000:7.0f} ms  all {len(statements)} statements")
     kept, kept_cpu = import_seconds(handle.name, keep=True)
     print(f"{what}, batched, kept: {kept:.1f} s ({kept_cpu:.1f} s CPU)")
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from carehomes.models import Alignment, CareHome
+from claims import rules
 from claims.models import (
     DueDateExtension,
     LatenessBand,
@@ -243,12 +244,23 @@ def previous_quarter(quarter: Quarter) -> Quarter:
 
 
 @dataclass(frozen=True)
+class CarriedLine:
+    """The previous quarter's line an opening is carried forward from, as read for the checks: its
+    id, its closing (by :attr:`claims.rules.Line.closing`) and its quarter, not a model instance
+    (a national quarter reads 20,000 of them, issue 18)."""
+
+    pk: int
+    closing: int
+    quarter: Period
+
+
+@dataclass(frozen=True)
 class Opening:
     """What a line's opening will be: carried forward from ``carried_from``, an officer's
     ``corrected`` figure (kept when a queried worksheet is resubmitted), or a baseline to enter."""
 
     care_home: CareHome
-    carried_from: WorksheetLine | None
+    carried_from: CarriedLine | None
     corrected: int | None = None
 
     @property
@@ -261,36 +273,46 @@ class Opening:
     def is_baseline(self) -> bool:
         return self.carried_from is None and self.corrected is None
 
+    @property
+    def carried_from_id(self) -> int | None:
+        return self.carried_from.pk if self.carried_from else None
+
 
 def openings(practice: Practice, quarter: Quarter) -> list[Opening]:
     """One per eligible aligned home, in name order, with the previous quarter's line for the same
-    practice and home where there is one (two queries, whatever the number of homes)."""
+    practice and home where there is one (three queries, whatever the number of homes)."""
     return openings_for(quarter, [practice.pk]).get(practice.pk, [])
 
 
 def openings_for(quarter: Quarter, practice_ids: Collection[int]) -> dict[int, list[Opening]]:
-    """:func:`openings` for many practices at once, in two queries."""
+    """:func:`openings` for many practices at once, in three queries: the pairs aligned (ids), their
+    homes, and the previous quarter's lines of those practices (ids and figures)."""
     aligned = (
         Alignment.objects.covering(quarter.first_day, quarter.last_day)
         .filter(practice_id__in=practice_ids, care_home__in=CareHome.objects.eligible())
-        .select_related("care_home")
         .order_by("care_home__name", "care_home_id")
     )
-    homes: dict[int, dict[int, CareHome]] = {}
-    for alignment in aligned:  # a pair aligned twice in one quarter still has one line
-        homes.setdefault(alignment.practice_id, {})[alignment.care_home_id] = alignment.care_home
+    pairs = list(aligned.values_list("practice_id", "care_home_id"))
+    if not pairs:
+        return {}
+    homes = {
+        home.pk: home for home in CareHome.objects.filter(pk__in=aligned.values("care_home_id"))
+    }
+    by_practice: dict[int, dict[int, CareHome]] = {}
+    for practice_id, home_id in pairs:  # a pair aligned twice in one quarter still has one line
+        by_practice.setdefault(practice_id, {})[home_id] = homes[home_id]
     previous = quarter.period.previous()
     carried = {
-        (line.worksheet.practice_id, line.care_home_id): line
-        for line in WorksheetLine.objects.filter(
-            worksheet__practice_id__in=list(homes),
+        (practice_id, home_id): CarriedLine(pk, rules.Line(*figures).closing, previous)
+        for pk, practice_id, home_id, *figures in WorksheetLine.objects.filter(
+            worksheet__practice_id__in=list(by_practice),
             worksheet__quarter__year=previous.year,
             worksheet__quarter__number=previous.quarter,
-        ).select_related("worksheet__quarter")
+        ).values_list("pk", "worksheet__practice_id", "care_home_id", *rules.FIELDS)
     }
     return {
         practice_id: [Opening(home, carried.get((practice_id, home.pk))) for home in by_id.values()]
-        for practice_id, by_id in homes.items()
+        for practice_id, by_id in by_practice.items()
     }
 
 

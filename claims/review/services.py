@@ -353,7 +353,9 @@ def worksheet_resubmit(
     before = _figures(claim)
     for opening, line, entry in assembled.lines:
         stored = existing.get(opening.care_home.pk) or WorksheetLine(
-            worksheet=claim, care_home=opening.care_home, carried_from=opening.carried_from
+            worksheet=claim,
+            care_home=opening.care_home,
+            carried_from_id=opening.carried_from_id,
         )
         for name in rules.FIELDS:
             setattr(stored, name, getattr(line, name))

@@ -30,6 +30,7 @@ Decided here (SPEC §10 is silent):
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import reduce
@@ -400,19 +401,9 @@ class WorksheetsImporter(Importer):
 
 
 def _period(cells: Cells) -> Period | None:
-    value = cells.row["quarter"]
-    if not value:
-        cells.problem("quarter", "is blank: it is required.")
-        return None
-    try:
-        period = Period.parse(value)
-    except ValueError as error:
-        cells.problem("quarter", str(error))
-        return None
-    try:  # the quarters of years 0 and 9999 run off the calendar
-        period.previous().first_day, period.next().last_day  # noqa: B018
-    except ValueError:
-        cells.problem("quarter", f"{value!r} is not a quarter of the LES: its dates do not exist.")
+    period = _read_period(cells.row["quarter"])
+    if isinstance(period, str):
+        cells.problem("quarter", period)
         return None
     return period
 
@@ -420,35 +411,61 @@ def _period(cells: Cells) -> Period | None:
 def _moment(cells: Cells, period: Period | None, now: datetime.datetime):
     """ISO 8601; without an offset, the time in the UK (Europe/London), as the spreadsheets kept it.
     A date alone is midnight (an .xlsx cell holding a date at midnight arrives as a date)."""
-    value = cells.row["submitted_at"]
-    if not value:
-        cells.problem("submitted_at", "is blank: it is required.")
+    moment = _read_moment(cells.row["submitted_at"], period, now)
+    if isinstance(moment, str):
+        cells.problem("submitted_at", moment)
         return None
+    return moment
+
+
+# A file repeats its quarters and submission moments on every row (a national quarter: one
+# quarter and a few moments over 20,000 rows), so each text is read once; a cell's problem is
+# still reported on every row that has it.
+
+
+@functools.lru_cache(maxsize=256)
+def _read_period(value: str) -> Period | str:
+    """The quarter in ``value``, or what is wrong with it."""
+    if not value:
+        return "is blank: it is required."
+    try:
+        period = Period.parse(value)
+    except ValueError as error:
+        return str(error)
+    try:  # the quarters of years 0 and 9999 run off the calendar
+        period.previous().first_day, period.next().last_day  # noqa: B018
+    except ValueError:
+        return f"{value!r} is not a quarter of the LES: its dates do not exist."
+    return period
+
+
+@functools.lru_cache(maxsize=1024)
+def _read_moment(
+    value: str, period: Period | None, now: datetime.datetime
+) -> datetime.datetime | str:
+    """The moment in ``value`` (aware), or what is wrong with it."""
+    if not value:
+        return "is blank: it is required."
     try:
         moment = datetime.datetime.fromisoformat(value)
     except ValueError:
-        cells.problem(
-            "submitted_at",
+        return (
             f"{value!r} is not a date and time in ISO 8601 form (for example 2019-07-12T14:30:00, "
-            "UK time, or 2019-07-12T13:30:00+00:00).",
+            "UK time, or 2019-07-12T13:30:00+00:00)."
         )
-        return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LONDON)
     if moment > now:
-        cells.problem("submitted_at", f"{value} is in the future.")
-        return None
+        return f"{value} is in the future."
     try:
         day = moment.astimezone(LONDON).date()
     except OverflowError:  # the first moments of year 1, east of London
         day = datetime.date.min
     if period is not None and day < period.first_day:
-        cells.problem(
-            "submitted_at",
+        return (
             f"{value} is before {period.label} began ({period.first_day:%-d %B %Y}): a worksheet "
-            "is submitted after its quarter.",
+            "is submitted after its quarter."
         )
-        return None
     return moment
 
 

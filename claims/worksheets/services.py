@@ -13,9 +13,9 @@ from django.db import transaction
 from claims import rules, selectors
 from claims.models import Quarter, Worksheet, WorksheetLine
 from claims.worksheets.notifications import receipt_notify
+from core.bulk import insert_rows
 from core.formatting import day, money
 from core.periods import Period, london_date
-from history.models import AuditEvent
 from history.services import audit_event, audit_record
 from practices.models import Practice
 
@@ -161,7 +161,7 @@ def worksheet_assemble(
                     "the opening the contracting team corrected"
                     if opening.corrected is not None
                     else "the closing figure carried forward from "
-                    f"{opening.carried_from.worksheet.quarter.label}"
+                    f"{opening.carried_from.quarter.label}"
                 )
                 result.problems.append(
                     Problem(
@@ -280,7 +280,7 @@ def _submit(
     lines = [
         WorksheetLine(
             worksheet=worksheet,
-            care_home=opening.care_home,
+            care_home_id=opening.care_home.pk,
             opening=line.opening,
             new_permanent=line.new_permanent,
             temporary=line.temporary,
@@ -292,7 +292,7 @@ def _submit(
                 if opening.is_baseline
                 else WorksheetLine.OpeningSource.CARRIED_FORWARD
             ),
-            carried_from=opening.carried_from,
+            carried_from_id=opening.carried_from_id,
             beds_warning_confirmed=entry.beds_warning_confirmed
             and line.closing > opening.care_home.beds,
         )
@@ -342,16 +342,11 @@ class SubmissionBatch:
         if not transaction.get_connection().in_atomic_block:
             raise RuntimeError("A submission batch is written inside the caller's transaction.")
         pending, self._pending = self._pending, []
-        worksheets = [worksheet for worksheet, _lines, _history in pending]
-        if transaction.get_connection().features.can_return_rows_from_bulk_insert:
-            Worksheet.objects.bulk_create(worksheets)  # sets each worksheet's pk
-        else:  # a database that cannot say which ids it gave (none this project runs on)
-            for worksheet in worksheets:
-                worksheet.save(force_insert=True)
-        WorksheetLine.objects.bulk_create(
-            [line for _worksheet, lines, _history in pending for line in lines]
-        )
-        AuditEvent.objects.bulk_create(
+        # One insert a table (core.bulk: bulk_create's rows, prepared without its per-value cost);
+        # the lines take their worksheets' new ids, the history rows name them.
+        insert_rows([worksheet for worksheet, _lines, _history in pending])
+        insert_rows([line for _worksheet, lines, _history in pending for line in lines])
+        insert_rows(
             [audit_event(obj=worksheet, **history) for worksheet, _lines, history in pending]
         )
 

@@ -5,6 +5,7 @@ problem anywhere must still write nothing, and the number of queries must not gr
 number of worksheets."""
 
 import datetime
+import gc
 import io
 
 import pytest
@@ -17,6 +18,7 @@ from claims.models import Worksheet, WorksheetLine
 from claims.worksheets.services import LineEntry, quarter_for, worksheet_submit
 from core.periods import LONDON, Period
 from history.models import AuditEvent
+from imports import command
 from imports.models import ImportBatch
 from practices.models import Practice
 from tests import factories as f
@@ -255,3 +257,41 @@ def test_queries_do_not_grow_with_the_number_of_worksheets(tmp_path):
         transaction.set_rollback(True)
     many = queries_to_import(tmp_path, 8)
     assert many == few, f"{few} queries for 4 worksheets, {many} for 16"
+
+
+def test_a_bad_quarter_or_moment_repeated_on_many_rows_is_reported_on_each(tmp_path):
+    # Each distinct quarter and submitted_at text is read once for the whole file (issue 18); its
+    # problem must still be named on every row that has it.
+    registry = make_registry(2)
+    rows = [row.split(",") for row in file_rows(registry, (Q1,))]
+    for row in rows[:2]:
+        row[1] = "2019/20 Q5"
+    for row in rows[2:]:
+        row[9] = "2019-07-32T10:00:00"
+    with pytest.raises(CommandError) as error:
+        run(tmp_path, csv_file(COLUMNS, *(",".join(row) for row in rows)))
+    report = str(error.value)
+    for number in (2, 3):
+        assert f"row {number}, column quarter: " in report
+    for number in (4, 5):
+        assert f"row {number}, column submitted_at: '2019-07-32T10:00:00' is not a date" in report
+    assert nothing_written()
+
+
+def test_the_command_pauses_the_cycle_collector_and_turns_it_back_on(tmp_path, monkeypatch):
+    seen = []
+    import_file = command.import_file
+
+    def watched(**kwargs):
+        seen.append(gc.isenabled())
+        return import_file(**kwargs)
+
+    monkeypatch.setattr(command, "import_file", watched)
+    registry = make_registry(1)
+    run(tmp_path, csv_file(COLUMNS, *file_rows(registry, (Q1,))))
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(CommandError):  # a file refused: on again all the same
+        run(
+            tmp_path, csv_file(COLUMNS, *file_rows(registry, (Q1,))).replace(b"2019/20", b"2019/21")
+        )
+    assert seen == [False, False] and gc.isenabled()
