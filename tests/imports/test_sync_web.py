@@ -21,6 +21,7 @@ from imports.sync_jobs import APPLY_IN_REQUEST, _ProgressOutside
 from imports.tasks import registry_sync_apply_task, registry_sync_read_task
 from practices.models import PCN, Practice
 from tests import factories as f
+from tests.celery_worker import wait_until
 from tests.imports import test_sync_registry as registry_case
 from tests.national_files import cqc_ods, epraccur_csv
 
@@ -368,3 +369,34 @@ def test_home_page_shows_the_officers_category_beside_cqcs(officer_client, world
     page = officer_client.get(home.get_absolute_url()).content.decode()
     assert "Elderly (set by an officer)" in page
     assert "Category from CQC" in page and "Learning disability and other bands" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_real_worker_reads_the_files_and_applies_a_large_sync(client, world, celery_worker):
+    officer = f.officer(world["barnsley"])
+    client.force_login(officer)
+    locations = LOCATIONS + many_new_homes(APPLY_IN_REQUEST)
+    upload(client, care_homes=("HSCA_Active_Locations.ods", cqc_ods(locations)))
+    sync = RegistrySync.objects.get()
+    wait_until(
+        lambda: (
+            RegistrySync.objects.get(pk=sync.pk).status != Status.QUEUED
+            and not RegistrySync.objects.get(pk=sync.pk).is_working
+        ),
+        what="the reading of the files",
+    )
+    sync.refresh_from_db()
+    assert sync.status == Status.PREVIEWED, (sync.status, sync.error)
+
+    assert client.post(confirm_url(sync)).status_code == 302
+    wait_until(
+        lambda: RegistrySync.objects.get(pk=sync.pk).status != Status.APPLYING,
+        what="the apply",
+    )
+    sync.refresh_from_db()
+    assert sync.status == Status.APPLIED, (sync.status, sync.error)
+    assert sync.progress_done == sync.progress_total > APPLY_IN_REQUEST
+    assert CareHome.objects.filter(name__startswith="New Home").count() == APPLY_IN_REQUEST
+    assert set(
+        AuditEvent.objects.filter(action="registry_sync").values_list("actor", flat=True)
+    ) == {officer.pk}
