@@ -162,6 +162,10 @@ class RegistrySync(models.Model):
 
     objects = OfficerUploadQuerySet.as_manager()
 
+    # The stored files (megabytes): left unread (``defer``) wherever only the sync's state is needed,
+    # and so never written back by a ``save()`` of such an instance.
+    FILE_FIELDS = ("practices_content", "pcns_content", "care_homes_content")
+
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
         constraints = [

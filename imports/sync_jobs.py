@@ -33,6 +33,7 @@ from practices.models import Commissioner
 logger = logging.getLogger(__name__)
 
 Status = RegistrySync.Status
+FILE_FIELDS = RegistrySync.FILE_FIELDS
 # Confirming applies at most a page of changes in the request; more are a worker's job.
 APPLY_IN_REQUEST = PER_PAGE
 # A job still waiting or running after this long is taken to be lost (its message never reached a
@@ -144,7 +145,7 @@ def registry_sync_read(sync_id: int) -> RegistrySync | None:
                 filenames=sync.filenames,
             )
         with transaction.atomic():
-            current = RegistrySync.objects.select_for_update().get(pk=sync.pk)
+            current = RegistrySync.objects.select_for_update().defer(*FILE_FIELDS).get(pk=sync.pk)
             if current.status != Status.READING or current.started_at != started:
                 return current  # discarded meanwhile, or taken over by a later delivery
             if problems:
@@ -244,7 +245,7 @@ def registry_sync_apply(sync_id: int) -> RegistrySync | None:
     commissioner at a time). Only a sync still *applying* once the lock is held is applied, so a
     second delivery, or a delivery while the first is running, waits and then does nothing. If
     the apply fails nothing is written and the sync waits for confirmation again, saying why."""
-    sync = RegistrySync.objects.filter(pk=sync_id).first()
+    sync = RegistrySync.objects.defer(*FILE_FIELDS).filter(pk=sync_id).first()
     if sync is None or sync.status != Status.APPLYING:
         return sync
     RegistrySync.objects.filter(pk=sync_id, status=Status.APPLYING).update(
@@ -257,8 +258,10 @@ def registry_sync_apply(sync_id: int) -> RegistrySync | None:
             # Read again now that the lock is held: another delivery may have applied it. (The
             # sync row itself is not locked here but written last, by sync_apply: until then the
             # progress connection updates it without waiting for this transaction.)
-            sync = RegistrySync.objects.select_related("commissioner", "confirmed_by").get(
-                pk=sync_id
+            sync = (
+                RegistrySync.objects.select_related("commissioner", "confirmed_by")
+                .defer(*FILE_FIELDS)
+                .get(pk=sync_id)
             )
             if sync.status != Status.APPLYING:
                 return sync

@@ -35,7 +35,7 @@ from imports.sync_jobs import (
 
 logger = logging.getLogger(__name__)
 RECENT = 10
-FILE_FIELDS = ("practices_content", "pcns_content", "care_homes_content")
+FILE_FIELDS = RegistrySync.FILE_FIELDS
 Status = RegistrySync.Status
 
 

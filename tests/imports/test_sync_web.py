@@ -375,8 +375,8 @@ def test_home_page_shows_the_officers_category_beside_cqcs(officer_client, world
 def test_the_real_worker_reads_the_files_and_applies_a_large_sync(client, world, celery_worker):
     officer = f.officer(world["barnsley"])
     client.force_login(officer)
-    locations = LOCATIONS + many_new_homes(APPLY_IN_REQUEST)
-    upload(client, care_homes=("HSCA_Active_Locations.ods", cqc_ods(locations)))
+    cqc = cqc_ods(LOCATIONS + many_new_homes(APPLY_IN_REQUEST))
+    upload(client, care_homes=("HSCA_Active_Locations.ods", cqc))
     sync = RegistrySync.objects.get()
     wait_until(
         lambda: (
@@ -400,3 +400,4 @@ def test_the_real_worker_reads_the_files_and_applies_a_large_sync(client, world,
     assert set(
         AuditEvent.objects.filter(action="registry_sync").values_list("actor", flat=True)
     ) == {officer.pk}
+    assert bytes(sync.care_homes_content) == cqc  # the file applied is kept, as uploaded
