@@ -13,9 +13,18 @@ peak memory (maximum resident set size) is its own:
 
 Also reports the Python heap peak (tracemalloc) of reading the CQC file alone.
 
+Then the officer's web flow (issue 18, ADR 0047), in process with the test client on a registry
+emptied again: for month 1 (everything created) and month 2 (the changes), the server-side time
+(the request log's ``duration_ms``) of the upload (POST, three files), the preview (GET, median of
+5) and the confirmation (POST), and, where the work is a worker's, the time of the read and apply
+jobs run in this process as a worker would. Give ``CELERY_BROKER_URL`` (Redis) so that the upload
+only queues the job; the queue is purged at the end. The same script runs against code from before
+the jobs (it then finds the work inside the requests), for a before-and-after comparison.
+
 Usage (from the project root; point it at a scratch database: it is emptied):
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/les_bench .venv/bin/python benchmarks/sync_registry.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/les_bench CELERY_BROKER_URL=redis://127.0.0.1:6379/5 \
+        .venv/bin/python benchmarks/sync_registry.py [--web-only]
 
 Results are written up in docs/performance.md.
 """
@@ -23,8 +32,10 @@ Results are written up in docs/performance.md.
 from __future__ import annotations
 
 import datetime
+import logging
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -147,9 +158,103 @@ def run_sync(folder: Path, cqc: str, date: str) -> tuple[float, int, str]:
     return seconds, usage.ru_maxrss // 1024, out.splitlines()[0] if out else ""
 
 
+class RequestTimes(logging.Handler):
+    """The server-side duration of each request, from the request log."""
+
+    def __init__(self):
+        super().__init__()
+        self.durations: list[float] = []
+
+    def emit(self, record):
+        if getattr(record, "event", "") == "request":
+            self.durations.append(record.duration_ms)
+
+    def last(self) -> float:
+        return self.durations[-1] / 1000
+
+
+def run_web(folder: Path, cqc: str, date: str, label: str) -> None:
+    """One officer's sync through the web pages, each request timed."""
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from imports.models import RegistrySync
+    from tests import factories as f
+    from tests.two_factor import force_login_with_two_factor
+
+    try:  # after ADR 0047: the jobs a worker runs
+        from imports.sync_jobs import registry_sync_apply, registry_sync_read
+    except ImportError:  # before: everything in the requests
+        registry_sync_read = registry_sync_apply = None
+
+    settings.ALLOWED_HOSTS = ["testserver", *settings.ALLOWED_HOSTS]
+    times = RequestTimes()
+    logging.getLogger("carehomes_les.requests").addHandler(times)
+    commissioner = Commissioner.objects.get(code=code(TARGET))
+    user = f.officer(commissioner, username=f"bench.{label}")
+    client = Client(HTTP_X_FORWARDED_PROTO="https")
+    force_login_with_two_factor(client, user)
+    client.get("/imports/national/")  # warm-up: the first request loads what every one uses
+    files = {
+        "practices": SimpleUploadedFile("epraccur.csv", (folder / "epraccur.csv").read_bytes()),
+        "pcns": SimpleUploadedFile("ePCN.xlsx", (folder / "ePCN.xlsx").read_bytes()),
+        "care_homes": SimpleUploadedFile(cqc, (folder / cqc).read_bytes()),
+    }
+    response = client.post("/imports/national/", {"files_date": date, **files})
+    assert response.status_code == 302, response.status_code
+    upload = times.last()
+    sync = RegistrySync.objects.latest("pk")
+    page = f"/imports/national/{sync.pk}/"
+    line = f"{label}: upload {upload:.2f} s"
+    if registry_sync_read is not None:
+        t0 = time.perf_counter()
+        registry_sync_read(sync.pk)
+        line += f" (worker reads the files: {time.perf_counter() - t0:.1f} s)"
+    previews = []
+    for _ in range(5):
+        response = client.get(page)
+        assert response.status_code == 200 and b"Confirm and apply" in response.content
+        previews.append(times.last())
+    line += f", preview {statistics.median(previews):.2f} s (median of 5)"
+    response = client.post(f"{page}confirm/")
+    assert response.status_code == 302, response.status_code
+    line += f", confirm {times.last():.2f} s"
+    sync.refresh_from_db()
+    changes = sum((sync.summary.get("counts") or {}).values())
+    if registry_sync_apply is not None and sync.status == "applying":
+        changes = sync.progress_total
+        t0 = time.perf_counter()
+        registry_sync_apply(sync.pk)
+        line += f" (worker applies them: {time.perf_counter() - t0:.1f} s)"
+        sync.refresh_from_db()
+    assert sync.status == "applied", sync.status
+    client.get(page)
+    line += f", applied page {times.last():.2f} s; {changes} changes"
+    print(line, flush=True)
+    logging.getLogger("carehomes_les.requests").removeHandler(times)
+
+
+def web_flow(months: dict[int, Path]) -> None:
+    from carehomes_les.celery import app
+
+    if app.conf.task_always_eager:
+        print("(no CELERY_BROKER_URL: any queued job runs inside the request that queued it)")
+    reset()
+    try:
+        run_web(months[1], "HSCA_Active_Locations.ods", "2026-03-15", "web, month 1 (empty)")
+        run_web(months[2], "HSCA_Active_Locations.ods", "2026-04-15", "web, month 2 (changes)")
+    finally:
+        if not app.conf.task_always_eager:
+            app.control.purge()  # the jobs queued by the uploads, run here instead
+    print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+
+
 def main():
     if connection.vendor != "postgresql":
         sys.exit("Point DATABASE_URL at a scratch PostgreSQL database.")
+    web_only = "--web-only" in sys.argv[1:]
+    print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
     rng = random.Random(SEED)
     reset()
     with tempfile.TemporaryDirectory() as tmp:
@@ -169,6 +274,9 @@ def main():
             print(f"month {month} files written in {time.perf_counter() - t0:.0f} s: {sizes}")
             months[month] = folder
 
+        if web_only:
+            web_flow(months)
+            return
         content = (months[1] / "HSCA_Active_Locations.ods").read_bytes()
         tracemalloc.start()
         t0 = time.perf_counter()
@@ -189,6 +297,7 @@ def main():
         for label, folder, cqc, date in steps:
             seconds, rss, first = run_sync(folder, cqc, date)
             print(f"{label}: {seconds:.1f} s, peak RSS {rss} MiB — {first}")
+        web_flow(months)
 
 
 if __name__ == "__main__":

@@ -89,16 +89,24 @@ class ImportBatch(models.Model):
 
 
 class RegistrySync(models.Model):
-    """One sync of a commissioner's registry from the national files (ADR 0024): up to three files
-    (ODS's epraccur and ePCN, CQC's active locations) and the date they were published.
+    """One sync of a commissioner's registry from the national files (ADR 0024, 0047): up to three
+    files (ODS's epraccur and ePCN, CQC's active locations) and the date they were published.
 
-    Like an import batch it is previewed, then confirmed (re-planned against the registry as it is
-    then and applied, all or nothing) or discarded; a sync run from the command line is recorded
-    already applied, with no uploader. Every change it makes is in the history with the file's
-    name and date."""
+    An officer's upload is stored and *queued*; a worker reads the files once (``imports.tasks``),
+    keeping the commissioner's rows (``rows``, a few hundred) and the plan's words (``summary``),
+    and the sync waits for confirmation (*previewed*), or *failed* with the files' problems. The
+    preview and the confirmation plan from the stored rows and never read the files again.
+    Confirming applies the changes, all or nothing, in the request when they fit on a page, else
+    by a worker (*applying*); or the officer *discards* it. ``progress_*`` says how far the
+    latest job has got. A sync run from the command line is recorded already applied, with no
+    uploader. Every change it makes is in the history with the file's name and date."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        READING = "reading", "Reading the files"
+        FAILED = "failed", "Not read: nothing changed"
         PREVIEWED = "previewed", "Waiting for confirmation"
+        APPLYING = "applying", "Applying the changes"
         APPLIED = "applied", "Applied"
         DISCARDED = "discarded", "Discarded"
 
@@ -123,11 +131,40 @@ class RegistrySync(models.Model):
         help_text="Blank for a sync run from the command line.",
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PREVIEWED)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     applied_at = models.DateTimeField(null=True, blank=True)
-    summary = models.JSONField(default=dict, blank=True)
+    summary = models.JSONField(
+        default=dict, blank=True, help_text="The plan when the files were read, or as applied."
+    )
+    rows = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The commissioner's rows of the files, read once by a worker: the preview and "
+        "the confirmation plan from these.",
+    )
+    problems = models.JSONField(
+        default=list, blank=True, help_text="What is wrong with the files, by file, row and column."
+    )
+    error = models.TextField(blank=True, help_text="Why a job stopped, when it was not the files.")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who confirmed it: the history rows a worker writes name them.",
+    )
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    progress_label = models.CharField(max_length=300, blank=True)
 
     objects = OfficerUploadQuerySet.as_manager()
+
+    # The stored files (megabytes): left unread (``defer``) wherever only the sync's state is needed,
+    # and so never written back by a ``save()`` of such an instance.
+    FILE_FIELDS = ("practices_content", "pcns_content", "care_homes_content")
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
@@ -144,7 +181,13 @@ class RegistrySync(models.Model):
 
     @property
     def is_pending(self) -> bool:
+        """Read, and waiting for an officer to confirm or discard it."""
         return self.status == self.Status.PREVIEWED
+
+    @property
+    def is_working(self) -> bool:
+        """A worker has it (or is about to): reading the files or applying the changes."""
+        return self.status in (self.Status.QUEUED, self.Status.READING, self.Status.APPLYING)
 
     @property
     def filenames(self) -> list[str]:

@@ -138,6 +138,7 @@ class Sheet:
     header_row: int
     columns: dict[str, int]
     rows: Iterator[tuple[int, list]]
+    height: int = 0  # rows in the sheet, the header and notes above it included
 
     def cell(self, record: list, column: str):
         index = self.columns.get(header_key(column))
@@ -193,7 +194,9 @@ def sheet_rows(book, sheet_name: str | None, required: Sequence[str]) -> Sheet:
                 if key and key not in columns:
                     columns[key] = i + first_column
             width = max(columns.values()) + 1
-            return Sheet(number, columns, _data(records, number, width, first_column))
+            end = getattr(sheet, "end", None)  # (last row, last column), 0-based
+            height = end[0] + 1 if end else 0
+            return Sheet(number, columns, _data(records, number, width, first_column), height)
     missing = ", ".join(sorted(required))
     raise _file_error(
         f"No header row with the columns {missing} in the first {HEADER_SEARCH_ROWS} rows"

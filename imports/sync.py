@@ -176,7 +176,7 @@ class Writes:
 class SyncPlan:
     commissioner: Commissioner
     files_date: datetime.date
-    files: list[SyncFile]
+    filenames: list[str]
     items: list[Item] = field(default_factory=list)
     attention: list[str] = field(default_factory=list)
     problems: list[FileProblem] = field(default_factory=list)
@@ -203,17 +203,37 @@ class SyncPlan:
         return " ".join(self.summary_lines())
 
     def as_json(self) -> dict:
+        """The plan as stored on its :class:`~imports.models.RegistrySync`: the counts and, in
+        words, every change and every point for the officer (what an applied sync's page lists)."""
         return {
             "files_date": self.files_date.isoformat(),
-            "files": [f.filename for f in self.files],
+            "files": list(self.filenames),
             "counts": {name: len(items) for name, items in self.sections()},
             "message": self.summary(),
             "attention": len(self.attention),
             "problems": len(self.problems),
+            "changes": [[name, [i.words for i in items]] for name, items in self.sections()],
+            "notes": list(self.attention),
         }
 
 
 # == reading the files ===========================================================================
+
+Progress = Callable[[int, int], None]  # (rows read, rows in the file)
+PROGRESS_EVERY = 2_000  # rows between two reports of how far the reading has got
+
+
+def _counted(rows, total: int, progress: Progress | None, *, offset: int = 0):
+    """``rows`` (``(row number, cells)``) as they are, telling ``progress`` how far they have got
+    every :data:`PROGRESS_EVERY` rows (and once at the start)."""
+    if progress is None:
+        yield from rows
+        return
+    progress(offset, total)
+    for number, cells in rows:
+        if number % PROGRESS_EVERY == 0:
+            progress(min(offset + number, total), total)
+        yield number, cells
 
 
 class _Reader:
@@ -272,11 +292,14 @@ class PracticeRow:
     status: str
 
 
-def read_practices(file: SyncFile, code: str, problems: list[FileProblem]) -> list[PracticeRow]:
+def read_practices(
+    file: SyncFile, code: str, problems: list[FileProblem], progress: Progress | None = None
+) -> list[PracticeRow]:
     """The commissioner's GP practices (prescribing setting 4) of epraccur."""
     reader = _Reader(file.filename, problems)
     found, first_row = [], {}
-    for number, cells in epraccur_rows(file.content, file.filename):
+    total = file.content.count(b"\n") + (not file.content.endswith(b"\n"))
+    for number, cells in _counted(epraccur_rows(file.content, file.filename), total, progress):
         if cells[E_COMMISSIONER - 1].upper() != code:
             continue
         if cells[E_SETTING - 1] != PRESCRIBING_SETTING_GP:
@@ -325,13 +348,15 @@ def _value(sheet: Sheet, record: list, column: str):
 
 
 def read_pcns(
-    file: SyncFile, code: str, problems: list[FileProblem]
+    file: SyncFile, code: str, problems: list[FileProblem], progress: Progress | None = None
 ) -> tuple[list[PcnRow], list[PartnerRow]]:
     reader = _Reader(file.filename, problems)
     book = workbook(file.content, file.filename, allowed=(".xlsx",))
     details = sheet_rows(book, PCN_DETAILS, PCN_COLUMNS)
+    partners_sheet = sheet_rows(book, PCN_PARTNERS, PARTNER_COLUMNS)
+    total = details.height + partners_sheet.height
     pcns = []
-    for number, record in details.rows:
+    for number, record in _counted(details.rows, total, progress):
         if cell_text(_value(details, record, "Current Sub ICB Loc Code")).upper() != code:
             continue
         column = f"PCN Code ({PCN_DETAILS})"
@@ -346,9 +371,8 @@ def read_pcns(
             number, f"Close Date ({PCN_DETAILS})", _value(details, record, "Close Date")
         )
         pcns.append(PcnRow(number, pcn_code, name, closed))
-    partners_sheet = sheet_rows(book, PCN_PARTNERS, PARTNER_COLUMNS)
     partners = []
-    for number, record in partners_sheet.rows:
+    for number, record in _counted(partners_sheet.rows, total, progress, offset=details.height):
         parent = cell_text(_value(partners_sheet, record, "Practice Parent Sub ICB Loc Code"))
         if parent.upper() != code:
             continue
@@ -406,7 +430,9 @@ class HomeRow:
     registered_on: datetime.date | None
 
 
-def read_care_homes(file: SyncFile, code: str, problems: list[FileProblem]) -> list[HomeRow]:
+def read_care_homes(
+    file: SyncFile, code: str, problems: list[FileProblem], progress: Progress | None = None
+) -> list[HomeRow]:
     """CQC's active care homes (``Care home?`` Y, not dormant) in the commissioner's area (``Location
     ONSPD CCG`` ends with its code)."""
     reader = _Reader(file.filename, problems)
@@ -414,7 +440,7 @@ def read_care_homes(file: SyncFile, code: str, problems: list[FileProblem]) -> l
     sheet = sheet_rows(book, None, CQC_COLUMNS)
     area = re.compile(rf"(^|[^A-Z0-9]){re.escape(code)}$")
     homes, first_row = [], {}
-    for number, record in sheet.rows:
+    for number, record in _counted(sheet.rows, sheet.height, progress):
 
         def value(column, record=record):
             return sheet.cell(record, column)
@@ -481,39 +507,116 @@ def _beds(reader: _Reader, number: int, value) -> int | None:
 # == planning ====================================================================================
 
 
+@dataclass
+class SyncRows:
+    """The commissioner's rows of the files, as read: a few hundred where the files hold tens of
+    thousands. ``None`` for a file not given. Stored as JSON on the
+    :class:`~imports.models.RegistrySync` (:meth:`as_json`), so the preview and the confirmation
+    plan from them without reading the files again."""
+
+    practices: list[PracticeRow] | None = None
+    pcns: list[PcnRow] | None = None
+    partners: list[PartnerRow] | None = None
+    care_homes: list[HomeRow] | None = None
+
+    KINDS = {"practices": PracticeRow, "pcns": PcnRow, "partners": PartnerRow,
+             "care_homes": HomeRow}  # fmt: skip
+    DATES = {"opened_on", "closed_on", "start_date", "end_date", "registered_on"}
+
+    def as_json(self) -> dict:
+        def row(r) -> dict:
+            return {
+                k: (v.isoformat() if isinstance(v, datetime.date) else v)
+                for k, v in r.__dict__.items()
+            }
+
+        return {
+            kind: None if getattr(self, kind) is None else [row(r) for r in getattr(self, kind)]
+            for kind in self.KINDS
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> SyncRows:
+        def row(kind, values: dict):
+            return kind(
+                **{
+                    k: (datetime.date.fromisoformat(v) if k in cls.DATES and v else v)
+                    for k, v in values.items()
+                }
+            )
+
+        return cls(
+            **{
+                name: None if data.get(name) is None else [row(kind, v) for v in data[name]]
+                for name, kind in cls.KINDS.items()
+            }
+        )
+
+    def count(self) -> int:
+        return sum(len(getattr(self, kind) or ()) for kind in self.KINDS)
+
+
+def read_files(
+    code: str,
+    files: list[SyncFile],
+    *,
+    progress: Callable[[SyncFile, int, int], None] | None = None,
+) -> tuple[SyncRows, list[FileProblem]]:
+    """Read each file once, keeping commissioner ``code``'s rows; every problem found, by file,
+    row and column. ``progress(file, rows read, rows in the file)`` is told how far each file has
+    got."""
+    problems: list[FileProblem] = []
+    rows = SyncRows()
+    for file in files:
+
+        def told(done, total, file=file):
+            if progress is not None:
+                progress(file, done, total)
+
+        try:
+            if file.role == "practices":
+                rows.practices = read_practices(file, code, problems, told)
+            elif file.role == "pcns":
+                rows.pcns, rows.partners = read_pcns(file, code, problems, told)
+            elif file.role == "care_homes":
+                rows.care_homes = read_care_homes(file, code, problems, told)
+            else:
+                raise ValueError(f"Unknown file role {file.role!r}")
+        except TableError as error:
+            problems += [FileProblem(file.filename, p) for p in error.problems]
+    return rows, problems
+
+
+def plan_rows(
+    *,
+    commissioner: Commissioner,
+    rows: SyncRows,
+    files_date: datetime.date,
+    filenames: list[str],
+) -> SyncPlan:
+    """What the commissioner's ``rows`` (read from the files named) would change in its registry
+    as it is now. Reads the registry only: no file."""
+    plan = SyncPlan(commissioner, files_date, list(filenames))
+    _plan_registry(plan, rows.practices, rows.pcns, rows.partners)
+    if rows.care_homes is not None:
+        _plan_care_homes(plan, rows.care_homes)
+    return plan
+
+
 def plan_sync(
     *, commissioner: Commissioner, files: list[SyncFile], files_date: datetime.date
 ) -> SyncPlan:
-    """What syncing ``files`` (each optional) would change in ``commissioner``'s registry."""
-    plan = SyncPlan(commissioner, files_date, files)
-    code = commissioner.code
-    by_role = {f.role: f for f in files}
-    practice_rows: list[PracticeRow] | None = None
-    pcn_rows: list[PcnRow] | None = None
-    partner_rows: list[PartnerRow] | None = None
-    home_rows: list[HomeRow] | None = None
-    readers = {
-        "practices": lambda f: read_practices(f, code, plan.problems),
-        "pcns": lambda f: read_pcns(f, code, plan.problems),
-        "care_homes": lambda f: read_care_homes(f, code, plan.problems),
-    }
-    read = {}
-    for role, file in by_role.items():
-        try:
-            read[role] = readers[role](file)
-        except TableError as error:
-            plan.problems += [FileProblem(file.filename, p) for p in error.problems]
-    if plan.problems:
+    """What syncing ``files`` (each optional) would change in ``commissioner``'s registry: the
+    files read (:func:`read_files`) and the rows planned (:func:`plan_rows`)."""
+    rows, problems = read_files(commissioner.code, files)
+    filenames = [f.filename for f in files]
+    if problems:
+        plan = SyncPlan(commissioner, files_date, filenames)
+        plan.problems = problems
         return plan
-    practice_rows = read.get("practices")
-    if "pcns" in read:
-        pcn_rows, partner_rows = read["pcns"]
-    home_rows = read.get("care_homes")
-
-    _plan_registry(plan, practice_rows, pcn_rows, partner_rows)
-    if home_rows is not None:
-        _plan_care_homes(plan, home_rows)
-    return plan
+    return plan_rows(
+        commissioner=commissioner, rows=rows, files_date=files_date, filenames=filenames
+    )
 
 
 def _plan_registry(plan: SyncPlan, practice_rows, pcn_rows, partner_rows) -> None:
@@ -1022,15 +1125,19 @@ def _alignment_end(pk: int, end: datetime.date):
 # == applying ====================================================================================
 
 
-def sync_apply(plan: SyncPlan, *, by, sync) -> None:
+def sync_apply(plan: SyncPlan, *, by, sync, progress: Progress | None = None) -> None:
     """Write every change of ``plan`` with its history row, and mark ``sync`` applied. The caller
-    holds the transaction (and the commissioner's row lock, see :func:`sync_run`)."""
+    holds the transaction (and the commissioner's row lock, see :func:`sync_run` and
+    :mod:`imports.sync_jobs`). ``progress(changes written, changes)`` is told how far it has got
+    every :data:`APPLY_PROGRESS_EVERY` changes."""
     if not plan.ok:
         raise ValueError("A plan with problems cannot be applied.")
-    names = ", ".join(f.filename for f in plan.files)
-    source = {"files": [f.filename for f in plan.files], "files_date": plan.files_date}
+    names = ", ".join(plan.filenames)
+    source = {"files": list(plan.filenames), "files_date": plan.files_date}
     writes = Writes(plan.commissioner, dict(plan.pcns), dict(plan.practices))
-    for item in plan.items:
+    for done, item in enumerate(plan.items):
+        if progress is not None and done % APPLY_PROGRESS_EVERY == 0:
+            progress(done, len(plan.items))
         obj = item.write(writes)
         audit_record(
             by=by,
@@ -1043,6 +1150,7 @@ def sync_apply(plan: SyncPlan, *, by, sync) -> None:
     sync.status = sync.Status.APPLIED
     sync.applied_at = timezone.now()
     sync.summary = plan.as_json()
+    sync.progress_done = sync.progress_total = len(plan.items)
     sync.save()
     audit_record(
         by=by,
@@ -1051,6 +1159,9 @@ def sync_apply(plan: SyncPlan, *, by, sync) -> None:
         summary=f"Registry synced from {names} of {day(plan.files_date)}: {plan.summary()}",
         after={**source, "changes": [f"{i.section}: {i.words}" for i in plan.items]},
     )
+
+
+APPLY_PROGRESS_EVERY = 10  # changes between two reports of how far an apply has got
 
 
 def files_of(sync) -> list[SyncFile]:
@@ -1069,72 +1180,36 @@ def sync_run(
     by=None,
     dry_run: bool = False,
 ) -> SyncPlan:
-    """The command line's sync: plan and, unless a dry run or there are problems or no changes,
-    apply, recorded as an applied :class:`~imports.models.RegistrySync`."""
+    """The command line's sync, in its own process and all at once: read the files, plan and,
+    unless a dry run or there are problems or no changes, apply, recorded as an applied
+    :class:`~imports.models.RegistrySync` (with the rows read, like an officer's)."""
     from imports.models import RegistrySync
 
+    # The files are read before any lock is taken: reading is the slow part, and writes nothing.
+    rows, problems = read_files(commissioner.code, files)
+    filenames = [f.filename for f in files]
+    if problems:
+        plan = SyncPlan(commissioner, files_date, filenames)
+        plan.problems = problems
+        return plan
     with transaction.atomic():
         # One sync of a commissioner at a time: the second waits, then plans against the first.
         Commissioner.objects.select_for_update().get(pk=commissioner.pk)
-        plan = plan_sync(commissioner=commissioner, files=files, files_date=files_date)
-        if not plan.ok or not plan.items or dry_run:
+        plan = plan_rows(
+            commissioner=commissioner, rows=rows, files_date=files_date, filenames=filenames
+        )
+        if not plan.items or dry_run:
             return plan
-        sync = RegistrySync(commissioner=commissioner, files_date=files_date, uploaded_by=by)
+        sync = RegistrySync(
+            commissioner=commissioner,
+            files_date=files_date,
+            uploaded_by=by,
+            status=RegistrySync.Status.PREVIEWED,
+            rows=rows.as_json(),
+        )
         for file in files:
             setattr(sync, f"{file.role}_filename", file.filename[:255])
             setattr(sync, f"{file.role}_content", file.content)
         sync.save()
         sync_apply(plan, by=by, sync=sync)
     return plan
-
-
-class SyncNotPending(Exception):
-    """The sync was already applied or discarded."""
-
-
-def registry_sync_create(
-    *, commissioner: Commissioner, files: list[SyncFile], files_date: datetime.date, by
-):
-    """Store an officer's upload for a preview."""
-    from imports.models import RegistrySync
-
-    sync = RegistrySync(commissioner=commissioner, files_date=files_date, uploaded_by=by)
-    for file in files:
-        setattr(sync, f"{file.role}_filename", file.filename[:255])
-        setattr(sync, f"{file.role}_content", file.content)
-    plan = plan_sync(commissioner=commissioner, files=files, files_date=files_date)
-    sync.summary = plan.as_json()
-    sync.save()
-    return sync, plan
-
-
-def registry_sync_preview(sync) -> SyncPlan:
-    return plan_sync(
-        commissioner=sync.commissioner, files=files_of(sync), files_date=sync.files_date
-    )
-
-
-@transaction.atomic
-def registry_sync_confirm(*, syncs, pk: int, by):
-    """Re-plan against the registry as it is now and apply, all or nothing. ``syncs`` is the
-    officer's scoped queryset; the sync row is locked so it is never applied twice."""
-    sync = syncs.select_for_update(of=("self",)).get(pk=pk)
-    if not sync.is_pending:
-        raise SyncNotPending(
-            f"This sync was already {sync.get_status_display().lower()}; nothing was changed again."
-        )
-    Commissioner.objects.select_for_update().get(pk=sync.commissioner_id)
-    plan = registry_sync_preview(sync)
-    if plan.ok:
-        sync_apply(plan, by=by, sync=sync)
-    return sync, plan
-
-
-@transaction.atomic
-def registry_sync_discard(*, syncs, pk: int):
-    sync = syncs.select_for_update(of=("self",)).get(pk=pk)
-    if not sync.is_pending:
-        raise SyncNotPending(f"This sync was already {sync.get_status_display().lower()}.")
-    sync.status = sync.Status.DISCARDED
-    sync.save(update_fields=["status"])
-    return sync

@@ -12,4 +12,5 @@ urlpatterns = [
     path("national/<int:pk>/", sync_views.SyncPreviewView.as_view(), name="sync_preview"),
     path("national/<int:pk>/confirm/", sync_views.SyncConfirmView.as_view(), name="sync_confirm"),
     path("national/<int:pk>/discard/", sync_views.SyncDiscardView.as_view(), name="sync_discard"),
+    path("national/<int:pk>/restart/", sync_views.SyncRestartView.as_view(), name="sync_restart"),
 ]

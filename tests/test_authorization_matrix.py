@@ -54,8 +54,11 @@ def _organisation(commissioner):
         content=b"ods_code,name,pcn_code,pcn_name,commissioner_code,commissioner_name,email\n",
         commissioner=commissioner,
     )
-    sync = RegistrySync.objects.create(
-        commissioner=commissioner, files_date=datetime.date(2026, 11, 1)
+    sync = RegistrySync.objects.create(  # read by a worker: waiting for confirmation
+        commissioner=commissioner,
+        files_date=datetime.date(2026, 11, 1),
+        status=RegistrySync.Status.PREVIEWED,
+        rows={},
     )
     quarter = quarter_for(Period(2019, 1))  # 2019/20 Q1: the 2019/20 Q2 worksheet stays open
     claim = worksheet_submit(
@@ -362,6 +365,8 @@ MATRIX = {
     "imports:sync_preview": (_sync, OFFICER_ONLY),
     "imports:sync_confirm": (_sync, codes(403, 302, 403, 403), "post"),
     "imports:sync_discard": (_sync, codes(403, 302, 403, 403), "post"),
+    # Starting a job again is for one waiting more than 15 minutes: this sync is read, so 409.
+    "imports:sync_restart": (_sync, codes(403, 409, 403, 403), "post"),
     "periods:index": (_none, codes(403, 200, 200, 200)),
     # Worksheets: managers fill in and upload their own; officers, auditors and administrators read.
     "claims:worksheets": (_none, MANAGER_ONLY),
