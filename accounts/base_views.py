@@ -9,6 +9,7 @@ from django.views.generic.edit import FormView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
+from accounts.access import Permission
 from accounts.views import AccessMixin
 
 
@@ -19,6 +20,8 @@ class ScopedTableView(AccessMixin, SingleTableMixin, FilterView):
     template_name = "registry/list.html"
     heading = ""
     create_url_name = ""
+    # "Add new" is offered only to those who may add (a link a role may not follow is a 403).
+    create_permission = Permission.MANAGE_REGISTRY
 
     def scoped_queryset(self):
         raise NotImplementedError
@@ -29,7 +32,8 @@ class ScopedTableView(AccessMixin, SingleTableMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["heading"] = self.heading
-        context["create_url_name"] = self.create_url_name
+        may_create = self.scope.can(self.create_permission)
+        context["create_url_name"] = self.create_url_name if may_create else ""
         return context
 
 

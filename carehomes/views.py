@@ -25,6 +25,7 @@ class CareHomeListView(ScopedTableView):
     table_class = CareHomeTable
     filterset_class = CareHomeFilter
     heading = "Care homes"
+    create_url_name = "carehomes:care_home_create"
 
     def scoped_queryset(self):
         today = timezone.localdate()
@@ -45,12 +46,6 @@ class CareHomeListView(ScopedTableView):
             .annotate(practice_count=Coalesce(Subquery(current), 0))
             .order_by("name")
         )
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        if self.scope.can(Permission.MANAGE_REGISTRY):
-            context["create_url_name"] = "carehomes:care_home_create"
-        return context
 
 
 class CareHomeDetailView(AccessMixin, DetailView):

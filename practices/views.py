@@ -110,12 +110,6 @@ class PracticeListView(ScopedTableView):
             .order_by("name")
         )
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        if not self.scope.can(Permission.MANAGE_REGISTRY):
-            context["create_url_name"] = ""
-        return context
-
 
 class PracticeDetailView(AccessMixin, DetailView):
     permission = VIEW_PRACTICES

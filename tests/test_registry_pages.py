@@ -183,3 +183,15 @@ def test_officer_cannot_edit_a_home_registered_to_another_commissioner(client, o
     )
     assert client.get(url).status_code == 404
     assert client.post(url, {"name": "Renamed"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "list_url", ["practices:pcn_list", "practices:practice_list", "carehomes:care_home_list"]
+)
+def test_add_new_is_offered_only_to_who_may_add(client, list_url):
+    """An auditor reads the registry but may not add to it: no "Add new" link that would 403."""
+    commissioner = f.CommissionerFactory()
+    client.force_login(f.auditor(commissioner))
+    assert "Add new" not in client.get(reverse(list_url)).content.decode()
+    client.force_login(f.officer(commissioner))
+    assert "Add new" in client.get(reverse(list_url)).content.decode()
