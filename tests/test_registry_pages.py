@@ -188,7 +188,7 @@ def test_officer_cannot_edit_a_home_registered_to_another_commissioner(client, o
 @pytest.mark.parametrize(
     "list_url", ["practices:pcn_list", "practices:practice_list", "carehomes:care_home_list"]
 )
-def test_add_new_is_offered_only_to_who_may_add(client, list_url):
+def test_add_new_is_offered_only_to_who_may_add(db, client, list_url):
     """An auditor reads the registry but may not add to it: no "Add new" link that would 403."""
     commissioner = f.CommissionerFactory()
     client.force_login(f.auditor(commissioner))
