@@ -16,6 +16,7 @@ from claims.worksheets.quarters import (
     due_first,
     practice_quarters,
 )
+from core.pagination import page_of
 from practices.models import Practice
 
 VIEW_WORKSHEETS = (Permission.SUBMIT_WORKSHEET, Permission.VIEW_CLAIMS)
@@ -34,10 +35,13 @@ class PracticeQuartersView(AccessMixin, TemplateView):
         )
         today = timezone.localdate()
         rows = due_first(practice_quarters(self.scope, practice, today=today))
+        # Twelve quarters a page (issue 18): those to submit come first, so they are on page one.
+        page = page_of(self.request, rows, per_page=12)
         return super().get_context_data(
             practice=practice,
             today=today,
-            rows=rows,
+            rows=page,
+            page=page,
             bands=[wording.band_text(band) for band in selectors.bands()],
             can_submit=self.scope.can(Permission.SUBMIT_WORKSHEET),
             **kwargs,

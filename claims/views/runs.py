@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -117,10 +118,19 @@ class PaymentRunListView(AccessMixin, SingleTableView):
             .annotate(total=Sum("amount_pence"))
             .values("total")
         )
+        # Both as subqueries, computed for the page's 25 runs only; a join grouped over every run
+        # of the commissioner's history grew with it (issue 18).
+        claims = (
+            Worksheet.objects.filter(payment_run=OuterRef("pk"))
+            .order_by()
+            .values("payment_run")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
         return (
             PaymentRun.objects.visible_to(self.scope)
             .annotate(
-                claim_count=Count("claims"),
+                claim_count=Coalesce(Subquery(claims, output_field=IntegerField()), 0),
                 total_pence=Subquery(totals, output_field=IntegerField()),
             )
             .order_by("-run_date", "-pk")

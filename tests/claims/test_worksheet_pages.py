@@ -588,3 +588,18 @@ def test_quarters_page_lists_the_quarter_due_first_then_the_one_not_yet_open(
     text = page.content.decode()
     assert text.index("Due in 9 days, on 14 October 2019.") < text.index("Opens 1 January 2020")
     assert text.count(">Open</strong>") == 1  # the due quarter alone is "Open"
+
+
+def test_quarters_page_shows_twelve_quarters_a_page_those_owed_first(
+    client, manager, practice, oakwood, clock
+):
+    """Issue 18: a practice's quarters grow with its history; twelve a page, owed ones on page 1."""
+    client.force_login(manager)
+    clock(at(datetime.date(2023, 5, 10)))  # 2019/20 Q1 to 2023/24 Q1: seventeen quarters
+    first = client.get(reverse("claims:practice_quarters", args=[practice.ods_code]))
+    rows = list(first.context["rows"])
+    assert len(rows) == 12 and "Page 1 of 2" in first.content.decode()
+    assert rows[0].owed  # the quarters to submit come first
+    second = client.get(reverse("claims:practice_quarters", args=[practice.ods_code]), {"page": 2})
+    labels = {r.period.label for r in rows} | {r.period.label for r in second.context["rows"]}
+    assert len(labels) == 17 and {"2019/20 Q1", "2023/24 Q1"} <= labels
