@@ -11,7 +11,7 @@ text column, a ``bool``, an aware ``datetime``, ``None``) is not passed through 
 Every other value is prepared by its field exactly as ``bulk_create`` would, and a field of a
 type not listed here is refused rather than guessed at.
 
-The rows inserted are the ones ``bulk_create`` inserts (tests/core/test_bulk.py compares them
+The rows inserted are the ones ``bulk_create`` inserts (tests/test_bulk_insert.py compares them
 column by column, and tests/claims/test_import_batches.py an import with the one-by-one path).
 """
 

@@ -13,6 +13,7 @@ from accounts.access import Permission
 from accounts.views import AccessMixin
 from claims import selectors, wording
 from claims.worksheets.quarters import (
+    Status,
     due_first,
     practice_quarters,
 )
@@ -35,12 +36,14 @@ class PracticeQuartersView(AccessMixin, TemplateView):
         )
         today = timezone.localdate()
         rows = due_first(practice_quarters(self.scope, practice, today=today))
-        # Twelve quarters a page (issue 18): those to submit come first, so they are on page one.
-        page = page_of(self.request, rows, per_page=12)
+        # The quarters to submit and the one not yet open are always shown; the earlier ones,
+        # which grow with the practice's history, twelve a page (issue 18).
+        now = [r for r in rows if r.submittable or r.status == Status.NOT_YET_OPEN]
+        page = page_of(self.request, rows[len(now) :], per_page=12)
         return super().get_context_data(
             practice=practice,
             today=today,
-            rows=page,
+            rows=now + list(page),
             page=page,
             bands=[wording.band_text(band) for band in selectors.bands()],
             can_submit=self.scope.can(Permission.SUBMIT_WORKSHEET),
