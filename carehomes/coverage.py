@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 
 from carehomes.models import Alignment, CareHome, Coverage
 from history.services import audit_record
@@ -140,7 +140,48 @@ class CoverageRow:
         return bool(self.coverage and self.coverage.care_plans_recorded)
 
 
-def coverage_rows(scope, today: datetime.date) -> list[CoverageRow]:
+def coverage_gap_index(scope, today: datetime.date) -> list[tuple[int, list[str]]]:
+    """Every home in ``CareHome.objects.visible_to(scope)``, by name, with its gaps: the ids and
+    the facts the rule needs, read as values in two queries (issue 18). The coverage page counts
+    and filters with this, then draws only its page's homes with :func:`coverage_rows`; the gaps
+    are the same (``tests/carehomes/test_coverage.py`` compares the two)."""
+    aligned = dict(
+        Alignment.objects.visible_to(scope)
+        .current(today)
+        .order_by()
+        .values("care_home_id")
+        .annotate(n=Count("pk"))
+        .values_list("care_home_id", "n")
+    )
+    homes = (
+        CareHome.objects.visible_to(scope)
+        .order_by("name", "cqc_location_id")
+        .values_list(
+            "pk", "coverage__clinical_lead", "coverage__check_in_day", "coverage__check_in_by",
+            "coverage__mdt_in_place", "coverage__out_of_hours_provider",
+            "coverage__care_plans_recorded",
+        )
+    )  # fmt: skip
+    return [
+        (
+            pk,
+            coverage_gaps(
+                CoverageFacts(
+                    aligned_practices=aligned.get(pk, 0),
+                    clinical_lead=lead or "",
+                    check_in_day=day,
+                    check_in_by=by or "",
+                    mdt_in_place=bool(mdt),
+                    out_of_hours_provider=out_of_hours or "",
+                    care_plans_recorded=bool(plans),
+                )
+            ),
+        )
+        for pk, lead, day, by, mdt, out_of_hours, plans in homes
+    ]
+
+
+def coverage_rows(scope, today: datetime.date, *, ids=None) -> list[CoverageRow]:
     """Every home in ``CareHome.objects.visible_to(scope)`` (learning disability homes too: they are outside the
     LES but NHS England's letter covers every care home), by name, with the alignments current on
     ``today`` (a London date) that the user may see. Two queries, whatever the number of homes."""
@@ -150,9 +191,11 @@ def coverage_rows(scope, today: datetime.date) -> list[CoverageRow]:
         .select_related("practice__pcn")
         .order_by("practice__name", "practice__ods_code")
     )
+    homes = CareHome.objects.visible_to(scope)
+    if ids is not None:  # the homes of one page (the coverage page, issue 18)
+        homes = homes.filter(pk__in=list(ids))
     homes = (
-        CareHome.objects.visible_to(scope)
-        .select_related("coverage")
+        homes.select_related("coverage")
         .prefetch_related(Prefetch("alignments", queryset=current, to_attr="current_alignments"))
         .order_by("name", "cqc_location_id")
     )

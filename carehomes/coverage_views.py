@@ -12,7 +12,7 @@ from django.views.generic import TemplateView
 from accounts.access import Permission
 from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
-from carehomes.coverage import coverage_record, coverage_rows
+from carehomes.coverage import coverage_gap_index, coverage_record, coverage_rows
 from carehomes.forms import CoverageForm
 from carehomes.models import CareHome, Coverage
 from core.downloads import csv_download
@@ -46,16 +46,19 @@ def _today():
 class CoverageView(AccessMixin, TemplateView):
     """Every home in scope, its coverage and its gaps, a page at a time (ADR 0044); "only homes
     with gaps" narrows the table, never the summary line. The gaps are worked out for every home
-    (two queries, ``coverage_rows``) so the summary counts them all; only the page is drawn."""
+    (two queries of values, ``coverage_gap_index``) so the summary counts them all; only the
+    page's homes are read in full (``coverage_rows``) and drawn."""
 
     permission = Permission.VIEW_INSIGHT
     template_name = "carehomes/coverage.html"
 
     def get_context_data(self, **kwargs):
         today = _today()
-        rows = coverage_rows(self.scope, today)
-        with_gaps = [row for row in rows if row.has_gap]
+        index = coverage_gap_index(self.scope, today)  # every home's gaps, as values
+        with_gaps = [(pk, gaps) for pk, gaps in index if gaps]
         gaps_only = self.request.GET.get("gaps") == "only"
+        page = page_of(self.request, with_gaps if gaps_only else index)
+        page.object_list = coverage_rows(self.scope, today, ids=[pk for pk, _ in page])
         can_record = self.scope.can(Permission.RECORD_COVERAGE)
         manageable = (
             set(CareHome.objects.to_manage(self.scope).values_list("pk", flat=True))
@@ -64,8 +67,8 @@ class CoverageView(AccessMixin, TemplateView):
         )
         return super().get_context_data(
             today=today,
-            rows=page_of(self.request, with_gaps if gaps_only else rows),
-            home_count=len(rows),
+            rows=page,
+            home_count=len(index),
             gap_count=len(with_gaps),
             gaps_only=gaps_only,
             can_record=can_record,

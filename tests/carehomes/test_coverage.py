@@ -432,3 +432,23 @@ def test_query_count_is_the_same_for_2_and_12_homes(client, commissioner, office
     assert response.status_code == 200
     assert len(coverage_rows(scope_for(officer), timezone.localdate())) == 12
     assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
+
+
+def test_the_gap_index_gives_every_home_the_gaps_the_full_rows_give(commissioner, officer):
+    """The coverage page counts and filters with ``coverage_gap_index`` (values, issue 18) and
+    draws with ``coverage_rows``: the two must agree, home by home, in the same order."""
+    f.CareHomeFactory(commissioner=commissioner, name="Alder House")  # nobody aligned
+    aligned_home(commissioner, name="Beech Court")  # aligned, nothing recorded
+    covered_home(commissioner, name="Cedar Lodge")  # nothing missing
+    partial = aligned_home(commissioner, name="Damson Rise")
+    Coverage.objects.create(
+        care_home=partial, **{**FULL, "check_in_by": "  ", "mdt_in_place": False}
+    )
+    ended = aligned_home(commissioner, name="Elm Grange")
+    ended.alignments.update(end_date=TODAY - datetime.timedelta(days=1))  # no current practice
+    scope = scope_for(officer)
+    index = cov.coverage_gap_index(scope, TODAY)
+    rows = coverage_rows(scope, TODAY)
+    assert index == [(row.care_home.pk, row.gaps) for row in rows]
+    assert [len(gaps) for _, gaps in index] == [6, 5, 0, 2, 6]
+    assert coverage_rows(scope, TODAY, ids=[partial.pk])[0].gaps == index[3][1]
