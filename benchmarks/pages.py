@@ -192,17 +192,21 @@ def main():
         args.save.parent.mkdir(parents=True, exist_ok=True)
         args.save.write_text(json.dumps({"floor": floor, "rows": rows}, indent=1))
     table = render(rows, floor, args.rounds)
-    start, end = START, END
     print(table)
     if args.write:
-        docs = ROOT / "docs/performance.md"
-        text = docs.read_text()
-        if start not in text or end not in text:
-            sys.exit(f"docs/performance.md has no {start} … {end} markers.")
-        before, rest = text.split(start, 1)
-        _old, after = rest.split(end, 1)
-        docs.write_text(f"{before}{start}\n{table}\n{end}{after}")
-        print("written into docs/performance.md", file=sys.stderr)
+        write_into_docs(table, START, END)
+
+
+def write_into_docs(table: str, start: str, end: str) -> None:
+    """Put ``table`` between the ``start`` and ``end`` markers of docs/performance.md."""
+    docs = ROOT / "docs/performance.md"
+    text = docs.read_text()
+    if start not in text or end not in text:
+        sys.exit(f"docs/performance.md has no {start} … {end} markers.")
+    before, rest = text.split(start, 1)
+    _old, after = rest.split(end, 1)
+    docs.write_text(f"{before}{start}\n{table}\n{end}{after}")
+    print("written into docs/performance.md", file=sys.stderr)
 
 
 def render(rows, floor: float, rounds: int) -> str:

@@ -42,7 +42,7 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("APP_ENV", "development")
 os.environ.setdefault("SECRET_KEY", "pages-benchmark-" + "x" * 40)
 
-from benchmarks.pages import FLOOR, crawl, timed  # noqa: E402
+from benchmarks.pages import FLOOR, crawl, timed, write_into_docs  # noqa: E402
 
 GROWTH = 1.3
 START, END = "<!-- pages10:start -->", "<!-- pages10:end -->"
@@ -144,14 +144,7 @@ def main():
     )
     print(table)
     if args.write:
-        docs = ROOT / "docs/performance.md"
-        text = docs.read_text()
-        if START not in text or END not in text:
-            sys.exit(f"docs/performance.md has no {START} … {END} markers.")
-        before, rest = text.split(START, 1)
-        _old, after = rest.split(END, 1)
-        docs.write_text(f"{before}{START}\n{table}\n{END}{after}")
-        print("written into docs/performance.md", file=sys.stderr)
+        write_into_docs(table, START, END)
 
 
 def render(rows, floor_growth: float, rounds: int) -> str:
