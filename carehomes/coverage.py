@@ -140,6 +140,40 @@ class CoverageRow:
         return bool(self.coverage and self.coverage.care_plans_recorded)
 
 
+# A home's columns and its coverage's, as values: what the gap index and the sitrep read.
+_HOME_VALUES = ("pk", "cqc_location_id", "name", "postcode", "category", "beds")
+_COVERAGE_VALUES = tuple(
+    f"coverage__{name}"
+    for name in (
+        "clinical_lead", "check_in_day", "check_in_by", "mdt_in_place", "out_of_hours_provider",
+        "care_plans_recorded",
+    )
+)  # fmt: skip
+
+
+def _home_values(scope):
+    """Every home in scope, by name: its columns then its coverage's (``None`` when none)."""
+    return (
+        CareHome.objects.visible_to(scope)
+        .order_by("name", "cqc_location_id")
+        .values_list(*_HOME_VALUES, *_COVERAGE_VALUES)
+    )
+
+
+def _facts(coverage_values: tuple, aligned: int) -> CoverageFacts:
+    """The rule's facts from a home's coverage values (all ``None``: nothing recorded)."""
+    lead, day, by, mdt, out_of_hours, plans = coverage_values
+    return CoverageFacts(
+        aligned_practices=aligned,
+        clinical_lead=lead or "",
+        check_in_day=day,
+        check_in_by=by or "",
+        mdt_in_place=bool(mdt),
+        out_of_hours_provider=out_of_hours or "",
+        care_plans_recorded=bool(plans),
+    )
+
+
 def coverage_gap_index(scope, today: datetime.date) -> list[tuple[int, list[str]]]:
     """Every home in ``CareHome.objects.visible_to(scope)``, by name, with its gaps: the ids and
     the facts the rule needs, read as values in two queries (issue 18). The coverage page counts
@@ -153,32 +187,47 @@ def coverage_gap_index(scope, today: datetime.date) -> list[tuple[int, list[str]
         .annotate(n=Count("pk"))
         .values_list("care_home_id", "n")
     )
-    homes = (
-        CareHome.objects.visible_to(scope)
-        .order_by("name", "cqc_location_id")
-        .values_list(
-            "pk", "coverage__clinical_lead", "coverage__check_in_day", "coverage__check_in_by",
-            "coverage__mdt_in_place", "coverage__out_of_hours_provider",
-            "coverage__care_plans_recorded",
-        )
-    )  # fmt: skip
+    width = len(_HOME_VALUES)
     return [
-        (
-            pk,
-            coverage_gaps(
-                CoverageFacts(
-                    aligned_practices=aligned.get(pk, 0),
-                    clinical_lead=lead or "",
-                    check_in_day=day,
-                    check_in_by=by or "",
-                    mdt_in_place=bool(mdt),
-                    out_of_hours_provider=out_of_hours or "",
-                    care_plans_recorded=bool(plans),
-                )
-            ),
-        )
-        for pk, lead, day, by, mdt, out_of_hours, plans in homes
+        (row[0], coverage_gaps(_facts(row[width:], aligned.get(row[0], 0))))
+        for row in _home_values(scope)
     ]
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def sitrep_lines(scope, today: datetime.date):
+    """The sitrep's rows (``SITREP_HEADER`` of the view), one per home in scope, by name, read as
+    values in two queries (issue 18: no model instance per home, alignment, practice and PCN)."""
+    practices: dict[int, list[tuple]] = {}
+    for home_id, *practice in (
+        Alignment.objects.visible_to(scope)
+        .current(today)
+        .order_by("practice__name", "practice__ods_code")
+        .values_list(
+            "care_home_id", "practice__ods_code", "practice__name", "practice__pcn_id",
+            "practice__pcn__code", "practice__pcn__name",
+        )
+    ):  # fmt: skip
+        practices.setdefault(home_id, []).append(practice)
+    day_names = dict(Coverage._meta.get_field("check_in_day").choices)
+    width = len(_HOME_VALUES)
+    for row in _home_values(scope):
+        pk, cqc_location_id, name, postcode, category, beds = row[:width]
+        lead, day, by, mdt, out_of_hours, plans = row[width:]
+        theirs = practices.get(pk, [])
+        pcns = {pcn_id: (code, pcn_name) for _ods, _name, pcn_id, code, pcn_name in theirs}
+        yield [
+            cqc_location_id, name, postcode, category, beds,
+            "; ".join(p[0] for p in theirs), "; ".join(p[1] for p in theirs),
+            "; ".join(code for code, _ in pcns.values()),
+            "; ".join(pcn_name for _, pcn_name in pcns.values()),
+            lead or "", day_names.get(day, "") if day is not None else "", by or "",
+            _yes_no(bool(mdt)), out_of_hours or "", _yes_no(bool(plans)),
+            "; ".join(coverage_gaps(_facts(row[width:], len(theirs)))),
+        ]  # fmt: skip
 
 
 def coverage_rows(scope, today: datetime.date, *, ids=None) -> list[CoverageRow]:

@@ -12,7 +12,12 @@ from django.views.generic import TemplateView
 from accounts.access import Permission
 from accounts.base_views import ServiceFormView
 from accounts.views import AccessMixin
-from carehomes.coverage import coverage_gap_index, coverage_record, coverage_rows
+from carehomes.coverage import (
+    coverage_gap_index,
+    coverage_record,
+    coverage_rows,
+    sitrep_lines,
+)
 from carehomes.forms import CoverageForm
 from carehomes.models import CareHome, Coverage
 from core.downloads import csv_download
@@ -77,32 +82,6 @@ class CoverageView(AccessMixin, TemplateView):
         )
 
 
-def _yes_no(value: bool) -> str:
-    return "yes" if value else "no"
-
-
-def sitrep_line(row) -> list:
-    home = row.care_home
-    return [
-        home.cqc_location_id,
-        home.name,
-        home.postcode,
-        home.category,
-        home.beds,
-        "; ".join(p.ods_code for p in row.practices),
-        "; ".join(p.name for p in row.practices),
-        "; ".join(pcn.code for pcn in row.pcns),
-        "; ".join(pcn.name for pcn in row.pcns),
-        row.clinical_lead,
-        row.check_in_day,
-        row.check_in_by,
-        _yes_no(row.mdt_in_place),
-        row.out_of_hours_provider,
-        _yes_no(row.care_plans_recorded),
-        "; ".join(row.gaps),
-    ]
-
-
 class CoverageSitrepView(AccessMixin, View):
     """The sitrep: every home in scope, one row each, whatever the page's filter. Every text cell
     is made safe for a spreadsheet (``core.text.safe_text``, through ``csv_download``)."""
@@ -114,7 +93,7 @@ class CoverageSitrepView(AccessMixin, View):
         return csv_download(
             f"care-home-coverage-{today:%Y-%m-%d}.csv",
             SITREP_HEADER,
-            (sitrep_line(row) for row in coverage_rows(self.scope, today)),
+            sitrep_lines(self.scope, today),
         )
 
 

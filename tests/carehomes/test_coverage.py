@@ -452,3 +452,30 @@ def test_the_gap_index_gives_every_home_the_gaps_the_full_rows_give(commissioner
     assert index == [(row.care_home.pk, row.gaps) for row in rows]
     assert [len(gaps) for _, gaps in index] == [6, 5, 0, 2, 6]
     assert coverage_rows(scope, TODAY, ids=[partial.pk])[0].gaps == index[3][1]
+
+
+def test_the_sitrep_names_the_practices_and_pcns_the_page_names(commissioner, officer):
+    """The sitrep is read as values (issue 18), the page as rows: the practices (by name) and
+    their PCNs (each once) must be the same."""
+    pcn = f.PCNFactory(commissioner=commissioner, code="U00001", name="North PCN")
+    home = aligned_home(
+        commissioner, name="Hazel Court", practice=f.PracticeFactory(pcn=pcn, name="Zeta Surgery")
+    )
+    f.AlignmentFactory(care_home=home, practice=f.PracticeFactory(pcn=pcn, name="Alpha Surgery"))
+    f.AlignmentFactory(
+        care_home=home,
+        practice=f.PracticeFactory(
+            pcn=f.PCNFactory(commissioner=commissioner, code="U00002", name="South PCN"),
+            name="Mid Surgery",
+        ),
+    )
+    scope = scope_for(officer)
+    (line,) = cov.sitrep_lines(scope, TODAY)
+    (row,) = coverage_rows(scope, TODAY)
+    assert (
+        line[6]
+        == "; ".join(p.name for p in row.practices)
+        == ("Alpha Surgery; Mid Surgery; Zeta Surgery")
+    )
+    assert line[7] == "; ".join(p.code for p in row.pcns) == "U00001; U00002"
+    assert line[-1] == "; ".join(row.gaps)
