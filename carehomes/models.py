@@ -13,9 +13,18 @@ from core.identifiers import validate_cqc_location_id, validate_uk_postcode
 from practices.models import Commissioner, Practice
 
 
+class CqcCategory(models.TextChoices):
+    """What CQC's service user bands say a home is (ADR 0024)."""
+
+    ELDERLY = "elderly", "Elderly"
+    EMI = "emi", "Elderly mentally infirm (EMI)"
+    LEARNING_DISABILITY = "learning_disability", "Learning disability"
+    MIXED = "mixed", "Learning disability and other bands"
+
+
 class CareHomeQuerySet(models.QuerySet):
-    # Homes the LES pays for: elderly and EMI, residential or nursing (not learning disability).
-    ELIGIBLE = ~Q(category="learning_disability")  # CqcCategory.LEARNING_DISABILITY, below
+    # The condition of eligible(), for use inside an aggregate's filter.
+    ELIGIBLE = ~Q(category=CqcCategory.LEARNING_DISABILITY)
 
     def eligible(self):
         """Homes the LES pays for: elderly and EMI, residential or nursing (not learning disability)."""
@@ -53,15 +62,6 @@ class CareHomeQuerySet(models.QuerySet):
         if scope.is_commissioner_staff:
             return self.visible_to(scope).filter(commissioner_id=scope.commissioner_id)
         return self.none()
-
-
-class CqcCategory(models.TextChoices):
-    """What CQC's service user bands say a home is (ADR 0024)."""
-
-    ELDERLY = "elderly", "Elderly"
-    EMI = "emi", "Elderly mentally infirm (EMI)"
-    LEARNING_DISABILITY = "learning_disability", "Learning disability"
-    MIXED = "mixed", "Learning disability and other bands"
 
 
 class CareHome(models.Model):

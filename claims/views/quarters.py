@@ -12,11 +12,7 @@ from django.views.generic import TemplateView
 from accounts.access import Permission
 from accounts.views import AccessMixin
 from claims import selectors, wording
-from claims.worksheets.quarters import (
-    Status,
-    due_first,
-    practice_quarters,
-)
+from claims.worksheets.quarters import now_and_earlier, practice_quarters
 from core.pagination import page_of
 from practices.models import Practice
 
@@ -35,11 +31,10 @@ class PracticeQuartersView(AccessMixin, TemplateView):
             Practice.objects.visible_to(self.scope), ods_code=self.kwargs["ods_code"]
         )
         today = timezone.localdate()
-        rows = due_first(practice_quarters(self.scope, practice, today=today))
         # The quarters to submit and the one not yet open are always shown; the earlier ones,
         # which grow with the practice's history, twelve a page (issue 18).
-        now = [r for r in rows if r.submittable or r.status == Status.NOT_YET_OPEN]
-        page = page_of(self.request, rows[len(now) :], per_page=12)
+        now, earlier = now_and_earlier(practice_quarters(self.scope, practice, today=today))
+        page = page_of(self.request, earlier, per_page=12)
         return super().get_context_data(
             practice=practice,
             today=today,

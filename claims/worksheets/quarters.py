@@ -247,11 +247,13 @@ def practice_quarters(scope: Scope, practice: Practice, *, today: datetime.date)
     return list(reversed(rows))
 
 
-def due_first(rows: list[QuarterStatus]) -> list[QuarterStatus]:
-    """The quarters in the order a practice works through them: those it can submit now, oldest
-    first (the gap rule makes it submit them in that order), then the quarter not yet open, then
-    the rest, most recent first."""
+def now_and_earlier(
+    rows: list[QuarterStatus],
+) -> tuple[list[QuarterStatus], list[QuarterStatus]]:
+    """The quarters in the order a practice works through them, in two parts: *now*, those it can
+    submit, oldest first (the gap rule makes it submit them in that order), then the quarter not
+    yet open; *earlier*, the rest, most recent first (the part that grows with its history)."""
     submittable = sorted((r for r in rows if r.submittable), key=lambda r: r.period)
     not_open = [r for r in rows if r.status == Status.NOT_YET_OPEN]
     rest = [r for r in rows if not r.submittable and r.status != Status.NOT_YET_OPEN]
-    return submittable + not_open + rest
+    return submittable + not_open, rest
