@@ -311,6 +311,30 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD
 # A message taken by a worker that then vanished is handed out again after this many seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 
+# Reports kept until the data changes (ADR 0048, reports/kept.py): on the broker's Redis when there is
+# one, so every web and worker process sees the same generation token; in this process's memory on
+# the embedded default (one process serves every request and runs every task). Django's default
+# cache is not used.
+KEPT_TIMEOUT = env_int("KEPT_TIMEOUT", 1800)  # seconds; bounds a figure's life if a token is missed
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "kept": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CELERY_BROKER_URL,
+            "KEY_PREFIX": "kept",
+            "TIMEOUT": KEPT_TIMEOUT,
+        }
+        if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "kept",
+            "TIMEOUT": KEPT_TIMEOUT,
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    ),
+}
+
 # The address emails link to (the service's public URL).
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

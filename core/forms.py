@@ -21,6 +21,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceField
 from django.template.defaultfilters import filesizeformat
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 DJANGO_REQUIRED = str(forms.Field.default_error_messages["required"])
 DJANGO_EMPTY_LABEL = "---------"
@@ -184,9 +186,52 @@ def empty_choice(field: forms.Field) -> str:
     return f"Choose {_article(noun)} {noun}"
 
 
+def _attributes(attrs: dict) -> str:
+    """Attributes as Django's ``attrs.html`` writes them, in their order: ``False`` left out,
+    ``True`` as a bare name."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
+            for name, value in attrs.items()
+            if value is not False
+        ),
+    )
+
+
+class QuickSelect(forms.Select):
+    """A select that writes its options itself, the same markup as Django's templates draw, without
+    a template render for each option: a select of a commissioner's 150 practices cost about 20 ms
+    through the templates (issue 18)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], _attributes(widget["attrs"]))]
+        for group, options, _index in widget["optgroups"]:
+            if group is not None:
+                parts.append(format_html('<optgroup label="{}">', group))
+            parts.extend(
+                format_html(
+                    '<option value="{}"{}>{}</option>',
+                    option["value"],
+                    _attributes(option["attrs"]),
+                    option["label"],
+                )
+                for option in options
+            )
+            if group is not None:
+                parts.append("</optgroup>")
+        parts.append("</select>")
+        return mark_safe("".join(parts))  # noqa: S308 - every part above is escaped by format_html
+
+
 def speak_nhs(form: forms.BaseForm) -> None:
-    """Give every field of ``form`` the service's wording (see the module docstring)."""
+    """Give every field of ``form`` the service's wording (see the module docstring), and every
+    plain select the quick one (:class:`QuickSelect`)."""
     for name, field in list(form.fields.items()):
+        if type(field.widget) is forms.Select:
+            field.widget.__class__ = QuickSelect  # the same widget, choices and attributes
         if isinstance(field, forms.DateField) and not isinstance(field, DateField):
             field = form.fields[name] = DateField(
                 required=field.required,

@@ -1,4 +1,12 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _retire_kept_reports(sender, **kwargs):
+    """A deploy migrates: rates seeded by a migration, or new templates, retire what was kept."""
+    from history import generation
+
+    generation.changed()
 
 
 class HistoryConfig(AppConfig):
@@ -8,3 +16,6 @@ class HistoryConfig(AppConfig):
     name = "history"
     label = "audit"
     verbose_name = "Audit trail"
+
+    def ready(self):
+        post_migrate.connect(_retire_kept_reports, sender=self)

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from django.db import models
 
+from core.bulk import insert_rows
+from history import generation
 from history.models import AuditEvent
 
 
@@ -38,7 +40,14 @@ def audit_record(
         by=by, action=action, obj=obj, summary=summary, before=before, after=after, reason=reason
     )
     event.save(force_insert=True)
+    generation.changed()
     return event
+
+
+def audit_record_all(events: list[AuditEvent]) -> None:
+    """Insert events built with :func:`audit_event` together (a batch import's, say)."""
+    insert_rows(events)
+    generation.changed()
 
 
 def audit_event(
@@ -52,7 +61,7 @@ def audit_event(
     reason: str = "",
 ) -> AuditEvent:
     """The event :func:`audit_record` writes, not yet saved: a bulk load builds its events with this
-    and inserts them together (``AuditEvent.objects.bulk_create``), so they are the same rows."""
+    and inserts them together (:func:`audit_record_all`), so they are the same rows."""
     return AuditEvent(
         actor=by if getattr(by, "pk", None) else None,
         action=action,

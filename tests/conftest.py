@@ -101,6 +101,15 @@ def pytest_sessionstart(session):
 
 
 @pytest.fixture(autouse=True)
+def _nothing_kept():
+    """Each test starts with no report kept from another (reports/kept.py, ADR 0048): the database
+    is new, its ids are not."""
+    from history import generation
+
+    generation.retire()
+
+
+@pytest.fixture(autouse=True)
 def _isolated_outputs(settings, tmp_path):
     """Each test writes emails and private files to its own place."""
     settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"

@@ -16,7 +16,7 @@ from claims.worksheets.notifications import receipt_notify
 from core.bulk import insert_rows
 from core.formatting import day, money
 from core.periods import Period, london_date
-from history.services import audit_event, audit_record
+from history.services import audit_event, audit_record, audit_record_all
 from practices.models import Practice
 
 
@@ -346,7 +346,7 @@ class SubmissionBatch:
         # the lines take their worksheets' new ids, the history rows name them.
         insert_rows([worksheet for worksheet, _lines, _history in pending])
         insert_rows([line for _worksheet, lines, _history in pending for line in lines])
-        insert_rows(
+        audit_record_all(
             [audit_event(obj=worksheet, **history) for worksheet, _lines, history in pending]
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpResponse
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
@@ -12,6 +13,7 @@ from accounts.access import Permission
 from accounts.views import AccessMixin
 from core.periods import Period, london_date
 from reports import dashboard
+from reports.kept import kept
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -79,22 +81,27 @@ class DashboardView(AccessMixin, YearMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         year, years, problem = self.chosen_year()
-        figures = []
-        for slug, build in dashboard.FIGURES.items():
+
+        def figures() -> str:
             query = f"?year={year}"
-            figures.append(
+            built = [
                 {
                     "figure": build(self.scope, year),
                     "csv_url": reverse("reports:dashboard_csv", args=[slug]) + query,
                     "xlsx_url": reverse("reports:dashboard_xlsx", args=[slug]) + query,
                 }
-            )
+                for slug, build in dashboard.FIGURES.items()
+            ]
+            return render_to_string("reports/_dashboard_figures.html", {"figures": built})
+
         context.update(
             year=year,
             year_label=dashboard.financial_year_label(year),
             years=[(y, dashboard.financial_year_label(y)) for y in years],
             problem=problem,
-            figures=figures,
+            # Kept until a change is recorded (ADR 0048): the same for every officer of the
+            # commissioner, and a year of their claims to sum.
+            figures_html=kept(self.scope, "dashboard", (year,), figures),
         )
         return context
 

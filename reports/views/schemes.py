@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import forms
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.generic import TemplateView
 
@@ -18,6 +19,7 @@ from core.periods import Period
 from practices.models import PCN, Commissioner, Practice
 from reports import comparison
 from reports.dashboard import financial_year_label
+from reports.kept import kept
 
 BY_PCN, BY_PRACTICE = "pcn", "practice"
 
@@ -97,6 +99,7 @@ class SchemesView(AccessMixin, TemplateView):
             return context
         year = form.cleaned_data["year"]
         kind, subject = form.subjects[form.cleaned_data["show"]]
+        rows = form.cleaned_data["rows"]
         chosen = Practice.objects.visible_to(self.scope)
         if kind == "commissioner":
             chosen = chosen.filter(pcn__commissioner=subject)
@@ -104,16 +107,29 @@ class SchemesView(AccessMixin, TemplateView):
             chosen = chosen.filter(pcn=subject)
         else:
             chosen = chosen.filter(pk=subject.pk)
-        result, no_tariff = _compare(self.scope, chosen, year)
-        context.update(
-            kind=kind,
-            subject=subject,
-            rows=form.cleaned_data["rows"],
-            comparison=result,
-            no_tariff=no_tariff,
-            figure=result.figure(subject.name) if result else None,
-            practice_result=result.practices[0] if result and kind == "practice" else None,
-        )
+
+        def results() -> tuple[str, str]:
+            result, no_tariff = _compare(self.scope, chosen, year)
+            html = render_to_string(
+                "reports/_schemes_results.html",
+                {
+                    "kind": kind,
+                    "subject": subject,
+                    "rows": rows,
+                    "comparison": result,
+                    "no_tariff": no_tariff,
+                    "figure": result.figure(subject.name) if result else None,
+                    "practice_result": (
+                        result.practices[0] if result and kind == "practice" else None
+                    ),
+                },
+            )
+            return html, result.financial_year if result else ""
+
+        # Kept until a change is recorded (ADR 0048): a commissioner's comparison prices every
+        # practice, the same for every officer of the commissioner until something changes.
+        html, financial_year = kept(self.scope, "schemes", (kind, subject.pk, year, rows), results)
+        context.update(kind=kind, subject=subject, results=html, financial_year=financial_year)
         return context
 
 
