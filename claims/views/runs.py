@@ -262,9 +262,10 @@ class RunMixin(AccessMixin):
             lines = practice_lines(run, practices.object_list)
             emails = {
                 n.remittance_id: n
-                for n in Notice.objects.visible_to(self.scope).filter(
-                    remittance__in=[line.remittance for line in lines]
-                )
+                for n in Notice.objects.visible_to(self.scope)
+                .filter(remittance__in=[line.remittance for line in lines])
+                .select_related(None)
+                .only("remittance_id", "status", "sent_at")  # what the page shows of each
             }
             practices.object_list = _totals(RunPlan(lines), emails)
             claims, adjustments = run_claims(run), run_adjustments(run)
