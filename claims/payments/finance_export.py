@@ -16,9 +16,10 @@ import io
 from collections.abc import Iterable
 from decimal import Decimal
 
-from claims.models import PaymentRun
-from claims.payments.runs import run_paid
-from core.text import safe_text, xlsx_text
+from claims.models import Adjustment, PaymentRun
+from core.periods import Period
+from core.text import safe_text
+from core.xlsx import table_xlsx
 
 COLUMNS = (
     "run_reference",
@@ -36,52 +37,77 @@ COLUMNS = (
 
 
 def payment_rows(run: PaymentRun) -> list[list]:
-    """The run's rows: text cells as stored, ``amount`` in pence (the writers format it)."""
+    """The run's rows: text cells as stored, ``amount`` in pence (the writers format it).
+
+    Practice by practice (by ODS code): its claims by quarter, its adjustments (latest raised
+    first), then the balance its remittance brought forward. Read as values in three queries, not
+    as model instances (issue 18: the download's cost was the objects, not the rows)."""
     if run.status == PaymentRun.Status.OPEN:
         return []
     commissioner = run.commissioner
-    rows = []
-    for lines in run_paid(run).practices:
-        practice = lines.practice
-
-        def row(line_type, reference, description, pence, practice=practice):
-            return [
-                run.reference,
-                run.run_date.isoformat(),
-                practice.ods_code,
-                practice.name,
-                practice.supplier_number,
-                commissioner.cost_centre,
-                commissioner.gl_code,
-                line_type,
-                reference,
-                description,
+    practice_fields = ("practice__ods_code", "practice__name", "practice__supplier_number")
+    practices: dict[int, tuple] = {}  # id: (ods_code, name, supplier_number)
+    claims: dict[int, list] = {}
+    adjustments: dict[int, list] = {}
+    brought_forward: dict[int, int] = {}
+    for practice_id, *practice, year, number, net_pence in run.claims.order_by(
+        "practice__ods_code", "quarter__year", "quarter__number"
+    ).values_list("practice_id", *practice_fields, "quarter__year", "quarter__number", "net_pence"):
+        practices.setdefault(practice_id, tuple(practice))
+        period = Period(year, number)
+        claims.setdefault(practice_id, []).append(
+            ("claim", f"{practice[0]}-{period.slug}", f"LES claim {period.label}", net_pence)
+        )
+    reasons = dict(Adjustment.Reason.choices)
+    for (
+        practice_id,
+        *practice,
+        pk,
+        pence,
+        reason,
+        ods_code,
+        year,
+        number,
+    ) in run.adjustments.values_list(
+        "practice_id",
+        *practice_fields,
+        "pk",
+        "amount_pence",
+        "reason",
+        "claim__practice__ods_code",
+        "claim__quarter__year",
+        "claim__quarter__number",
+    ):
+        practices.setdefault(practice_id, tuple(practice))
+        kind = "recovery" if pence < 0 else "underpayment"  # Adjustment.kind
+        adjustments.setdefault(practice_id, []).append(
+            (
+                "adjustment",
+                f"{ods_code}-{Period(year, number).slug}",  # the claim's reference
+                f"{kind.capitalize()} ADJ-{pk}: {reasons.get(reason, reason)}",
                 pence,
-            ]
-
-        for claim in lines.claims:
-            rows.append(
-                row("claim", claim.reference, f"LES claim {claim.quarter.label}", claim.net_pence)
             )
-        for adjustment in lines.adjustments:
-            rows.append(
-                row(
-                    "adjustment",
-                    adjustment.claim.reference,
-                    f"{adjustment.kind.capitalize()} {adjustment.reference}: "
-                    f"{adjustment.get_reason_display()}",
-                    adjustment.amount_pence,
-                )
-            )
-        if lines.brought_forward_pence:
-            rows.append(
-                row(
+        )
+    for practice_id, *practice, pence in run.remittances.values_list(
+        "practice_id", *practice_fields, "brought_forward_pence"
+    ):
+        practices.setdefault(practice_id, tuple(practice))
+        brought_forward[practice_id] = pence
+    rows = []
+    fixed = (run.reference, run.run_date.isoformat())
+    finance = (commissioner.cost_centre, commissioner.gl_code)
+    for practice_id, practice in sorted(practices.items(), key=lambda item: item[1][0]):
+        lines = claims.get(practice_id, []) + adjustments.get(practice_id, [])
+        if brought_forward.get(practice_id):
+            lines.append(
+                (
                     "adjustment",
                     "",
                     "Balance owed, brought forward from the practice's last payment run",
-                    lines.brought_forward_pence,
+                    brought_forward[practice_id],
                 )
             )
+        rows += [[*fixed, *practice, *finance, *line] for line in lines]
     return rows
 
 
@@ -104,19 +130,7 @@ def payments_csv(runs: Iterable[PaymentRun]) -> str:
 
 
 def payments_xlsx(runs: Iterable[PaymentRun]) -> bytes:
-    import openpyxl  # only the download needs it
-    from openpyxl.styles import Font
-
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "Payments"
-    sheet.append(list(COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for run in runs:
-        for *text, pence in payment_rows(run):
-            sheet.append([xlsx_text(cell) for cell in text] + [float(_pounds(pence))])
-            sheet.cell(row=sheet.max_row, column=len(COLUMNS)).number_format = "0.00"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """The same rows as one sheet, "Payments": a bold header, the amount a number shown as
+    ``0.00`` (``core.xlsx``, which makes each text cell safe)."""
+    rows = [[*text, float(_pounds(pence))] for run in runs for *text, pence in payment_rows(run)]
+    return table_xlsx("Payments", COLUMNS, rows, {len(COLUMNS) - 1: "0.00"})

@@ -8,11 +8,10 @@ key is the remittance)."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -272,18 +271,18 @@ class Progress:
 
 
 def remittances_progress(run: PaymentRun) -> Progress:
-    rows = list(run.remittances.values("advice_id", "build_attempts"))
-    emails = Counter(
-        Notice.objects.filter(remittance__payment_run=run, kind=Notice.Kind.REMITTANCE).values_list(
-            "status", flat=True
-        )
-    )
-    return Progress(
-        total=len(rows),
-        built=sum(1 for r in rows if r["advice_id"]),
-        failed=sum(
-            1 for r in rows if not r["advice_id"] and r["build_attempts"] >= MAX_BUILD_ATTEMPTS
+    """Counted by the database in one query, whatever the run's size (issue 18): its remittances
+    (built, given up on) and their remittance emails (sent, failed)."""
+    emails = Q(notices__kind=Notice.Kind.REMITTANCE)
+    row = Remittance.objects.filter(payment_run=run).aggregate(
+        total=Count("pk", distinct=True),
+        built=Count("pk", distinct=True, filter=Q(advice__isnull=False)),
+        failed=Count(
+            "pk",
+            distinct=True,
+            filter=Q(advice__isnull=True, build_attempts__gte=MAX_BUILD_ATTEMPTS),
         ),
-        emailed=emails[Notice.Status.SENT],
-        email_failed=emails[Notice.Status.FAILED],
+        emailed=Count("notices", filter=emails & Q(notices__status=Notice.Status.SENT)),
+        email_failed=Count("notices", filter=emails & Q(notices__status=Notice.Status.FAILED)),
     )
+    return Progress(**row)

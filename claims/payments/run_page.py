@@ -81,16 +81,44 @@ def run_remittances(run: PaymentRun):
     return run.remittances.select_related("practice").order_by("practice__ods_code", "pk")
 
 
+# What the page shows of a claim (its reference, practice, quarter, status and net) and of an
+# adjustment: the rest of each row is left unread (issue 18).
+CLAIM_FIELDS = (
+    "payment_run",  # the related manager sets it on each
+    "practice__name",
+    "practice__ods_code",
+    "quarter__year",
+    "quarter__number",
+    "status",
+    "waived",
+    "net_pence",
+)
+ADJUSTMENT_FIELDS = (
+    "payment_run",
+    "practice__name",
+    "practice__ods_code",
+    "claim__practice__ods_code",
+    "claim__quarter__year",
+    "claim__quarter__number",
+    "amount_pence",
+    "reason",
+)
+
+
 def run_claims(run: PaymentRun):
     """The run's claims, in the order its page lists them (practice, then quarter)."""
-    return run.claims.select_related("practice", "quarter").order_by(
-        "practice__ods_code", "quarter__year", "quarter__number", "pk"
+    return (
+        run.claims.select_related("practice", "quarter")
+        .only(*CLAIM_FIELDS)
+        .order_by("practice__ods_code", "quarter__year", "quarter__number", "pk")
     )
 
 
 def run_adjustments(run: PaymentRun):
-    return run.adjustments.select_related("practice", "claim__quarter", "claim__practice").order_by(
-        "practice__ods_code", "pk"
+    return (
+        run.adjustments.select_related("practice", "claim__quarter", "claim__practice")
+        .only(*ADJUSTMENT_FIELDS)
+        .order_by("practice__ods_code", "pk")
     )
 
 

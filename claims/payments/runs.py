@@ -344,23 +344,6 @@ def run_plan(run: PaymentRun, *, lock: bool = False) -> RunPlan:
     )
 
 
-def run_paid(run: PaymentRun) -> RunPlan:
-    """A closed run: what it took, per remittance."""
-    plan = _plan(
-        run.claims.select_related("practice", "quarter").order_by(
-            "practice__ods_code", "quarter__year", "quarter__number"
-        ),
-        run.adjustments.select_related("practice", "claim__quarter", "claim__practice"),
-        {},
-    )
-    by_practice = {p.practice.pk: p for p in plan.practices}
-    for remittance in run.remittances.select_related("practice"):
-        lines = by_practice.setdefault(remittance.practice_id, PracticeLines(remittance.practice))
-        lines.remittance = remittance
-    plan.practices = sorted(by_practice.values(), key=lambda p: p.practice.ods_code)
-    return plan
-
-
 def _left_out_text(left_out: list[Worksheet]) -> str:
     if not left_out:
         return ""

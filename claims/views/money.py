@@ -337,7 +337,9 @@ class PaymentsExportView(AccessMixin, View):
     kind = "csv"
 
     def get(self, request, pk):
-        run = get_object_or_404(PaymentRun.objects.visible_to(self.scope), pk=pk)
+        run = get_object_or_404(
+            PaymentRun.objects.visible_to(self.scope).select_related("commissioner"), pk=pk
+        )
         if run.status in (PaymentRun.Status.OPEN, PaymentRun.Status.CANCELLED):
             messages.info(request, "The payments file is made when the run is closed.")
             return HttpResponseRedirect(reverse("payment_runs:run", args=[run.pk]))

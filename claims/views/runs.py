@@ -108,7 +108,8 @@ class PaymentRunListView(AccessMixin, SingleTableView):
     permission = Permission.VIEW_CLAIMS
     table_class = PaymentRunTable
     template_name = "payment_runs/list.html"
-    paginate_by = 25
+    # The table pages itself; a ListView's paginate_by would also page (and count) the runs.
+    table_pagination = {"per_page": PER_PAGE}
 
     def get_queryset(self):
         totals = (
@@ -129,6 +130,8 @@ class PaymentRunListView(AccessMixin, SingleTableView):
         )
         return (
             PaymentRun.objects.visible_to(self.scope)
+            .select_related(None)
+            .only("reference", "run_date", "status")  # what a row shows
             .annotate(
                 claim_count=Coalesce(Subquery(claims, output_field=IntegerField()), 0),
                 total_pence=Subquery(totals, output_field=IntegerField()),
@@ -141,6 +144,8 @@ class PaymentRunListView(AccessMixin, SingleTableView):
             can_run=self.scope.can(Permission.RUN_PAYMENTS),
             open_run=PaymentRun.objects.visible_to(self.scope)
             .filter(status=PaymentRun.Status.OPEN)
+            .select_related(None)
+            .only("reference")
             .first(),
             **kwargs,
         )
@@ -262,9 +267,10 @@ class RunMixin(AccessMixin):
             lines = practice_lines(run, practices.object_list)
             emails = {
                 n.remittance_id: n
-                for n in Notice.objects.visible_to(self.scope).filter(
-                    remittance__in=[line.remittance for line in lines]
-                )
+                for n in Notice.objects.visible_to(self.scope)
+                .filter(remittance__in=[line.remittance for line in lines])
+                .select_related(None)
+                .only("remittance_id", "status", "sent_at")  # what the page shows of each
             }
             practices.object_list = _totals(RunPlan(lines), emails)
             claims, adjustments = run_claims(run), run_adjustments(run)
