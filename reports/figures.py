@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from core import formatting
-from core.text import safe_text, xlsx_text
+from core.text import safe_text
+from core.xlsx import table_xlsx
 
 # NHS.UK colours, each at least 3:1 against white (WCAG 1.4.11), told apart in the legend by name.
 PALETTE = ("#005eb8", "#007f3b", "#330072", "#d5281b", "#ae2573", "#4c6272", "#003087")
@@ -113,23 +114,18 @@ class Figure:
         return out.getvalue().encode("utf-8-sig")  # Excel reads UTF-8 with the mark
 
     def xlsx_bytes(self) -> bytes:
-        import openpyxl  # only the download needs it
-        from openpyxl.styles import Font
-
-        book = openpyxl.Workbook()
-        sheet = book.active
-        sheet.title = safe_text(self.title[:31]).replace("/", "-").replace(":", " ")
-        for row in self.export_rows():
-            sheet.append([float(c) if isinstance(c, Decimal) else xlsx_text(c) for c in row])
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for index, column in enumerate(self.columns, start=1):
-            if column.kind == "money":
-                for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                    cell.number_format = "£#,##0.00"
-        out = io.BytesIO()
-        book.save(out)
-        return out.getvalue()
+        """The same rows as one sheet, the header bold and pounds formatted (``core.xlsx``: written
+        directly, not through openpyxl's cell objects, issue 18)."""
+        header, *rows = self.export_rows()
+        title = safe_text(self.title)[:31]
+        for forbidden in "[]:*?/\\":
+            title = title.replace(forbidden, "-" if forbidden == "/" else " ")
+        return table_xlsx(
+            title,
+            header,
+            rows,
+            {i: "£#,##0.00" for i, column in enumerate(self.columns) if column.kind == "money"},
+        )
 
     @property
     def chart(self) -> Chart | None:
