@@ -275,7 +275,9 @@ def test_figure_xlsx_has_a_bold_header_named_sheet_and_pounds_formatted(client, 
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert "/" not in sheet.title and len(sheet.title) <= 31
     assert all(cell.font.bold for cell in sheet[1] if cell.value is not None)
-    numbers = [c for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, int | float)]
+    numbers = [
+        c for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, int | float)
+    ]
     assert numbers  # every number of this figure is money: Q1–Q4 and the year, in pounds
     assert {c.number_format for c in numbers} == {"£#,##0.00"}
     assert not any(c.font.bold for c in numbers)
