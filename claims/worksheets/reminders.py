@@ -100,7 +100,7 @@ def _reminder(quarter: Quarter, practice, bands, due_date: datetime.date) -> tup
             "",
             f"Your care home LES data worksheet for {quarter.label} "
             f"({quarter.first_day:%-d %B} to {quarter.last_day:%-d %B %Y}) is due by "
-            f"{due_date:%-d %B %Y}. We have not received it yet.",
+            f"{wording.due_day(due_date, quarter.due_date)}. We have not received it yet.",
             "",
             f"Submit it here: {_link(quarter, practice)}",
             "",
@@ -124,7 +124,7 @@ def _late_notice(
             f"Dear {practice.name} ({practice.ods_code}),",
             "",
             f"Your care home LES data worksheet for {quarter.label} was due on "
-            f"{due_date:%-d %B %Y} and we have not received it.",
+            f"{wording.due_day(due_date, quarter.due_date)} and we have not received it.",
             "",
             f"Submitted today it is {days} day{'s' if days != 1 else ''} late, in the "
             f"{band.label} band: {band.deduction_percent.normalize():f}% will be deducted.",

@@ -64,6 +64,7 @@ def test_on_the_extended_date_no_late_notice_the_day_after_one(practices, run, m
     run(EXTENDED + DAY)
     notice = Notice.objects.get(key="late:2019-20-Q1:C80001")
     assert "was due 21 July 2019" in notice.subject
+    assert "was due on 21 July 2019 (extended by your commissioner from 14 July 2019)" in notice.body
     assert "1 day late" in notice.body
     assert "1–7 days late band: 5% will be deducted" in notice.body
 
@@ -72,7 +73,15 @@ def test_reminder_names_the_extended_date(practices, run):
     run(EXTENDED - 7 * DAY)
     reminder = Notice.objects.get(key="reminder:2019-20-Q1:C80001")
     assert "due 21 July 2019" in reminder.subject
+    assert "due by 21 July 2019 (extended by your commissioner from 14 July 2019)" in reminder.body
     assert reminder.status == Notice.Status.SENT
     # The other commissioner's window (4 to 7 July) has passed: recorded as missed, not sent.
     other = Notice.objects.get(key="reminder:2019-20-Q1:C80002")
     assert other.status == Notice.Status.MISSED
+
+
+def test_the_other_commissioners_late_notice_names_the_default_alone(practices, run):
+    run(DUE + DAY)
+    notice = Notice.objects.get(key="late:2019-20-Q1:C80002")
+    assert "was due on 14 July 2019 and we have not received it" in notice.body
+    assert "extended" not in notice.body
