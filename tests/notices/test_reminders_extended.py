@@ -64,7 +64,9 @@ def test_on_the_extended_date_no_late_notice_the_day_after_one(practices, run, m
     run(EXTENDED + DAY)
     notice = Notice.objects.get(key="late:2019-20-Q1:C80001")
     assert "was due 21 July 2019" in notice.subject
-    assert "was due on 21 July 2019 (extended by your commissioner from 14 July 2019)" in notice.body
+    assert (
+        "was due on 21 July 2019 (extended by your commissioner from 14 July 2019)" in notice.body
+    )
     assert "1 day late" in notice.body
     assert "1–7 days late band: 5% will be deducted" in notice.body
 
