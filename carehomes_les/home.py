@@ -276,10 +276,32 @@ def practice_queues(scope: Scope, *, today: datetime.date) -> list[PracticeQueue
 
     bands = selectors.bands()
     periods = recent_periods(today)
+    practices = list(Practice.objects.visible_to(scope).select_related("pcn").order_by("name"))
+    ids = [practice.pk for practice in practices]
+    # Read once for all the practices (issue 18): the outcomes reports sent for these half-years,
+    # and which of the half-years open now each practice owes a report for (one query, a union of
+    # one rule per half-year), rather than a query a practice and a half-year.
+    reported = set(
+        OutcomesReport.objects.visible_to(scope)
+        .filter(practice_id__in=ids, period__in=periods)
+        .order_by()
+        .values_list("practice_id", "period_id")
+    )
+    opened = [period for period in periods if today >= period.opens_on]
+    owing_each = [
+        practices_owing(period, ids)
+        .order_by()
+        .annotate(period_id=Value(period.pk))
+        .values_list("pk", "period_id")
+        for period in opened
+    ]
+    owing = set(owing_each[0].union(*owing_each[1:], all=True)) if ids and owing_each else set()
     queues = []
-    for practice in Practice.objects.visible_to(scope).select_related("pcn").order_by("name"):
+    for practice in practices:
         queue = PracticeQueue(practice)
-        rows = practice_quarters(scope, practice, today=today)
+        # The practice's worksheets, read once: its quarters, its queries and what waits for a run.
+        claims = list(Worksheet.objects.visible_to(scope).filter(practice=practice))
+        rows = practice_quarters(scope, practice, today=today, bands=bands, worksheets=claims)
         for row in reversed(rows):  # oldest first
             if row.status in (Status.NOT_DUE, Status.SUBMITTED) or row.period.last_day >= today:
                 continue  # nothing owed, or the quarter has not ended: it cannot be sent yet
@@ -308,14 +330,10 @@ def practice_queues(scope: Scope, *, today: datetime.date) -> list[PracticeQueue
                     f"{wording.day(current.next().first_day)} and is due by "
                     f"{rows[0].due_text}."
                 )
-        reports = {
-            r.period_id: r
-            for r in OutcomesReport.objects.visible_to(scope).filter(practice=practice)
-        }
         for period in reversed(periods):
-            if period.pk in reports or today < period.opens_on:
+            if (practice.pk, period.pk) in reported or today < period.opens_on:
                 continue
-            if not practices_owing(period, [practice.pk]).exists():
+            if (practice.pk, period.pk) not in owing:
                 continue
             state = standing(period, None, today)
             late = (state.days_late or 0) > 0
@@ -329,36 +347,40 @@ def practice_queues(scope: Scope, *, today: datetime.date) -> list[PracticeQueue
                     late=late,
                 )
             )
-        queue.queries = list(
-            Worksheet.objects.visible_to(scope)
-            .filter(practice=practice, status=S.QUERIED)
-            .order_by("quarter__year", "quarter__number")
+        queue.queries = sorted(
+            (claim for claim in claims if claim.status == S.QUERIED),
+            key=lambda claim: (claim.quarter.year, claim.quarter.number),
         )
-        remittances = Remittance.objects.visible_to(scope).filter(practice=practice)
-        latest = (
-            remittances.filter(payment_run__status=PaymentRun.Status.PAID)
-            .order_by("-payment_run__run_date", "-pk")
-            .first()
+        # The latest remittance paid and the next one scheduled, in one query (a union of the two).
+        remittances = (
+            Remittance.objects.visible_to(scope)
+            .filter(practice=practice)
+            .values_list("payment_run__status", "amount_pence", "payment_run__run_date")
         )
-        if latest is not None:
+        latest = remittances.filter(payment_run__status=PaymentRun.Status.PAID).order_by(
+            "-payment_run__run_date", "-pk"
+        )[:1]
+        following = remittances.filter(payment_run__status=PaymentRun.Status.CLOSED).order_by(
+            "payment_run__run_date", "pk"
+        )[:1]
+        found = {
+            status: (amount, run_date)
+            for status, amount, run_date in latest.union(following, all=True)
+        }
+        if PaymentRun.Status.PAID in found:
+            amount, run_date = found[PaymentRun.Status.PAID]
             queue.payments.append(
-                f"Latest: {wording.money(latest.amount_pence)} paid on "
-                f"{wording.day(latest.payment_run.run_date)}"
+                f"Latest: {wording.money(amount)} paid on {wording.day(run_date)}"
             )
-        following = (
-            remittances.filter(payment_run__status=PaymentRun.Status.CLOSED)
-            .order_by("payment_run__run_date", "pk")
-            .first()
-        )
-        if following is not None:
+        if PaymentRun.Status.CLOSED in found:
+            amount, run_date = found[PaymentRun.Status.CLOSED]
             queue.payments.append(
-                f"Next: {wording.money(following.amount_pence)} scheduled for "
-                f"{wording.day(following.payment_run.run_date)}"
+                f"Next: {wording.money(amount)} scheduled for {wording.day(run_date)}"
             )
-        waiting = (
-            Worksheet.objects.visible_to(scope)
-            .filter(practice=practice, status=S.APPROVED, payment_run__isnull=True)
-            .aggregate(total=Sum("net_pence"))["total"]
+        waiting = sum(
+            claim.net_pence
+            for claim in claims
+            if claim.status == S.APPROVED and claim.payment_run_id is None
         )
         if waiting:
             queue.payments.append(
