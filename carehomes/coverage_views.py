@@ -63,11 +63,17 @@ class CoverageView(AccessMixin, TemplateView):
         with_gaps = [(pk, gaps) for pk, gaps in index if gaps]
         gaps_only = self.request.GET.get("gaps") == "only"
         page = page_of(self.request, with_gaps if gaps_only else index)
-        page.object_list = coverage_rows(self.scope, today, ids=[pk for pk, _ in page])
+        ids = [pk for pk, _ in page]
+        page.object_list = coverage_rows(self.scope, today, ids=ids)
         can_record = self.scope.can(Permission.RECORD_COVERAGE)
-        manageable = (
-            set(CareHome.objects.to_manage(self.scope).values_list("pk", flat=True))
-            if can_record
+        manageable = (  # of the page's homes only: the page asks no more (issue 18)
+            set(
+                CareHome.objects.to_manage(self.scope)
+                .filter(pk__in=ids)
+                .order_by()
+                .values_list("pk", flat=True)
+            )
+            if can_record and ids
             else set()
         )
         return super().get_context_data(

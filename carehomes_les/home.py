@@ -10,13 +10,13 @@ import datetime
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, DateField, OuterRef, Q, Subquery, Sum, Value, Window
 from django.urls import reverse
 
 from accounts.access import Permission, Scope
-from audits.selectors import AUDIT_EVIDENCE_DAYS, cases_evidence_overdue
+from audits.selectors import AUDIT_EVIDENCE_DAYS, evidence_overdue
 from claims import selectors, wording
-from claims.models import PaymentRun, Remittance, Worksheet
+from claims.models import DueDateExtension, PaymentRun, Remittance, Worksheet
 from notices.models import Notice
 from outcomes.models import Meeting, OutcomesReport
 from practices.models import Practice
@@ -43,12 +43,23 @@ def _queue_url(**params) -> str:
 # -- contracting officers ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class OverdueLine:
+    """A practice named under "Not submitted": what the home page shows of it (the outstanding
+    page has the rest: contacts, emails, chasing)."""
+
+    name: str
+    ods_code: str
+    days_late: int
+    cost: str  # what lateness costs if sent today
+
+
 @dataclass
 class OfficerQueue:
     claims: list[Item] = field(default_factory=list)
     overdue: outstanding.Owed | None = None
     overdue_count: int = 0
-    overdue_rows: list = field(default_factory=list)
+    overdue_rows: list[OverdueLine] = field(default_factory=list)
     emails: list[Item] = field(default_factory=list)
     runs: list[Item] = field(default_factory=list)
     audits: list[Item] = field(default_factory=list)
@@ -58,7 +69,9 @@ def officer_queue(scope: Scope, user, *, today: datetime.date) -> OfficerQueue:
     queue = OfficerQueue()
     claims = Worksheet.objects.visible_to(scope)
     finance = getattr(user, "is_finance_approver", False)
-    # One aggregate for the three review queues (issue 18: the home page's queries stay few).
+    # One aggregate for the three review queues and the approved claims waiting for a run
+    # (issue 18: the home page's queries stay few).
+    waiting_for_run = Q(status=S.APPROVED, payment_run__isnull=True)
     counts = claims.order_by().aggregate(
         to_check=Count("pk", filter=Q(status=S.SUBMITTED)),
         to_approve=Count("pk", filter=Q(status=S.CHECKED) & ~Q(checked_by=user)),
@@ -66,6 +79,8 @@ def officer_queue(scope: Scope, user, *, today: datetime.date) -> OfficerQueue:
             "pk",
             filter=Q(status=S.AWAITING_FINANCE) & ~Q(checked_by=user) & ~Q(approved_by=user),
         ),
+        waiting=Count("pk", filter=waiting_for_run),
+        waiting_total=Sum("net_pence", filter=waiting_for_run),
     )
     queue.claims.append(Item(counts["to_check"], "claims to check", _queue_url(status=S.SUBMITTED)))
     queue.claims.append(
@@ -87,9 +102,8 @@ def officer_queue(scope: Scope, user, *, today: datetime.date) -> OfficerQueue:
         )
 
     owed = outstanding.Owed(outstanding.WORKSHEETS, selectors.last_quarter_due(today))
-    practices = outstanding.overdue_in_scope(scope, owed, today)
-    queue.overdue, queue.overdue_count = owed, practices.count()
-    queue.overdue_rows = outstanding.outstanding_rows(owed, practices[:OVERDUE_NAMED], today=today)
+    queue.overdue = owed
+    queue.overdue_count, queue.overdue_rows = overdue_lines(scope, owed, today=today)
 
     if scope.can(Permission.VIEW_NOTICES):
         queue.emails.append(
@@ -129,13 +143,11 @@ def officer_queue(scope: Scope, user, *, today: datetime.date) -> OfficerQueue:
                 reverse("payment_runs:run", args=[run.pk]),
             )
         )
-    waiting = claims.filter(status=S.APPROVED, payment_run__isnull=True).order_by()
-    waiting = waiting.aggregate(count=Count("pk"), total=Sum("net_pence")) if not queue.runs else {}
-    if waiting.get("count"):
-        total = waiting["total"] or 0
+    if counts["waiting"] and not queue.runs:
+        total = counts["waiting_total"] or 0
         queue.runs.append(
             Item(
-                waiting["count"],
+                counts["waiting"],
                 f"approved claims waiting for a payment run ({wording.money(total)}): prepare one",
                 reverse("payment_runs:create"),
             )
@@ -144,6 +156,46 @@ def officer_queue(scope: Scope, user, *, today: datetime.date) -> OfficerQueue:
     if scope.can(Permission.CONDUCT_AUDITS):
         queue.audits = audit_items(scope, today=today, waiting_on_officers=True)
     return queue
+
+
+def overdue_lines(
+    scope: Scope, owed: outstanding.Owed, *, today: datetime.date
+) -> tuple[int, list[OverdueLine]]:
+    """How many practices in scope have not sent ``owed`` (a quarter's worksheets) past their due
+    date, by the one rule (``outstanding.overdue_in_scope``), and the first
+    :data:`OVERDUE_NAMED` of them by name with their days late and what lateness costs now.
+
+    One query: the count is a window over the rows before the limit, and each practice's due
+    date is its commissioner's extension (ADR 0043), as a subquery, or the quarter's. The bands are
+    read only when a practice is named."""
+    practices = outstanding.overdue_in_scope(scope, owed, today).select_related(None)
+    if owed.period.pk is not None:
+        extension = (
+            DueDateExtension.objects.filter(
+                quarter=owed.period, commissioner_id=OuterRef("pcn__commissioner_id")
+            )
+            .order_by()
+            .values("due_date")[:1]
+        )
+        practices = practices.annotate(extended=Subquery(extension))
+    else:
+        practices = practices.annotate(extended=Value(None, output_field=DateField()))
+    named = list(
+        practices.annotate(total=Window(Count("pk"))).values_list(
+            "name", "ods_code", "extended", "total"
+        )[:OVERDUE_NAMED]
+    )
+    if not named:
+        return 0, []
+    bands = selectors.bands()
+    costs: dict[datetime.date, str] = {}  # worded once for each due date, not for each row
+    lines = []
+    for name, ods_code, extended, _ in named:
+        due = extended or owed.due_date
+        if due not in costs:
+            costs[due] = wording.lateness_cost(due, today, bands)
+        lines.append(OverdueLine(name, ods_code, max((today - due).days, 0), costs[due]))
+    return named[0][3], lines
 
 
 # -- auditors (and the officers' audit line) -------------------------------------------------------
@@ -159,8 +211,9 @@ def audit_items(
     cases = AuditCase.objects.visible_to(scope)
     url = reverse("audits:index")
     by_status = cases.order_by().aggregate(
-        **{status: Count("pk", filter=Q(status=status)) for status in A.values}
-    )  # one query for the stages
+        **{status: Count("pk", filter=Q(status=status)) for status in A.values},
+        evidence_overdue=Count("pk", filter=evidence_overdue(today)),
+    )  # one query for the stages and the evidence overdue
     items = [
         Item(
             by_status[A.OPEN],
@@ -183,7 +236,7 @@ def audit_items(
         )
     items.append(
         Item(
-            cases_evidence_overdue(cases, today).count(),
+            by_status["evidence_overdue"],
             "audit cases with evidence overdue",
             f"{url}?status=overdue",
             f"asked for more than {AUDIT_EVIDENCE_DAYS} days ago",
@@ -223,10 +276,32 @@ def practice_queues(scope: Scope, *, today: datetime.date) -> list[PracticeQueue
 
     bands = selectors.bands()
     periods = recent_periods(today)
+    practices = list(Practice.objects.visible_to(scope).select_related("pcn").order_by("name"))
+    ids = [practice.pk for practice in practices]
+    # Read once for all the practices (issue 18): the outcomes reports sent for these half-years,
+    # and which of the half-years open now each practice owes a report for (one query, a union of
+    # one rule per half-year), rather than a query a practice and a half-year.
+    reported = set(
+        OutcomesReport.objects.visible_to(scope)
+        .filter(practice_id__in=ids, period__in=periods)
+        .order_by()
+        .values_list("practice_id", "period_id")
+    )
+    opened = [period for period in periods if today >= period.opens_on]
+    owing_each = [
+        practices_owing(period, ids)
+        .order_by()
+        .annotate(period_id=Value(period.pk))
+        .values_list("pk", "period_id")
+        for period in opened
+    ]
+    owing = set(owing_each[0].union(*owing_each[1:], all=True)) if ids and owing_each else set()
     queues = []
-    for practice in Practice.objects.visible_to(scope).select_related("pcn").order_by("name"):
+    for practice in practices:
         queue = PracticeQueue(practice)
-        rows = practice_quarters(scope, practice, today=today)
+        # The practice's worksheets, read once: its quarters, its queries and what waits for a run.
+        claims = list(Worksheet.objects.visible_to(scope).filter(practice=practice))
+        rows = practice_quarters(scope, practice, today=today, bands=bands, worksheets=claims)
         for row in reversed(rows):  # oldest first
             if row.status in (Status.NOT_DUE, Status.SUBMITTED) or row.period.last_day >= today:
                 continue  # nothing owed, or the quarter has not ended: it cannot be sent yet
@@ -255,14 +330,10 @@ def practice_queues(scope: Scope, *, today: datetime.date) -> list[PracticeQueue
                     f"{wording.day(current.next().first_day)} and is due by "
                     f"{rows[0].due_text}."
                 )
-        reports = {
-            r.period_id: r
-            for r in OutcomesReport.objects.visible_to(scope).filter(practice=practice)
-        }
         for period in reversed(periods):
-            if period.pk in reports or today < period.opens_on:
+            if (practice.pk, period.pk) in reported or today < period.opens_on:
                 continue
-            if not practices_owing(period, [practice.pk]).exists():
+            if (practice.pk, period.pk) not in owing:
                 continue
             state = standing(period, None, today)
             late = (state.days_late or 0) > 0
@@ -276,36 +347,40 @@ def practice_queues(scope: Scope, *, today: datetime.date) -> list[PracticeQueue
                     late=late,
                 )
             )
-        queue.queries = list(
-            Worksheet.objects.visible_to(scope)
-            .filter(practice=practice, status=S.QUERIED)
-            .order_by("quarter__year", "quarter__number")
+        queue.queries = sorted(
+            (claim for claim in claims if claim.status == S.QUERIED),
+            key=lambda claim: (claim.quarter.year, claim.quarter.number),
         )
-        remittances = Remittance.objects.visible_to(scope).filter(practice=practice)
-        latest = (
-            remittances.filter(payment_run__status=PaymentRun.Status.PAID)
-            .order_by("-payment_run__run_date", "-pk")
-            .first()
+        # The latest remittance paid and the next one scheduled, in one query (a union of the two).
+        remittances = (
+            Remittance.objects.visible_to(scope)
+            .filter(practice=practice)
+            .values_list("payment_run__status", "amount_pence", "payment_run__run_date")
         )
-        if latest is not None:
+        latest = remittances.filter(payment_run__status=PaymentRun.Status.PAID).order_by(
+            "-payment_run__run_date", "-pk"
+        )[:1]
+        following = remittances.filter(payment_run__status=PaymentRun.Status.CLOSED).order_by(
+            "payment_run__run_date", "pk"
+        )[:1]
+        found = {
+            status: (amount, run_date)
+            for status, amount, run_date in latest.union(following, all=True)
+        }
+        if PaymentRun.Status.PAID in found:
+            amount, run_date = found[PaymentRun.Status.PAID]
             queue.payments.append(
-                f"Latest: {wording.money(latest.amount_pence)} paid on "
-                f"{wording.day(latest.payment_run.run_date)}"
+                f"Latest: {wording.money(amount)} paid on {wording.day(run_date)}"
             )
-        following = (
-            remittances.filter(payment_run__status=PaymentRun.Status.CLOSED)
-            .order_by("payment_run__run_date", "pk")
-            .first()
-        )
-        if following is not None:
+        if PaymentRun.Status.CLOSED in found:
+            amount, run_date = found[PaymentRun.Status.CLOSED]
             queue.payments.append(
-                f"Next: {wording.money(following.amount_pence)} scheduled for "
-                f"{wording.day(following.payment_run.run_date)}"
+                f"Next: {wording.money(amount)} scheduled for {wording.day(run_date)}"
             )
-        waiting = (
-            Worksheet.objects.visible_to(scope)
-            .filter(practice=practice, status=S.APPROVED, payment_run__isnull=True)
-            .aggregate(total=Sum("net_pence"))["total"]
+        waiting = sum(
+            claim.net_pence
+            for claim in claims
+            if claim.status == S.APPROVED and claim.payment_run_id is None
         )
         if waiting:
             queue.payments.append(

@@ -29,8 +29,16 @@ class HomeView(AccessMixin, TemplateView):
             context["queues"] = home.practice_queues(self.scope, today=today)
         else:
             context["commissioners"] = Commissioner.objects.visible_to(self.scope)
-            context["practice_count"] = Practice.objects.visible_to(self.scope).count()
-            context["pcn_count"] = PCN.objects.visible_to(self.scope).count()
+            # The PCNs and their practices counted in one query: a practice is seen with its PCN
+            # (``Practice.objects.visible_to`` is the practices of the PCNs in scope, for every
+            # role that sees this page), and a PCN with no practice still counts once.
+            registry = (
+                PCN.objects.visible_to(self.scope)
+                .order_by()
+                .aggregate(pcns=Count("pk", distinct=True), practices=Count("practices"))
+            )
+            context["practice_count"] = registry["practices"]
+            context["pcn_count"] = registry["pcns"]
             # One count of the homes in scope, both ways (issue 18: the home page's queries few).
             homes = CareHome.objects.visible_to(self.scope).order_by()
             counts = homes.aggregate(

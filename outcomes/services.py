@@ -4,10 +4,13 @@ dates when first needed), who owes a report, submitting one, and where each prac
 from __future__ import annotations
 
 import datetime
+import operator
 from dataclasses import dataclass
+from functools import reduce
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from claims.selectors import practices_expected
@@ -104,8 +107,17 @@ def recent_periods(today, count: int = 4) -> list[OutcomesPeriod]:
     """The half-year containing ``today`` and the ``count - 1`` before it, newest first (created
     with their default due dates if nobody has opened them)."""
     year, half = OutcomesPeriod.containing(today)
-    periods = []
+    wanted = []
     for _ in range(count):
-        periods.append(outcomes_period_for(year, half))
+        wanted.append((year, half))
         year, half = OutcomesPeriod.before(year, half)
-    return periods
+    if not wanted:
+        return []
+    # The stored ones in one query; only a half-year nobody has opened is created.
+    stored = {
+        (period.year, period.half): period
+        for period in OutcomesPeriod.objects.filter(
+            reduce(operator.or_, (Q(year=year, half=half) for year, half in wanted))
+        )
+    }
+    return [stored.get(key) or outcomes_period_for(*key) for key in wanted]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, Subquery
@@ -161,8 +161,17 @@ def quarter_status(
     return status(Status.LATE, "Late: not submitted", detail)
 
 
-def practice_quarters(scope: Scope, practice: Practice, *, today: datetime.date):
-    """Every quarter of the practice, most recent first."""
+def practice_quarters(
+    scope: Scope,
+    practice: Practice,
+    *,
+    today: datetime.date,
+    bands: Sequence[Band] | None = None,
+    worksheets: Iterable[Worksheet] | None = None,
+):
+    """Every quarter of the practice, most recent first. A caller that has already read the
+    lateness bands or the practice's worksheets (``Worksheet.objects.visible_to(scope)`` of the
+    practice, with their quarters) passes them rather than have them read again."""
     current = Period.containing(today)
     alignments = list(
         Alignment.objects.visible_to(scope)
@@ -174,9 +183,9 @@ def practice_quarters(scope: Scope, practice: Practice, *, today: datetime.date)
         .filter(practice=practice)
         .values_list("starts_on", "ends_on")
     )
-    worksheets = {
-        w.quarter.period: w for w in Worksheet.objects.visible_to(scope).filter(practice=practice)
-    }
+    if worksheets is None:
+        worksheets = Worksheet.objects.visible_to(scope).filter(practice=practice)
+    worksheets = {w.quarter.period: w for w in worksheets}
     first = min(
         [Period.containing(start) for _, start, _ in alignments] + list(worksheets),
         default=current,
@@ -195,7 +204,7 @@ def practice_quarters(scope: Scope, practice: Practice, *, today: datetime.date)
         .annotate(extended=Subquery(extension))
         .values_list("year", "number", "due_date", "extended")
     }
-    bands = selectors.bands()
+    bands = bands if bands is not None else selectors.bands()
 
     def homes(p: Period) -> int:
         return len(

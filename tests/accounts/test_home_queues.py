@@ -206,3 +206,31 @@ def test_outcomes_page_opens_on_the_latest_half_year_whose_reports_have_opened(c
     while today < period.opens_on:
         period = outcomes_period_for(*OutcomesPeriod.before(period.year, period.half))
     assert f"<strong>{period.label}</strong>" in page
+
+
+def test_officer_home_counts_every_practice_not_submitted_and_names_the_first_ten(client, office):
+    """The count is of every practice owing the last quarter due; the first ten are named, by name,
+    each with its days late, and a link leads to the rest."""
+    today = timezone.localdate()
+    owed = selectors.last_quarter_due(today)
+    pcn = office["practices"][0].pcn
+    for n in range(10):
+        practice = f.PracticeFactory(pcn=pcn, ods_code=f"C8701{n}", name=f"Zed Surgery {n:02d}")
+        f.AlignmentFactory(practice=practice)
+        f.AgreementFactory(practice=practice)
+    sent = office["practices"][0]
+    _claim(sent, office["homes"][0], owed.period)  # sent: neither counted nor named
+    other = f.PracticeFactory(name="Another ICB Surgery")  # another commissioner's
+    f.AlignmentFactory(practice=other)
+    f.AgreementFactory(practice=other)
+    client.force_login(office["me"])
+    page = html.unescape(client.get(reverse("home")).content.decode())
+    assert "<strong>12</strong> practices not submitted" in page
+    named = re.findall(r"<li>([^<(]+) \((C87\d+)\): (\d+) days? late; ", page)
+    codes = [code for _, code, _ in named]
+    assert sorted(codes[:2]) == ["C87002", "C87003"]  # "Test Medical Centre …" before "Zed …"
+    assert codes[2:] == [f"C8701{n}" for n in range(8)]
+    late = (today - owed.due_date).days
+    assert {int(days) for *_, days in named} == {late}
+    assert "See all 12 and chase them" in page
+    assert sent.ods_code not in page and "Another ICB Surgery" not in page

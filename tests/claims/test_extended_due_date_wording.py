@@ -197,3 +197,13 @@ def test_worksheet_template_names_the_extended_date(client, clock, extended):
     assert f"due by {EXTENDED_WORDS}." in instructions
     assert book.worksheets[0]["B5"].value.startswith("21 October 2019 (1 July 2019 to")
     assert "extended by your commissioner from 14 October 2019" in book.worksheets[0]["B5"].value
+
+
+def test_officers_home_names_the_practice_late_from_the_extended_date(client, clock, extended):
+    clock(at(TODAY))
+    client.force_login(extended["officer"])
+    page = _text(client.get(reverse("home")))
+    assert "1 practice not submitted" in page.replace("<strong>", "").replace("</strong>", "")
+    assert "Aston Surgery (C87001): 9 days late; if sent today: 10% deducted" in page
+    assert "Elsewhere Surgery" not in page  # another commissioner's
+    assert "16 days late" not in page
