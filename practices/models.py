@@ -165,6 +165,9 @@ class Practice(models.Model):
                 condition=Q(ods_code__regex=r"^[A-Z][0-9]{5}$"), name="practice_ods_format"
             )
         ]
+        # A commissioner's practices (``pcn_id IN`` its PCNs, the scope of almost every page) read
+        # from the index alone, not by scanning every practice in the country (issue 18).
+        indexes = [models.Index(fields=["pcn", "id"], name="practice_pcn_id_idx")]
 
     def __str__(self):
         return f"{self.name} ({self.ods_code})"
