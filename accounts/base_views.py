@@ -16,7 +16,9 @@ from accounts.views import AccessMixin
 class ScopedTableView(AccessMixin, SingleTableMixin, FilterView):
     """A sortable, filterable, paginated table of objects in the user's scope."""
 
-    paginate_by = 25
+    # The table pages itself; a ListView's ``paginate_by`` beside it would page (and count) the
+    # same rows a second time (issue 18).
+    table_pagination = {"per_page": 25}
     template_name = "registry/list.html"
     heading = ""
     create_url_name = ""
