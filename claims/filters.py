@@ -3,6 +3,8 @@ CSV download, so the download holds exactly the rows the officer filtered."""
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -56,17 +58,47 @@ class ClaimFilter(django_filters.FilterSet):
         model = Worksheet
         fields = []
 
-    def __init__(self, *args, pcns, quarters, can_review=False, **kwargs):
+    def __init__(
+        self, *args, pcns, quarters, can_review=False, bands=None, actionable=None, **kwargs
+    ):
+        """``pcns``: a queryset of the PCNs to choose from, in order. ``quarters``: the quarters to
+        choose from, in order (a list). ``bands`` (the lateness bands) and ``actionable`` (the
+        condition of :func:`selectors.actionable_by` over the same claims) may be given when the
+        caller has read them already; otherwise they are read here."""
         super().__init__(*args, **kwargs)
         if not can_review:
             del self.filters["show"]
+        self.pcns = pcns
+        self.quarters = list(quarters)
+        self.actionable = actionable
         self.filters["pcn"].queryset = pcns
-        self.filters["quarter"].queryset = quarters
+        self.filters["quarter"].queryset = Quarter.objects.filter(
+            pk__in=[q.pk for q in self.quarters]
+        )
         # Bands are data (SPEC §6): the choices are the table's rows, keyed by their first day.
-        self.bands = {str(band.min_days): band for band in selectors.bands()}
+        self.bands = {str(band.min_days): band for band in (bands or selectors.bands())}
         self.filters["band"].extra["choices"] = [
             (key, band.label) for key, band in self.bands.items()
         ]
+
+    @property
+    def form(self):
+        """The form, whose PCN and quarter choices are drawn from plain lists: the quarters are
+        known already, and the PCNs are read only if the form is drawn, as values rather than
+        through a server-side cursor (a model choice field's way, three round trips)."""
+        if not hasattr(self, "_form"):
+            form = super().form
+            form.fields["quarter"].widget.choices = [
+                ("", self.filters["quarter"].extra["empty_label"]),
+                *((quarter.pk, str(quarter)) for quarter in self.quarters),
+            ]
+            form.fields["pcn"].widget.choices = lambda: self._pcn_choices
+        return self._form
+
+    @cached_property
+    def _pcn_choices(self) -> list[tuple]:
+        pcns = self.pcns.select_related(None).only("name", "code")
+        return [("", self.filters["pcn"].extra["empty_label"]), *((p.pk, str(p)) for p in pcns)]
 
     def filter_band(self, queryset, name, value):
         band = self.bands.get(value)
@@ -79,6 +111,8 @@ class ClaimFilter(django_filters.FilterSet):
 
     def filter_show(self, queryset, name, value):
         if value == ACTIONABLE:
+            if self.actionable is not None:
+                return queryset.filter(self.actionable)
             return selectors.claims_actionable_by(queryset, self.request.user)
         return queryset
 

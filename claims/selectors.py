@@ -125,13 +125,19 @@ def claims_covered_by_agreement(claims: QuerySet[Worksheet]) -> QuerySet[Workshe
     """The claims whose practice has an agreement in force on some day of the claim's quarter: the
     queryset form of :func:`agreement_refusal` (``None``), for a payment run to filter what it
     takes. One condition per quarter the claims span, each from :func:`agreements_in_force`."""
+    return claims.filter(covered_by_agreement(claims))
+
+
+def covered_by_agreement(claims: QuerySet[Worksheet]) -> Q:
+    """:func:`claims_covered_by_agreement`'s condition, for a filter or an aggregate's ``filter``;
+    the quarters the claims span are read now (one query)."""
     covered = Q(pk__in=[])
     for quarter in quarters_with(claims):
         covered |= Q(
             quarter=quarter,
             practice_id__in=agreements_in_force(quarter).values("practice_id"),
         )
-    return claims.filter(covered)
+    return covered
 
 
 def _ids(practices):
@@ -468,8 +474,15 @@ def claims_actionable_by(claims: QuerySet[Worksheet], user) -> QuerySet[Workshee
     to check, claims checked by someone else to approve, and, for finance approvers, claims
     awaiting finance approval that they neither checked nor approved; within the practice's
     agreement."""
+    return claims.filter(actionable_by(claims, user))
+
+
+def actionable_by(claims: QuerySet[Worksheet], user) -> Q:
+    """:func:`claims_actionable_by`'s condition, for a filter or an aggregate's ``filter``: read
+    once (the quarters the actionable claims span, one query), it serves every count and filter of
+    a page over the same claims."""
     S = Worksheet.Status
     can = Q(status=S.SUBMITTED) | (Q(status=S.CHECKED) & ~Q(checked_by=user))
     if getattr(user, "is_finance_approver", False):
         can |= Q(status=S.AWAITING_FINANCE) & ~Q(checked_by=user) & ~Q(approved_by=user)
-    return claims_covered_by_agreement(claims.filter(can))
+    return can & covered_by_agreement(claims.filter(can))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -29,10 +30,10 @@ class ClaimQueueMixin(AccessMixin):
     permission = Permission.VIEW_CLAIMS
 
     def scoped_queryset(self):
-        return (
-            Worksheet.objects.visible_to(self.scope)
-            .select_related("practice__pcn", "waived_by", "payment_run")
-            .order_by("-quarter__year", "-quarter__number", "practice__name")
+        """The claims in scope in the queue's order, with their practice and quarter; the page and
+        the CSV each select what else they show."""
+        return Worksheet.objects.visible_to(self.scope).order_by(
+            "-quarter__year", "-quarter__number", "practice__name"
         )
 
     @cached_property
@@ -41,9 +42,19 @@ class ClaimQueueMixin(AccessMixin):
         built twice, for the page and for the status counts, and the CSV's years come from it)."""
         return list(selectors.quarters_with(Worksheet.objects.visible_to(self.scope)))
 
+    @cached_property
+    def bands(self):
+        return selectors.bands()
+
     @property
     def can_review(self) -> bool:
         return self.scope.can(Permission.REVIEW_CLAIMS)
+
+    @cached_property
+    def actionable(self):
+        """The condition "claims this officer can act on" over the claims in scope: read once a
+        request, for the page's filter, the status counts' and the count of claims to act on."""
+        return selectors.actionable_by(Worksheet.objects.visible_to(self.scope), self.request.user)
 
     def claim_filter(self, data) -> ClaimFilter:
         """The queue's filters over the claims in scope, with choices from the scope. An officer
@@ -57,9 +68,9 @@ class ClaimQueueMixin(AccessMixin):
             request=self.request,
             can_review=self.can_review,
             pcns=PCN.objects.visible_to(self.scope).order_by("name"),
-            quarters=Quarter.objects.filter(pk__in=[q.pk for q in self.quarters]).order_by(
-                "-year", "-number"
-            ),
+            quarters=self.quarters,
+            bands=self.bands,
+            actionable=self.actionable if self.can_review else None,
         )
 
 
@@ -72,16 +83,55 @@ class ClaimQueueView(ClaimQueueMixin, ScopedTableView):
     def get_filterset(self, filterset_class):
         return self.claim_filter(self.request.GET)
 
-    def status_counts(self) -> list[dict]:
-        """How many claims match the other filters, per status: one aggregate query."""
+    def get_table_data(self):
+        """The page's rows read only what the table shows: no PCN, waiver or payment run."""
+        return (
+            super()
+            .get_table_data()
+            .only(
+                "status", "waived", "net_pence",
+                "practice__ods_code", "practice__name",
+                "quarter__year", "quarter__number", "quarter__due_date",
+            )
+        )  # fmt: skip
+
+    def paginate_queryset(self, queryset, page_size):
+        """The table paginates (and counts from the status counts, below); the list view does not
+        paginate the same claims again."""
+        return None, None, queryset, False
+
+    def get_table_pagination(self, table):
+        """The number of claims shown is the status counts' sum (or the count of the status filtered
+        on): the same filters, so no second count. When the filters are not valid the table is
+        counted as usual (it is empty)."""
+        paginate = super().get_table_pagination(table)
+        filterset = self.filterset
+        if paginate is not False and (not filterset.is_bound or filterset.is_valid()):
+            counts = self._status_counts
+            status = filterset.form.cleaned_data.get("status") if filterset.is_bound else None
+            paginate["paginator_class"] = CountedPaginator
+            paginate["count"] = counts[status] if status else sum(counts.values())
+        return paginate
+
+    @cached_property
+    def _status_counts_data(self):
         data = self.request.GET.copy()
         for name in ("status", "page", "sort"):
             data.pop(name, None)
-        counts = (
-            self.claim_filter(data)
+        return data
+
+    @cached_property
+    def _status_counts(self) -> dict[str, int]:
+        """How many claims match the other filters, per status: one aggregate query."""
+        return (
+            self.claim_filter(self._status_counts_data)
             .qs.order_by()
             .aggregate(**{value: Count("pk", filter=Q(status=value)) for value in S.values})
         )
+
+    def status_counts(self) -> list[dict]:
+        data = self._status_counts_data
+        counts = self._status_counts
         links = []
         for value, label in S.choices:
             query = data.copy()
@@ -100,14 +150,13 @@ class ClaimQueueView(ClaimQueueMixin, ScopedTableView):
         return {} if self.can_review else {"exclude": ("select",)}
 
     def views(self) -> list[dict]:
-        """ "Claims you can act on (12)" and "All claims (140)": the two starting points."""
+        """ "Claims you can act on (12)" and "All claims (140)": the two starting points, counted
+        in one query."""
         if not self.can_review:
             return []
-        claims = Worksheet.objects.visible_to(self.scope)
-        counts = {
-            ACTIONABLE: selectors.claims_actionable_by(claims, self.request.user).count(),
-            ALL: claims.count(),
-        }
+        counts = Worksheet.objects.visible_to(self.scope).aggregate(
+            **{ACTIONABLE: Count("pk", filter=self.actionable), ALL: Count("pk")}
+        )
         current = self.request.GET.get("show") or ACTIONABLE
         labels = {ACTIONABLE: "Claims you can act on", ALL: "All claims"}
         return [
@@ -148,6 +197,18 @@ class ClaimQueueView(ClaimQueueMixin, ScopedTableView):
         return context
 
 
+class CountedPaginator(Paginator):
+    """A paginator told how many objects there are, rather than counting them."""
+
+    def __init__(self, *args, count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._count
+
+
 class ClaimQueueCsvView(ClaimQueueMixin, View):
     """The queue as CSV: the rows the same filters (and sort) give on screen, every page, in one
     period (ADR 0044): the quarter filtered on, else the financial year asked for (``year``),
@@ -180,6 +241,7 @@ class ClaimQueueCsvView(ClaimQueueMixin, View):
             claims = claims.filter(quarter__year=year) if year else claims.none()
             label = financial_year_label(year).replace("/", "-") if year else "none"
             filename = f"claims-{label}.csv"
+        claims = claims.select_related("practice__pcn", "waived_by", "payment_run")
         table = ClaimTable(claims, order_by=request.GET.get("sort") or None)
         return csv_download(filename, CLAIM_CSV_COLUMNS, claim_csv_rows(table.data))
 
