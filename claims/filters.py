@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from claims import selectors
 from claims.models import Quarter, Worksheet
+from core.forms import CheapSelect
 from practices.models import PCN
 
 ACTIONABLE, ALL = "actionable", "all"
@@ -24,21 +25,33 @@ class ClaimFilter(django_filters.FilterSet):
         choices=[(ACTIONABLE, "Claims you can act on"), (ALL, "All claims")],
         empty_label=None,
         method="filter_show",
+        widget=CheapSelect,
     )
     quarter = django_filters.ModelChoiceFilter(
-        label="Quarter", queryset=Quarter.objects.none(), empty_label="All quarters"
+        label="Quarter",
+        queryset=Quarter.objects.none(),
+        empty_label="All quarters",
+        widget=CheapSelect,
     )
     status = django_filters.ChoiceFilter(
-        label="Status", choices=Worksheet.Status.choices, empty_label="All statuses"
+        label="Status",
+        choices=Worksheet.Status.choices,
+        empty_label="All statuses",
+        widget=CheapSelect,
     )
     pcn = django_filters.ModelChoiceFilter(
         label="PCN",
         queryset=PCN.objects.none(),
         field_name="practice__pcn",
         empty_label="All PCNs",
+        widget=CheapSelect,
     )
     band = django_filters.ChoiceFilter(
-        label="Lateness band", choices=(), empty_label="All bands", method="filter_band"
+        label="Lateness band",
+        choices=(),
+        empty_label="All bands",
+        method="filter_band",
+        widget=CheapSelect,
     )
     late = django_filters.BooleanFilter(
         label="Late claims only", method="filter_late", widget=forms.CheckboxInput
@@ -52,6 +65,7 @@ class ClaimFilter(django_filters.FilterSet):
         ],
         empty_label="Any claim",
         method="filter_waiting_for",
+        widget=CheapSelect,
     )
 
     class Meta:

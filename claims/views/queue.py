@@ -122,13 +122,34 @@ class ClaimQueueView(ClaimQueueMixin, ScopedTableView):
         return data
 
     @cached_property
-    def _status_counts(self) -> dict[str, int]:
-        """How many claims match the other filters, per status: one aggregate query."""
-        return (
-            self.claim_filter(self._status_counts_data)
-            .qs.order_by()
-            .aggregate(**{value: Count("pk", filter=Q(status=value)) for value in S.values})
+    def _counts(self) -> dict[str, int]:
+        """How many claims match the other filters, per status (keyed by status), and for an
+        officer who reviews, how many claims there are to act on and in all (keyed ``ACTIONABLE``
+        and ``ALL``). One aggregate query when no filter but "show" is set (the queue as it opens);
+        otherwise one for the status counts and one for the other two."""
+        claim_filter = self.claim_filter(self._status_counts_data)
+        per_status = {value: Q(status=value) for value in S.values}
+        views = {}
+        if self.can_review:
+            views = {ACTIONABLE: Count("pk", filter=self.actionable), ALL: Count("pk")}
+            chosen = claim_filter.form.cleaned_data if claim_filter.is_valid() else None
+            if chosen is not None and not any(v for k, v in chosen.items() if k != "show"):
+                shown = self.actionable if chosen["show"] == ACTIONABLE else Q()
+                return Worksheet.objects.visible_to(self.scope).aggregate(
+                    **{value: Count("pk", filter=q & shown) for value, q in per_status.items()},
+                    **views,
+                )
+        counts = claim_filter.qs.order_by().aggregate(
+            **{value: Count("pk", filter=q) for value, q in per_status.items()}
         )
+        if views:
+            counts |= Worksheet.objects.visible_to(self.scope).aggregate(**views)
+        return counts
+
+    @property
+    def _status_counts(self) -> dict[str, int]:
+        counts = self._counts
+        return {value: counts[value] for value in S.values}
 
     def status_counts(self) -> list[dict]:
         data = self._status_counts_data
@@ -151,13 +172,10 @@ class ClaimQueueView(ClaimQueueMixin, ScopedTableView):
         return {} if self.can_review else {"exclude": ("select",)}
 
     def views(self) -> list[dict]:
-        """ "Claims you can act on (12)" and "All claims (140)": the two starting points, counted
-        in one query."""
+        """ "Claims you can act on (12)" and "All claims (140)": the two starting points."""
         if not self.can_review:
             return []
-        counts = Worksheet.objects.visible_to(self.scope).aggregate(
-            **{ACTIONABLE: Count("pk", filter=self.actionable), ALL: Count("pk")}
-        )
+        counts = self._counts
         current = self.request.GET.get("show") or ACTIONABLE
         labels = {ACTIONABLE: "Claims you can act on", ALL: "All claims"}
         return [
