@@ -128,11 +128,12 @@ def claims_covered_by_agreement(claims: QuerySet[Worksheet]) -> QuerySet[Workshe
     return claims.filter(covered_by_agreement(claims))
 
 
-def covered_by_agreement(claims: QuerySet[Worksheet]) -> Q:
-    """:func:`claims_covered_by_agreement`'s condition, for a filter or an aggregate's ``filter``;
-    the quarters the claims span are read now (one query)."""
+def covered_by_agreement(claims: QuerySet[Worksheet], quarters=None) -> Q:
+    """:func:`claims_covered_by_agreement`'s condition, for a filter or an aggregate's ``filter``.
+    ``quarters``: the quarters the claims span, when the caller has read them (any superset
+    serves); otherwise they are read now (one query)."""
     covered = Q(pk__in=[])
-    for quarter in quarters_with(claims):
+    for quarter in quarters_with(claims) if quarters is None else quarters:
         covered |= Q(
             quarter=quarter,
             practice_id__in=agreements_in_force(quarter).values("practice_id"),
@@ -477,12 +478,20 @@ def claims_actionable_by(claims: QuerySet[Worksheet], user) -> QuerySet[Workshee
     return claims.filter(actionable_by(claims, user))
 
 
-def actionable_by(claims: QuerySet[Worksheet], user) -> Q:
+def actionable_by(claims: QuerySet[Worksheet], user, quarters=None) -> Q:
     """:func:`claims_actionable_by`'s condition, for a filter or an aggregate's ``filter``: read
-    once (the quarters the actionable claims span, one query), it serves every count and filter of
-    a page over the same claims."""
+    once (the quarters the actionable claims span, one query, unless ``quarters`` gives them), it
+    serves every count and filter of a page over the same claims."""
+    can = reviewable_by(user)
+    return can & covered_by_agreement(claims.filter(can), quarters=quarters)
+
+
+def reviewable_by(user) -> Q:
+    """The review steps ``user`` may take, by status, before the agreement is considered: claims
+    to check, claims checked by someone else to approve, and, for finance approvers, claims
+    awaiting finance approval that they neither checked nor approved."""
     S = Worksheet.Status
     can = Q(status=S.SUBMITTED) | (Q(status=S.CHECKED) & ~Q(checked_by=user))
     if getattr(user, "is_finance_approver", False):
         can |= Q(status=S.AWAITING_FINANCE) & ~Q(checked_by=user) & ~Q(approved_by=user)
-    return can & covered_by_agreement(claims.filter(can))
+    return can

@@ -8,7 +8,7 @@ from functools import cached_property
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.views import View
@@ -40,8 +40,17 @@ class ClaimQueueMixin(AccessMixin):
     @cached_property
     def quarters(self) -> list[Quarter]:
         """The quarters with a claim in scope, newest first: read once a request (the filter is
-        built twice, for the page and for the status counts, and the CSV's years come from it)."""
-        return list(selectors.quarters_with(Worksheet.objects.visible_to(self.scope)))
+        built twice, for the page and for the status counts, and the CSV's years come from it).
+        For an officer who reviews, each says in the same query whether it has a claim they may
+        take a step on (``to_review``), which :attr:`actionable` needs."""
+        claims = Worksheet.objects.visible_to(self.scope)
+        quarters = selectors.quarters_with(claims)
+        if self.can_review:
+            reviewable = claims.filter(selectors.reviewable_by(self.request.user))
+            quarters = quarters.annotate(
+                to_review=Exists(reviewable.filter(quarter_id=OuterRef("pk")).order_by())
+            )
+        return list(quarters)
 
     @cached_property
     def bands(self):
@@ -55,7 +64,11 @@ class ClaimQueueMixin(AccessMixin):
     def actionable(self):
         """The condition "claims this officer can act on" over the claims in scope: read once a
         request, for the page's filter, the status counts' and the count of claims to act on."""
-        return selectors.actionable_by(Worksheet.objects.visible_to(self.scope), self.request.user)
+        return selectors.actionable_by(
+            Worksheet.objects.visible_to(self.scope),
+            self.request.user,
+            quarters=[quarter for quarter in self.quarters if quarter.to_review],
+        )
 
     def claim_filter(self, data) -> ClaimFilter:
         """The queue's filters over the claims in scope, with choices from the scope. An officer
