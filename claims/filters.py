@@ -76,9 +76,10 @@ class ClaimFilter(django_filters.FilterSet):
         self, *args, pcns, quarters, can_review=False, bands=None, actionable=None, **kwargs
     ):
         """``pcns``: a queryset of the PCNs to choose from, in order. ``quarters``: the quarters to
-        choose from, in order (a list). ``bands`` (the lateness bands) and ``actionable`` (the
-        condition of :func:`selectors.actionable_by` over the same claims) may be given when the
-        caller has read them already; otherwise they are read here."""
+        choose from, in order (a list). ``bands`` (a function giving the lateness bands, by default
+        :func:`selectors.bands`) and ``actionable`` (the condition of
+        :func:`selectors.actionable_by` over the same claims, read here if not given) let a caller
+        read them once for several filters."""
         super().__init__(*args, **kwargs)
         if not can_review:
             del self.filters["show"]
@@ -89,11 +90,16 @@ class ClaimFilter(django_filters.FilterSet):
         self.filters["quarter"].queryset = Quarter.objects.filter(
             pk__in=[q.pk for q in self.quarters]
         )
-        # Bands are data (SPEC §6): the choices are the table's rows, keyed by their first day.
-        self.bands = {str(band.min_days): band for band in (bands or selectors.bands())}
-        self.filters["band"].extra["choices"] = [
+        # Bands are data (SPEC §6): the choices are the table's rows, keyed by their first day,
+        # read only when they are needed (the form drawn, or a band filtered on).
+        self._read_bands = bands or selectors.bands
+        self.filters["band"].extra["choices"] = lambda: [
             (key, band.label) for key, band in self.bands.items()
         ]
+
+    @cached_property
+    def bands(self) -> dict:
+        return {str(band.min_days): band for band in self._read_bands()}
 
     @property
     def form(self):
