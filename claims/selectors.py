@@ -131,12 +131,17 @@ def claims_covered_by_agreement(claims: QuerySet[Worksheet]) -> QuerySet[Workshe
 def covered_by_agreement(claims: QuerySet[Worksheet], quarters=None) -> Q:
     """:func:`claims_covered_by_agreement`'s condition, for a filter or an aggregate's ``filter``.
     ``quarters``: the quarters the claims span, when the caller has read them (any superset
-    serves); otherwise they are read now (one query)."""
+    serves); otherwise they are read now (one query).
+
+    Each claim's practice's agreements are looked up by the practice (``EXISTS``, the agreements'
+    practice index) rather than every agreement in the country read and hashed for each quarter
+    (``IN``): inside an ``OR`` or an aggregate's ``FILTER`` the planner cannot turn either into a
+    join, and the queue's counts, one ``FILTER`` per status, read the country's agreements once per
+    status (issue 18)."""
     covered = Q(pk__in=[])
     for quarter in quarters_with(claims) if quarters is None else quarters:
-        covered |= Q(
-            quarter=quarter,
-            practice_id__in=agreements_in_force(quarter).values("practice_id"),
+        covered |= Q(quarter=quarter) & Q(
+            Exists(agreements_in_force(quarter).filter(practice_id=OuterRef("practice_id")))
         )
     return covered
 
