@@ -7,7 +7,7 @@ from functools import cached_property
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.views import View
@@ -137,25 +137,33 @@ class ClaimQueueView(ClaimQueueMixin, ScopedTableView):
     def _counts(self) -> dict[str, int]:
         """How many claims match the other filters, per status (keyed by status), and for an
         officer who reviews, how many claims there are to act on and in all (keyed ``ACTIONABLE``
-        and ``ALL``). One aggregate query when no filter but "show" is set (the queue as it opens);
-        otherwise one for the status counts and one for the other two."""
+        and ``ALL``). Counted by status (``GROUP BY``), so the "can act on" condition is written
+        once, not once per status: one query when no filter but "show" is set (the queue as it
+        opens); otherwise one for the status counts and one for the other two."""
         claim_filter = self.claim_filter(self._status_counts_data)
-        per_status = {value: Q(status=value) for value in S.values}
-        views = {}
+        counts = dict.fromkeys(S.values, 0)
         if self.can_review:
-            views = {ACTIONABLE: Count("pk", filter=self.actionable), ALL: Count("pk")}
             chosen = claim_filter.form.cleaned_data if claim_filter.is_valid() else None
             if chosen is not None and not any(v for k, v in chosen.items() if k != "show"):
-                shown = self.actionable if chosen["show"] == ACTIONABLE else Q()
-                return Worksheet.objects.visible_to(self.scope).aggregate(
-                    **{value: Count("pk", filter=q & shown) for value, q in per_status.items()},
-                    **views,
+                by_status = (
+                    Worksheet.objects.visible_to(self.scope)
+                    .order_by()
+                    .values("status")
+                    .annotate(claims=Count("pk"), to_act=Count("pk", filter=self.actionable))
                 )
-        counts = claim_filter.qs.order_by().aggregate(
-            **{value: Count("pk", filter=q) for value, q in per_status.items()}
+                shown = "to_act" if chosen["show"] == ACTIONABLE else "claims"
+                for row in by_status:
+                    counts[row["status"]] = row[shown]
+                    counts[ACTIONABLE] = counts.get(ACTIONABLE, 0) + row["to_act"]
+                    counts[ALL] = counts.get(ALL, 0) + row["claims"]
+                return {ACTIONABLE: 0, ALL: 0} | counts
+        counts |= dict(
+            claim_filter.qs.order_by().values_list("status").annotate(claims=Count("pk"))
         )
-        if views:
-            counts |= Worksheet.objects.visible_to(self.scope).aggregate(**views)
+        if self.can_review:
+            counts |= Worksheet.objects.visible_to(self.scope).aggregate(
+                **{ACTIONABLE: Count("pk", filter=self.actionable), ALL: Count("pk")}
+            )
         return counts
 
     @property
