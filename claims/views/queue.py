@@ -29,12 +29,20 @@ S = Worksheet.Status
 class ClaimQueueMixin(AccessMixin):
     permission = Permission.VIEW_CLAIMS
 
+    @cached_property
+    def claims(self):
+        """``Worksheet.objects.visible_to(self.scope)``, built once a request: every read of the
+        page starts from it."""
+        return Worksheet.objects.visible_to(self.scope)
+
+    @cached_property
+    def pcns(self):
+        return PCN.objects.visible_to(self.scope).order_by("name")
+
     def scoped_queryset(self):
         """The claims in scope in the queue's order, with their practice and quarter; the page and
         the CSV each select what else they show."""
-        return Worksheet.objects.visible_to(self.scope).order_by(
-            "-quarter__year", "-quarter__number", "practice__name"
-        )
+        return self.claims.order_by("-quarter__year", "-quarter__number", "practice__name")
 
     @cached_property
     def quarters(self) -> list[Quarter]:
@@ -42,7 +50,7 @@ class ClaimQueueMixin(AccessMixin):
         built twice, for the page and for the status counts, and the CSV's years come from it).
         For an officer who reviews, each says in the same query whether it has a claim they may
         take a step on (``to_review``), which :attr:`actionable` needs."""
-        claims = Worksheet.objects.visible_to(self.scope)
+        claims = self.claims
         quarters = selectors.quarters_with(claims)
         if self.can_review:
             reviewable = claims.filter(selectors.reviewable_by(self.request.user))
@@ -64,7 +72,7 @@ class ClaimQueueMixin(AccessMixin):
         """The condition "claims this officer can act on" over the claims in scope: read once a
         request, for the page's filter, the status counts' and the count of claims to act on."""
         return selectors.actionable_by(
-            Worksheet.objects.visible_to(self.scope),
+            self.claims,
             self.request.user,
             quarters=[quarter for quarter in self.quarters if quarter.to_review],
         )
@@ -80,7 +88,7 @@ class ClaimQueueMixin(AccessMixin):
             queryset=self.scoped_queryset(),
             request=self.request,
             can_review=self.can_review,
-            pcns=PCN.objects.visible_to(self.scope).order_by("name"),
+            pcns=self.pcns,
             quarters=self.quarters,
             bands=lambda: self.bands,
             actionable=self.actionable if self.can_review else None,
@@ -146,8 +154,7 @@ class ClaimQueueView(ClaimQueueMixin, ScopedTableView):
             chosen = claim_filter.form.cleaned_data if claim_filter.is_valid() else None
             if chosen is not None and not any(v for k, v in chosen.items() if k != "show"):
                 by_status = (
-                    Worksheet.objects.visible_to(self.scope)
-                    .order_by()
+                    self.claims.order_by()
                     .values("status")
                     .annotate(claims=Count("pk"), to_act=Count("pk", filter=self.actionable))
                 )
@@ -161,7 +168,7 @@ class ClaimQueueView(ClaimQueueMixin, ScopedTableView):
             claim_filter.qs.order_by().values_list("status").annotate(claims=Count("pk"))
         )
         if self.can_review:
-            counts |= Worksheet.objects.visible_to(self.scope).aggregate(
+            counts |= self.claims.aggregate(
                 **{ACTIONABLE: Count("pk", filter=self.actionable), ALL: Count("pk")}
             )
         return counts
