@@ -148,7 +148,12 @@ class ClaimQueueView(ClaimQueueMixin, ScopedTableView):
         and ``ALL``). Counted by status (``GROUP BY``), so the "can act on" condition is written
         once, not once per status: one query when no filter but "show" is set (the queue as it
         opens); otherwise one for the status counts and one for the other two."""
-        claim_filter = self.claim_filter(self._status_counts_data)
+        # The other filters are the page's own unless a status is chosen (the page number and the
+        # sort filter nothing): then the page's filter serves.
+        if self.request.GET.get("status"):
+            claim_filter = self.claim_filter(self._status_counts_data)
+        else:
+            claim_filter = self.filterset
         counts = dict.fromkeys(S.values, 0)
         if self.can_review:
             chosen = claim_filter.form.cleaned_data if claim_filter.is_valid() else None
