@@ -46,8 +46,8 @@ class ClaimQueueMixin(AccessMixin):
 
     @cached_property
     def quarters(self) -> list[Quarter]:
-        """The quarters with a claim in scope, newest first: read once a request (the filter is
-        built twice, for the page and for the status counts, and the CSV's years come from it).
+        """The quarters with a claim in scope, newest first: read once a request (the filters'
+        choices and the CSV's years come from it).
         For an officer who reviews, each says in the same query whether it has a claim they may
         take a step on (``to_review``), which :attr:`actionable` needs."""
         claims = self.claims
