@@ -3,12 +3,15 @@ CSV download, so the download holds exactly the rows the officer filtered."""
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import django_filters
 from django import forms
 from django.db.models import Q
 
 from claims import selectors
 from claims.models import Quarter, Worksheet
+from core.forms import CheapSelect
 from practices.models import PCN
 
 ACTIONABLE, ALL = "actionable", "all"
@@ -22,21 +25,33 @@ class ClaimFilter(django_filters.FilterSet):
         choices=[(ACTIONABLE, "Claims you can act on"), (ALL, "All claims")],
         empty_label=None,
         method="filter_show",
+        widget=CheapSelect,
     )
     quarter = django_filters.ModelChoiceFilter(
-        label="Quarter", queryset=Quarter.objects.none(), empty_label="All quarters"
+        label="Quarter",
+        queryset=Quarter.objects.none(),
+        empty_label="All quarters",
+        widget=CheapSelect,
     )
     status = django_filters.ChoiceFilter(
-        label="Status", choices=Worksheet.Status.choices, empty_label="All statuses"
+        label="Status",
+        choices=Worksheet.Status.choices,
+        empty_label="All statuses",
+        widget=CheapSelect,
     )
     pcn = django_filters.ModelChoiceFilter(
         label="PCN",
         queryset=PCN.objects.none(),
         field_name="practice__pcn",
         empty_label="All PCNs",
+        widget=CheapSelect,
     )
     band = django_filters.ChoiceFilter(
-        label="Lateness band", choices=(), empty_label="All bands", method="filter_band"
+        label="Lateness band",
+        choices=(),
+        empty_label="All bands",
+        method="filter_band",
+        widget=CheapSelect,
     )
     late = django_filters.BooleanFilter(
         label="Late claims only", method="filter_late", widget=forms.CheckboxInput
@@ -50,23 +65,60 @@ class ClaimFilter(django_filters.FilterSet):
         ],
         empty_label="Any claim",
         method="filter_waiting_for",
+        widget=CheapSelect,
     )
 
     class Meta:
         model = Worksheet
         fields = []
 
-    def __init__(self, *args, pcns, quarters, can_review=False, **kwargs):
+    def __init__(
+        self, *args, pcns, quarters, can_review=False, bands=None, actionable=None, **kwargs
+    ):
+        """``pcns``: a queryset of the PCNs to choose from, in order. ``quarters``: the quarters to
+        choose from, in order (a list). ``bands`` (a function giving the lateness bands, by default
+        :func:`selectors.bands`) and ``actionable`` (the condition of
+        :func:`selectors.actionable_by` over the same claims, read here if not given) let a caller
+        read them once for several filters."""
         super().__init__(*args, **kwargs)
         if not can_review:
             del self.filters["show"]
+        self.pcns = pcns
+        self.quarters = list(quarters)
+        self.actionable = actionable
         self.filters["pcn"].queryset = pcns
-        self.filters["quarter"].queryset = quarters
-        # Bands are data (SPEC §6): the choices are the table's rows, keyed by their first day.
-        self.bands = {str(band.min_days): band for band in selectors.bands()}
-        self.filters["band"].extra["choices"] = [
+        self.filters["quarter"].queryset = Quarter.objects.filter(
+            pk__in=[q.pk for q in self.quarters]
+        )
+        # Bands are data (SPEC §6): the choices are the table's rows, keyed by their first day,
+        # read only when they are needed (the form drawn, or a band filtered on).
+        self._read_bands = bands or selectors.bands
+        self.filters["band"].extra["choices"] = lambda: [
             (key, band.label) for key, band in self.bands.items()
         ]
+
+    @cached_property
+    def bands(self) -> dict:
+        return {str(band.min_days): band for band in self._read_bands()}
+
+    @property
+    def form(self):
+        """The form, whose PCN and quarter choices are drawn from plain lists: the quarters are
+        known already, and the PCNs are read only if the form is drawn, as values rather than
+        through a server-side cursor (a model choice field's way, three round trips)."""
+        if not hasattr(self, "_form"):
+            form = super().form
+            form.fields["quarter"].widget.choices = [
+                ("", self.filters["quarter"].extra["empty_label"]),
+                *((quarter.pk, str(quarter)) for quarter in self.quarters),
+            ]
+            form.fields["pcn"].widget.choices = lambda: self._pcn_choices
+        return self._form
+
+    @cached_property
+    def _pcn_choices(self) -> list[tuple]:
+        pcns = self.pcns.select_related(None).only("name", "code")
+        return [("", self.filters["pcn"].extra["empty_label"]), *((p.pk, str(p)) for p in pcns)]
 
     def filter_band(self, queryset, name, value):
         band = self.bands.get(value)
@@ -79,6 +131,8 @@ class ClaimFilter(django_filters.FilterSet):
 
     def filter_show(self, queryset, name, value):
         if value == ACTIONABLE:
+            if self.actionable is not None:
+                return queryset.filter(self.actionable)
             return selectors.claims_actionable_by(queryset, self.request.user)
         return queryset
 

@@ -125,13 +125,25 @@ def claims_covered_by_agreement(claims: QuerySet[Worksheet]) -> QuerySet[Workshe
     """The claims whose practice has an agreement in force on some day of the claim's quarter: the
     queryset form of :func:`agreement_refusal` (``None``), for a payment run to filter what it
     takes. One condition per quarter the claims span, each from :func:`agreements_in_force`."""
+    return claims.filter(covered_by_agreement(claims))
+
+
+def covered_by_agreement(claims: QuerySet[Worksheet], quarters=None) -> Q:
+    """:func:`claims_covered_by_agreement`'s condition, for a filter or an aggregate's ``filter``.
+    ``quarters``: the quarters the claims span, when the caller has read them (any superset
+    serves); otherwise they are read now (one query).
+
+    Each claim's practice's agreements are looked up by the practice (``EXISTS``, the agreements'
+    practice index) rather than every agreement in the country read and hashed for each quarter
+    (``IN``): inside an ``OR`` or an aggregate's ``FILTER`` the planner cannot turn either into a
+    join, and the queue's counts, one ``FILTER`` per status, read the country's agreements once per
+    status (issue 18)."""
     covered = Q(pk__in=[])
-    for quarter in quarters_with(claims):
-        covered |= Q(
-            quarter=quarter,
-            practice_id__in=agreements_in_force(quarter).values("practice_id"),
+    for quarter in quarters_with(claims) if quarters is None else quarters:
+        covered |= Q(quarter=quarter) & Q(
+            Exists(agreements_in_force(quarter).filter(practice_id=OuterRef("practice_id")))
         )
-    return claims.filter(covered)
+    return covered
 
 
 def _ids(practices):
@@ -468,8 +480,23 @@ def claims_actionable_by(claims: QuerySet[Worksheet], user) -> QuerySet[Workshee
     to check, claims checked by someone else to approve, and, for finance approvers, claims
     awaiting finance approval that they neither checked nor approved; within the practice's
     agreement."""
+    return claims.filter(actionable_by(claims, user))
+
+
+def actionable_by(claims: QuerySet[Worksheet], user, quarters=None) -> Q:
+    """:func:`claims_actionable_by`'s condition, for a filter or an aggregate's ``filter``: read
+    once (the quarters the actionable claims span, one query, unless ``quarters`` gives them), it
+    serves every count and filter of a page over the same claims."""
+    can = reviewable_by(user)
+    return can & covered_by_agreement(claims.filter(can), quarters=quarters)
+
+
+def reviewable_by(user) -> Q:
+    """The review steps ``user`` may take, by status, before the agreement is considered: claims
+    to check, claims checked by someone else to approve, and, for finance approvers, claims
+    awaiting finance approval that they neither checked nor approved."""
     S = Worksheet.Status
     can = Q(status=S.SUBMITTED) | (Q(status=S.CHECKED) & ~Q(checked_by=user))
     if getattr(user, "is_finance_approver", False):
         can |= Q(status=S.AWAITING_FINANCE) & ~Q(checked_by=user) & ~Q(approved_by=user)
-    return claims_covered_by_agreement(claims.filter(can))
+    return can

@@ -189,6 +189,59 @@ def test_queue_query_count_is_the_same_for_1_and_10_claims(client, officers, pra
     assert len(ten) == len(one)
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"show": "all"},
+        {"show": "all", "status": "checked"},
+        {"late": "on"},
+        {"show": "all", "late": "on", "status": "submitted"},
+        {"waiting_for": "approve"},
+        {"status": "paid"},
+    ],
+)
+def test_queue_counts_agree_with_the_rows_shown(client, officers, practice_in, query):
+    """The counts come from one or two aggregates, the number of claims from their sum: each
+    agrees with the rows the same filters show."""
+    submit(practice_in())
+    submit(practice_in(), days_late=2)
+    claim_check(claim=submit(practice_in(), days_late=5), by=officers[0])
+    claim_check(claim=submit(practice_in()), by=officers[1])
+    client = signed_in(client, officers[1])
+
+    def shown(**params):
+        return client.get(reverse("review:queue"), params).context["table"].paginator.count
+
+    response = client.get(reverse("review:queue"), query)
+    table = response.context["table"]
+    assert table.paginator.count == len(table.rows) == len(list(table.data))
+    others = {k: v for k, v in query.items() if k != "status"}
+    for item in response.context["status_counts"]:
+        status = next(v for v, label in Worksheet.Status.choices if label == item["label"])
+        assert item["count"] == shown(**others, status=status)
+    views = {item["label"]: item["count"] for item in response.context["views"]}
+    assert views == {"Claims you can act on": shown(), "All claims": shown(show="all")}
+
+
+def test_queue_opens_with_one_count_and_a_page_past_the_end_is_the_last(
+    client, officers, practice_in
+):
+    for _ in range(3):
+        submit(practice_in())
+    client = signed_in(client, officers[0])
+    client.get(reverse("review:queue"))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("review:queue"))
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"]]
+    assert len(counts) == 1  # the status counts and the views' counts, together
+    sqls = [q["sql"] for q in queries]
+    assert len(sqls) == len(set(sqls))  # nothing read twice
+    assert response.context["table"].paginator.count == 3
+    past = client.get(reverse("review:queue"), {"page": "99"})
+    assert past.status_code == 200 and past.context["table"].page.number == 1
+
+
 def test_queue_csv_exports_exactly_the_filtered_rows(client, officers, practice_in):
     late = submit(practice_in(name="Late Surgery"), days_late=4)
     submit(practice_in(name="Prompt Surgery"))
