@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Case, Prefetch, Q, Value, When
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -188,25 +189,32 @@ def action_forms() -> dict:
     }
 
 
+PEOPLE = ("submitted_by", "checked_by", "approved_by", "finance_approved_by", "waived_by")
+
+
 def claim_queryset(scope):
     lines = WorksheetLine.objects.select_related(
         "care_home", "carried_from__worksheet__quarter"
     ).order_by("care_home__name", "care_home_id")
     return with_expectation(
-        Worksheet.objects.visible_to(scope).select_related(
-            "practice__pcn",
-            "submitted_by",
-            "checked_by",
-            "approved_by",
-            "finance_approved_by",
-            "waived_by",
-        )
+        Worksheet.objects.visible_to(scope).select_related("practice__pcn")
     ).prefetch_related(Prefetch("lines", lines))
+
+
+def with_people(claim: Worksheet) -> Worksheet:
+    """The claim's submitter, checker, approvers and waiver, read in one query. Joined into the
+    claim's own query they made a twelve-table join that PostgreSQL took 8 ms to plan and under
+    1 ms to run (issue 18)."""
+    ids = {getattr(claim, f"{name}_id") for name in PEOPLE} - {None}
+    people = get_user_model().objects.in_bulk(ids) if ids else {}
+    for name in PEOPLE:
+        setattr(claim, name, people.get(getattr(claim, f"{name}_id")))
+    return claim
 
 
 def claim_page(request, scope, pk: int, *, failed: tuple[str, object] | None = None):
     """The claim page; ``failed`` is the (action, form) whose refusal the page must show."""
-    claim = get_object_or_404(claim_queryset(scope), pk=pk)
+    claim = with_people(get_object_or_404(claim_queryset(scope), pk=pk))
     lines = list(claim.lines.all())
     rates = selectors.rates_for(claim.quarter)
     can_review = scope.can(Permission.REVIEW_CLAIMS)
@@ -275,19 +283,24 @@ def deduction_text(claim: Worksheet) -> str:
 
 def next_claim(scope, user, claim: Worksheet) -> Worksheet | None:
     """The next claim in the officer's queue ("Claims you can act on", in the queue's order):
-    the first after this one, else the first (this claim is then done or not theirs to act on)."""
-    queue = list(
-        selectors.claims_actionable_by(Worksheet.objects.visible_to(scope), user)
-        .order_by("-quarter__year", "-quarter__number", "practice__name", "pk")
-        .values_list("pk", "quarter__year", "quarter__number", "practice__name")
+    the first after this one, else the first (this claim is then done or not theirs to act on).
+    The database finds it in the queue's own order (names compared by its collation, as the queue
+    sorts them); one row is read, not the whole queue (issue 18)."""
+    year, number, name = claim.quarter.year, claim.quarter.number, claim.practice.name
+    after = (
+        Q(quarter__year__lt=year)
+        | Q(quarter__year=year, quarter__number__lt=number)
+        | Q(quarter__year=year, quarter__number=number, practice__name__gt=name)
+        | Q(quarter__year=year, quarter__number=number, practice__name=name, pk__gt=claim.pk)
     )
-    others = [row for row in queue if row[0] != claim.pk]
-    if not others:
-        return None
-    here = (-claim.quarter.year, -claim.quarter.number, claim.practice.name, claim.pk)
-    after = [row for row in others if (-row[1], -row[2], row[3], row[0]) > here]
-    pk = (after or others)[0][0]
-    return Worksheet.objects.visible_to(scope).select_related("practice", "quarter").get(pk=pk)
+    return (
+        selectors.claims_actionable_by(Worksheet.objects.visible_to(scope), user)
+        .exclude(pk=claim.pk)
+        .select_related("practice", "quarter")
+        .annotate(wrapped=Case(When(after, then=Value(False)), default=Value(True)))
+        .order_by("wrapped", "-quarter__year", "-quarter__number", "practice__name", "pk")
+        .first()
+    )
 
 
 class ClaimView(AccessMixin, View):
