@@ -11,7 +11,6 @@ from collections.abc import Iterator
 import django_tables2 as tables
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils.html import format_html
 
 from claims import rules, wording
@@ -64,7 +63,7 @@ class ClaimTable(CheapCellsMixin, tables.Table):
             '<a class="nhsuk-link" href="{}">{}<span class="nhsuk-u-visually-hidden"> {} claim'
             '</span></a><span class="nhsuk-body-s nhsuk-u-secondary-text-colour '
             'nhsuk-u-display-block">{}</span>',
-            reverse("review:claim", args=[record.pk]),
+            self.row_url("review:claim", record.pk),
             record.practice.name,
             record.quarter.label,
             record.reference,
@@ -170,7 +169,7 @@ class PaymentRunTable(CheapCellsMixin, tables.Table):
     def render_reference(self, record):
         return format_html(
             '<a class="nhsuk-link" href="{}">{}</a>',
-            reverse("payment_runs:run", args=[record.pk]),
+            self.row_url("payment_runs:run", record.pk),
             record.reference,
         )
 

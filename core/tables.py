@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
 from django_tables2.utils import A, AttributeDict
+
+from core.links import url_for_each
 
 # The NHS.UK numeric column: right-aligned header and cells.
 NUMERIC = {
@@ -50,6 +53,14 @@ class CheapCellsMixin:
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("template_name", CHEAP_TEMPLATE)
         super().__init__(*args, **kwargs)
+        self._urls: dict[str, Callable[[object], str]] = {}
+
+    def row_url(self, name: str, key) -> str:
+        """``reverse(name, args=[key])`` for a row's link, the URL reversed once a table
+        (:func:`url_for_each`)."""
+        if name not in self._urls:
+            self._urls[name] = url_for_each(name)
+        return self._urls[name](key)
 
     def _cheap_plan(self) -> list[tuple]:
         if self.row_attrs:

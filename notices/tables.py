@@ -1,7 +1,6 @@
 """The emails page's table: one row per email, newest first."""
 
 import django_tables2 as tables
-from django.urls import reverse
 from django.utils.html import format_html
 
 from core.formatting import london
@@ -55,7 +54,7 @@ class NoticeTable(CheapCellsMixin, tables.Table):
     def render_subject(self, record):
         return format_html(
             '<a class="nhsuk-link" href="{}">{}</a>',
-            reverse("notices:detail", args=[record.pk]),
+            self.row_url("notices:detail", record.pk),
             record.subject,
         )
 
