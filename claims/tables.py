@@ -72,10 +72,10 @@ class ClaimTable(CheapCellsMixin, tables.Table):
     def render_quarter(self, record):
         return record.quarter.label
 
-    def render_status(self, record):
+    def render_status(self, value, record):
         if record.waived:
-            return f"{record.get_status_display()} (deduction waived)"
-        return record.get_status_display()
+            return f"{value} (deduction waived)"
+        return value
 
     def render_net_pence(self, value):
         return wording.money(value)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
+from django.utils.encoding import force_str
 from django_tables2.utils import A, AttributeDict
 
 from core.links import url_for_each
@@ -80,7 +81,8 @@ class CheapCellsMixin:
                 except (FieldDoesNotExist, AttributeError):
                     field = None
                 if isinstance(field, models.Field) and field.choices:
-                    display = f"get_{field.name}_display"
+                    # get_<field>_display() builds the choices' dictionary at every call
+                    display = (field.attname, dict(field.flatchoices))
             render = bound.render
             names = [p for p in inspect.signature(render).parameters if p in _CELL_ARGUMENTS]
             plan.append((bound, accessor, display, render, names, cell_attrs(bound.attrs["td"])))
@@ -112,7 +114,12 @@ def _value(record, accessor, display):
     if display:
         owner, _ = accessor.penultimate(record)
         if isinstance(owner, models.Model):
-            return getattr(owner, display)()
+            attname, labels = display
+            value = getattr(owner, attname)
+            try:
+                return force_str(labels.get(value, value), strings_only=True)
+            except TypeError:  # an unhashable value: as get_<field>_display() would
+                return force_str(value, strings_only=True)
     try:
         return accessor.resolve(record)
     except Exception:  # as django-tables2: a column that is not a field of the record
