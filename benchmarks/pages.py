@@ -3,7 +3,7 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/les_load \\
         .venv/bin/python benchmarks/pages.py [--rounds 7] [--write] [--only officer]
 
-1. **Data**: seeds the national database with ``benchmarks/load/data.py seed`` (42 commissioners,
+1. **Data**: seeds the national database with ``benchmarks/load/data.py seed --emails 2`` (42 commissioners,
    6,300 practices, 15,000 homes, six quarters of worksheets dated like the demo, the benchmark
    commissioner ``00X`` reviewed and paid through the services), or reuses it when it is there
    already (the seed skips itself). The database's name must contain ``load``: the seed empties it.
@@ -127,7 +127,7 @@ def main():
 
     if not args.no_seed:
         subprocess.run(
-            [sys.executable, str(ROOT / "benchmarks/load/data.py"), "seed"],
+            [sys.executable, str(ROOT / "benchmarks/load/data.py"), "seed", "--emails", "2"],
             check=True,
             env=os.environ,
         )

@@ -64,7 +64,12 @@ def main():
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--only", help="one user: officer, auditor or manager")
     parser.add_argument("--write", action="store_true")
+    parser.add_argument(
+        "--route", action="append", default=[], help="time only routes containing this (repeatable)"
+    )
     args = parser.parse_args()
+    if args.route and args.write:
+        parser.error("--route times some pages only: the table in the docs is of them all")
 
     national_url = os.environ["DATABASE_URL"]
     ten_url = national_url.rsplit("/", 1)[0] + "/" + args.ten
@@ -103,6 +108,8 @@ def main():
         for route, (path, status) in national_pages.items():
             other = ten_pages.get(route)
             if status != 200 or other is None or other[1] != 200:
+                continue
+            if args.route and not any(part in route for part in args.route):
                 continue
             sides = {
                 "national": (national, clients["national"], path),
