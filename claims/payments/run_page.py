@@ -12,7 +12,6 @@ from django.db.models.functions import Coalesce
 
 from claims.models import Adjustment, PaymentRun, Remittance, Worksheet
 from claims.payments.runs import PracticeLines
-from core.links import url_for_each
 
 
 @dataclass(frozen=True)
@@ -125,16 +124,13 @@ def run_adjustments(run: PaymentRun):
 
 def practice_lines(run: PaymentRun, remittances) -> list[PracticeLines]:
     """One :class:`PracticeLines` for each of ``remittances`` (a page of :func:`run_remittances`),
-    with that practice's claims and adjustments in the run (each with its ``page_url``): three
-    queries, whatever the run's size."""
+    with that practice's claims and adjustments in the run: three queries, whatever the run's
+    size."""
     remittances = list(remittances)
     practice_ids = [r.practice_id for r in remittances]
     lines = {r.practice_id: PracticeLines(r.practice, remittance=r) for r in remittances}
-    claim_url, adjustment_url = url_for_each("review:claim"), url_for_each("adjustments:detail")
     for claim in run_claims(run).filter(practice_id__in=practice_ids):
-        claim.page_url = claim_url(claim.pk)
         lines[claim.practice_id].claims.append(claim)
     for adjustment in run_adjustments(run).filter(practice_id__in=practice_ids):
-        adjustment.page_url = adjustment_url(adjustment.pk)
         lines[adjustment.practice_id].adjustments.append(adjustment)
     return [lines[r.practice_id] for r in remittances]

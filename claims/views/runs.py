@@ -54,6 +54,7 @@ from claims.review.forms import ActionForm, PaymentRunCancelForm, PaymentRunForm
 from claims.rules import Release
 from claims.tables import ClaimTable, PaymentRunTable
 from core.downloads import csv_download
+from core.links import url_for_each
 from core.pagination import PER_PAGE, page_of
 from core.periods import london_date
 from documents.downloads import document_response
@@ -186,6 +187,8 @@ class PracticeTotal:
     carried_pence: int = 0
     remittance: Remittance | None = None
     email: object = None  # the remittance's notices.Notice, once written
+    advice_url: str = ""  # the remittance advice's download, once built
+    email_url: str = ""
 
     @property
     def amount(self) -> str:
@@ -202,9 +205,18 @@ class PracticeTotal:
 
 def _totals(plan: RunPlan, emails=None) -> list[PracticeTotal]:
     emails = emails or {}
+    # Each row's links reversed once a page (core.links): a page has a hundred of them.
+    advice_url = url_for_each("payment_runs:remittance_advice", keys=2)
+    email_url = url_for_each("notices:detail")
+    claim_url, adjustment_url = url_for_each("review:claim"), url_for_each("adjustments:detail")
     rows = []
     for lines in plan.practices:
+        for claim in lines.claims:
+            claim.page_url = claim_url(claim.pk)
+        for adjustment in lines.adjustments:
+            adjustment.page_url = adjustment_url(adjustment.pk)
         remittance = lines.remittance
+        email = emails.get(remittance.pk) if remittance else None
         rows.append(
             PracticeTotal(
                 lines.practice,
@@ -214,7 +226,13 @@ def _totals(plan: RunPlan, emails=None) -> list[PracticeTotal]:
                 lines.brought_forward_pence,
                 remittance.carried_pence if remittance else lines.carried_pence,
                 remittance=remittance,
-                email=emails.get(remittance.pk) if remittance else None,
+                email=email,
+                advice_url=(
+                    advice_url(lines.practice.ods_code, remittance.pk)
+                    if remittance and remittance.advice_id
+                    else ""
+                ),
+                email_url=email_url(email.pk) if email else "",
             )
         )
     return rows

@@ -134,6 +134,8 @@ def test_open_run_previews_the_claims_due_with_totals_per_practice(
     assert "£1,170.00" in page and "can be closed once another officer has authorised" in page
     assert "Late Surgery" not in page and "Unchecked Surgery" not in page
     assert not Worksheet.objects.filter(payment_run__isnull=False).exists()  # a preview
+    for claim in north_total.claims:  # the practice's claims are linked
+        assert f'href="{reverse("review:claim", args=[claim.pk])}"' in page
 
 
 def test_close_a_run_through_the_page_then_export_and_mark_paid(

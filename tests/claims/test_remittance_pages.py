@@ -71,6 +71,12 @@ def test_run_page_shows_every_remittance_built_and_emailed_with_downloads(
         assert url in page
     assert "Try building the failed remittance advice again" not in page
     assert len(mail.outbox) == 2
+    # each practice's claims and its email are linked (the links are built once a page)
+    for claim in run.claims.all():
+        assert f'href="{reverse("review:claim", args=[claim.pk])}"' in page
+    for remittance in run.remittances.all():
+        email = remittance.notices.get()
+        assert f'href="{reverse("notices:detail", args=[email.pk])}"' in page
 
 
 def test_progress_json_counts_built_and_emailed(client, officers, closed_run):
