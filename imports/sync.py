@@ -609,14 +609,26 @@ def plan_sync(
     """What syncing ``files`` (each optional) would change in ``commissioner``'s registry: the
     files read (:func:`read_files`) and the rows planned (:func:`plan_rows`)."""
     rows, problems = read_files(commissioner.code, files)
-    filenames = [f.filename for f in files]
     if problems:
-        plan = SyncPlan(commissioner, files_date, filenames)
-        plan.problems = problems
-        return plan
+        return refused(commissioner, files, files_date, problems)
     return plan_rows(
-        commissioner=commissioner, rows=rows, files_date=files_date, filenames=filenames
+        commissioner=commissioner,
+        rows=rows,
+        files_date=files_date,
+        filenames=[f.filename for f in files],
     )
+
+
+def refused(
+    commissioner: Commissioner,
+    files: list[SyncFile],
+    files_date: datetime.date,
+    problems: list[FileProblem],
+) -> SyncPlan:
+    """The plan of files that could not be read: their problems, and nothing to change."""
+    plan = SyncPlan(commissioner, files_date, [f.filename for f in files])
+    plan.problems = problems
+    return plan
 
 
 def _plan_registry(plan: SyncPlan, practice_rows, pcn_rows, partner_rows) -> None:
@@ -1187,16 +1199,16 @@ def sync_run(
 
     # The files are read before any lock is taken: reading is the slow part, and writes nothing.
     rows, problems = read_files(commissioner.code, files)
-    filenames = [f.filename for f in files]
     if problems:
-        plan = SyncPlan(commissioner, files_date, filenames)
-        plan.problems = problems
-        return plan
+        return refused(commissioner, files, files_date, problems)
     with transaction.atomic():
         # One sync of a commissioner at a time: the second waits, then plans against the first.
         Commissioner.objects.select_for_update().get(pk=commissioner.pk)
         plan = plan_rows(
-            commissioner=commissioner, rows=rows, files_date=files_date, filenames=filenames
+            commissioner=commissioner,
+            rows=rows,
+            files_date=files_date,
+            filenames=[f.filename for f in files],
         )
         if not plan.items or dry_run:
             return plan
